@@ -1,0 +1,29 @@
+#!/bin/bash
+# Install the Debian packages a build step needs, only when missing.
+# Usage: scripts/deps.sh GROUP...   (groups: build unit lab run)
+set -euo pipefail
+
+pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils"
+pkgs_unit="build-essential linux-source-6.1 xz-utils"
+pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod"
+pkgs_run="$pkgs_lab"
+
+want=()
+for group in "$@"; do
+	var="pkgs_$group"
+	[ -n "${!var:-}" ] || { echo "deps.sh: unknown group '$group'" >&2; exit 2; }
+	for p in ${!var}; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			want+=("$p")
+	done
+done
+[ ${#want[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${want[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages and not root; run: sudo apt-get install ${want[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null

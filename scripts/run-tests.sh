@@ -17,7 +17,7 @@ for prog in "$@"; do
 		echo "not ok - $(basename "$prog") exited $rc without totals"
 		fail=$((fail + 1))
 	else
-		p=$(sed -E 's/.*pass:([0-9]+).*/\1/' <<<"$totals")
+		p=$(sed -E 's/^# Totals: pass:([0-9]+).*/\1/' <<<"$totals")
 		f=$(sed -E 's/.* fail:([0-9]+).*/\1/' <<<"$totals")
 		s=$(sed -E 's/.*skip:([0-9]+).*/\1/' <<<"$totals")
 		e=$(sed -E 's/.*error:([0-9]+).*/\1/' <<<"$totals")

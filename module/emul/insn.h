@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Decoder for the x86 instructions a guest uses to touch MMIO.
+ *
+ * An EPT violation on a GPA with no memory behind it tells the hypervisor
+ * where the guest went but not what it did. This decoder reads the faulting
+ * instruction and says which way the data moves, how wide the access is,
+ * which register or immediate supplies a store, and how a loaded value lands
+ * in its register. The GPA itself always comes from the hardware, so memory
+ * operands are only measured, never evaluated.
+ *
+ * The same source builds into the module and into host unit tests
+ * (VMXLAB_HOST), so it uses no kernel or libc services.
+ */
+#ifndef VMXLAB_EMUL_INSN_H
+#define VMXLAB_EMUL_INSN_H
+
+#ifdef VMXLAB_HOST
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+#else
+#include <linux/types.h>
+#endif
+
+/* The architectural limit; a longer instruction raises #GP. */
+#define MMIO_INSN_MAX_LEN	15
+
+/* Guest GPRs in encoding order, the layout mmio_insn expects. */
+enum mmio_insn_gpr {
+	MMIO_INSN_RAX, MMIO_INSN_RCX, MMIO_INSN_RDX, MMIO_INSN_RBX,
+	MMIO_INSN_RSP, MMIO_INSN_RBP, MMIO_INSN_RSI, MMIO_INSN_RDI,
+	MMIO_INSN_R8, MMIO_INSN_R9, MMIO_INSN_R10, MMIO_INSN_R11,
+	MMIO_INSN_R12, MMIO_INSN_R13, MMIO_INSN_R14, MMIO_INSN_R15,
+	MMIO_INSN_NR_GPRS,
+};
+
+/* Default operand and address sizes come from the mode. */
+enum mmio_insn_mode {
+	MMIO_INSN_REAL,		/* real or virtual-8086 mode: 16-bit */
+	MMIO_INSN_PROT16,	/* protected/compat mode, CS.D = 0 */
+	MMIO_INSN_PROT32,	/* protected/compat mode, CS.D = 1 */
+	MMIO_INSN_LONG64,	/* 64-bit mode: EFER.LMA and CS.L */
+};
+
+/* mmio_insn_decode() returns one of these, negated, on failure. */
+enum mmio_insn_error {
+	MMIO_INSN_ETRUNCATED = 1,	/* bytes end inside the instruction */
+	MMIO_INSN_ETOOLONG,		/* over 15 bytes: the CPU raises #GP */
+	MMIO_INSN_EUNSUPPORTED,		/* not an instruction handled here */
+	MMIO_INSN_ESTRING,		/* MOVS, STOS, INS...: not yet */
+	MMIO_INSN_ENOTMEM,		/* register form: cannot touch memory */
+};
+
+/*
+ * One decoded access. A store writes mmio_insn_store_value() to memory; a
+ * load passes the value read to mmio_insn_complete_read(). XCHG does both:
+ * take the store value before completing the read, which changes the register.
+ */
+struct mmio_insn {
+	u8 len;			/* bytes to add to RIP */
+	u8 size;		/* bytes moved in memory: 1, 2, 4 or 8 */
+	bool is_read;
+	bool is_write;
+	bool has_imm;		/* a store of imm rather than a register */
+	u64 imm;		/* already extended to size */
+	u8 reg;			/* the register operand, enum mmio_insn_gpr */
+	u8 reg_size;		/* its width: 1, 2, 4 or 8 */
+	bool reg_high_byte;	/* AH, CH, DH or BH: bits 15:8 of reg */
+	bool sign_extend;	/* a load wider in reg than in memory */
+};
+
+int mmio_insn_decode(struct mmio_insn *insn, const u8 *bytes,
+		     unsigned int len, enum mmio_insn_mode mode);
+u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs);
+void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
+			     u64 value);
+const char *mmio_insn_strerror(int err);
+
+#endif /* VMXLAB_EMUL_INSN_H */

@@ -1,0 +1,569 @@
+#!/bin/bash
+#
+# lab.sh - run vmxlab's test programs in the emulated lab machine.
+#
+# No development machine here has VMX, so the tests run in "the lab": Bochs
+# (an x86 emulator with VMX and EPT) booting Debian's own kernel from an ISO,
+# with a busybox initramfs that holds vmxlab.ko, Debian's KVM modules (the
+# reference to compare against) and the test programs. tests/lab/init.sh is
+# its /init. See shared/lab-notes.md for the facts this is built on.
+#
+# Usage: lab.sh --cpus N [--build DIR] [--timeout SECS] [--init-extra FILE]
+#
+#   --cpus N           number of emulated CPUs (the lab runs in DIR/lab/cpusN)
+#   --build DIR        build tree (default: build/ at the top of the repo):
+#                        DIR/vmxlab.ko      the module; its vermagic picks
+#                                           the kernel the lab boots
+#                        DIR/selftests/*    static test programs, run in
+#                                           name order, zz_* last
+#                        DIR/vmxlab         the launcher, if present
+#   --timeout SECS     real-time bound on the whole Bochs run (default 1500)
+#   --init-extra FILE  busybox sh fragment that /init sources after the
+#                      modules are loaded and before the test programs run
+#
+# The guest's serial console is streamed to stdout, each line prefixed with
+# "[labN] ". At the end lab.sh writes DIR/lab/results-cpusN ("PASS FAIL
+# SKIP", summed over the programs' kselftest "# Totals:" lines) and prints
+# "labN: P passed, F failed, S skipped".
+#
+# Counting: a program's error count is added to its failures; a program
+# without a Totals line, one that exits non-zero with no failure counted,
+# and one that never finished each count as one failure (but when
+# vmxlab.ko does not load, the skipped programs are not counted again). A run-level
+# problem (vmxlab.ko did not load, a kernel splat after /init started,
+# Bochs timed out or died, the wrong number of CPUs came up) adds one
+# failure too, so the results file never looks clean when the run was not.
+# The exit status is non-zero in all those cases.
+#
+# Debian's kernel image is downloaded once with apt-get into
+# DIR/lab/cache/<release>/ and reused. Two labs (different --cpus) may run
+# at the same time on one build tree.
+
+set -euo pipefail
+
+LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$LAB_SRC/../.." && pwd)
+
+ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
+LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
+BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
+BOCHS_VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
+KVM_MODULES="irqbypass kvm kvm-intel"
+
+# Kernel messages that mean something went wrong in the kernel.
+SPLAT_RE='BUG:|WARNING:|Oops|general protection|kernel BUG|Call Trace:'
+SPLAT_RE+='|possible circular locking|possible recursive locking'
+SPLAT_RE+='|inconsistent lock state|lock held when returning|INFO: lockdep'
+SPLAT_RE+='|rcu_sched self-detected stall|rcu: INFO|suspicious RCU usage'
+SPLAT_RE+='|soft lockup|hung_task|blocked for more than'
+# A line the kernel printed on the console: "[   12.345678] ..."
+KLINE_RE='^\[ *[0-9]+\.[0-9]+\]'
+
+cpus=
+build=$REPO/build
+timeout_secs=1500
+init_extra=
+
+usage()
+{
+	echo "usage: $0 --cpus N [--build DIR] [--timeout SECS] [--init-extra FILE]" >&2
+	exit 2
+}
+
+log()
+{
+	echo "lab${cpus}: $*"
+}
+
+die()
+{
+	echo "lab${cpus}: error: $*" >&2
+	exit 1
+}
+
+# Microseconds since the epoch, without forking.
+now_us()
+{
+	local t=$EPOCHREALTIME
+
+	echo "${t/./}"
+}
+
+# Seconds with one decimal between two now_us values.
+elapsed()
+{
+	local ds=$((($2 - $1) / 100000))
+
+	echo "$((ds / 10)).$((ds % 10))"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cpus)		cpus=${2:-}; shift 2 || usage ;;
+	--build)	build=${2:-}; shift 2 || usage ;;
+	--timeout)	timeout_secs=${2:-}; shift 2 || usage ;;
+	--init-extra)	init_extra=${2:-}; shift 2 || usage ;;
+	-h|--help)	usage ;;
+	*)		usage ;;
+	esac
+done
+
+[[ "$cpus" =~ ^[1-9][0-9]*$ ]] || usage
+[[ "$timeout_secs" =~ ^[1-9][0-9]*$ ]] || usage
+[ -d "$build" ] || die "no build tree at $build"
+build=$(cd "$build" && pwd)
+[ -z "$init_extra" ] || [ -f "$init_extra" ] || die "no such file: $init_extra"
+
+labdir=$build/lab
+rundir=$labdir/cpus$cpus
+results=$labdir/results-cpus$cpus
+serial=$rundir/serial.txt
+ko=$build/vmxlab.ko
+
+# A results file left by an earlier run must not be taken for this one's.
+rm -f "$results"
+
+[ -f "$ko" ] || die "no module at $ko (make module)"
+for tool in bochs xorriso busybox cpio gzip modinfo apt-get dpkg flock timeout; do
+	command -v "$tool" >/dev/null ||
+		die "$tool not found; install the lab's packages: scripts/deps.sh lab"
+done
+for f in "$ISOLINUX_BIN" "$LDLINUX_C32" "$BOCHS_BIOS" "$BOCHS_VGABIOS"; do
+	[ -f "$f" ] || die "$f not found; install the lab's packages: scripts/deps.sh lab"
+done
+
+# ---------------------------------------------------------------- kernel
+
+# Take module NAME out of the unpacked image ROOT into DEST/NAME.ko,
+# decompressed (busybox insmod may not read compressed modules).
+take_module()
+{
+	local root=$1 name=$2 dest=$3 src
+
+	src=$(find "$root/lib/modules" -name "$name.ko" -o -name "$name.ko.*" | head -n1)
+	[ -n "$src" ] || die "module $name not found in the kernel image"
+	case "$src" in
+	*.ko)		cp "$src" "$dest/$name.ko" ;;
+	*.ko.xz)	xz -dc "$src" >"$dest/$name.ko" ;;
+	*.ko.zst)	zstd -qdc "$src" >"$dest/$name.ko" ;;
+	*.ko.gz)	gzip -dc "$src" >"$dest/$name.ko" ;;
+	*)		die "don't know how to unpack $src" ;;
+	esac
+}
+
+# apt-get download the first of the named packages that the archive has.
+download_first()
+{
+	local pkg
+
+	for pkg in "$@"; do
+		if apt-get download -q "$pkg" >/dev/null 2>&1; then
+			echo "$pkg"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Fill DIR/lab/cache/RELEASE with Debian's image of kernel RELEASE: the .deb,
+# its unpacked tree (root/), vmlinuz and the KVM modules (modules/).
+# Serialized with a lock, since two labs may start at once.
+fetch_kernel()
+{
+	local release=$1 cache=$2 tmp pkg name
+
+	mkdir -p "$cache"
+	exec 9>"$cache.lock"
+	flock 9
+	if [ -f "$cache/.complete" ]; then
+		exec 9>&-
+		return
+	fi
+
+	log "fetching Debian's linux-image-$release into $cache"
+	rm -rf "${cache:?}"/*
+	tmp=$cache/download
+	mkdir -p "$tmp"
+	pkg=$(cd "$tmp" && download_first "linux-image-$release" \
+					   "linux-image-$release-unsigned") || {
+		# The package lists may be stale: refresh them once and retry.
+		if [ "$(id -u)" -eq 0 ]; then
+			apt-get update -qq || true
+		fi
+		pkg=$(cd "$tmp" && download_first "linux-image-$release" \
+						   "linux-image-$release-unsigned") ||
+			die "cannot download linux-image-$release from the archive"
+	}
+	mv "$tmp"/*.deb "$cache/"
+	rmdir "$tmp"
+	dpkg -x "$cache"/*.deb "$cache/root"
+
+	cp "$cache/root/boot/vmlinuz-$release" "$cache/vmlinuz" ||
+		die "$pkg has no /boot/vmlinuz-$release"
+	mkdir -p "$cache/modules"
+	for name in $KVM_MODULES; do
+		take_module "$cache/root" "$name" "$cache/modules"
+	done
+	touch "$cache/.complete"
+	exec 9>&-
+}
+
+release=$(modinfo -F vermagic "$ko" | awk '{ print $1 }')
+[ -n "$release" ] || die "no vermagic in $ko"
+cache=$labdir/cache/$release
+fetch_kernel "$release" "$cache"
+
+# ---------------------------------------------------------------- initramfs
+
+# The test programs, in name order with zz_* last.
+tests=()
+if [ -d "$build/selftests" ]; then
+	while IFS= read -r name; do
+		tests+=("$name")
+	done < <(cd "$build/selftests" && for f in *; do
+			[ -f "$f" ] && [ -x "$f" ] && echo "$f"
+		 done | LC_ALL=C sort | awk '/^zz_/ { last[n++] = $0; next }
+					     { print }
+					     END { for (i = 0; i < n; i++) print last[i] }')
+fi
+[ ${#tests[@]} -gt 0 ] || log "warning: no test programs in $build/selftests"
+
+rm -rf "$rundir"
+mkdir -p "$rundir"
+root=$rundir/initramfs
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root,lib/modules,tests}
+
+cp "$(command -v busybox)" "$root/bin/busybox"
+for applet in $(busybox --list-full); do
+	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+# The kernel opens /dev/console before /init runs.
+mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+
+cp "$LAB_SRC/init.sh" "$root/init"
+chmod 755 "$root/init"
+cp "$ko" "$root/lib/modules/vmxlab.ko"
+for name in $KVM_MODULES; do
+	cp "$cache/modules/$name.ko" "$root/lib/modules/"
+done
+if [ -f "$build/vmxlab" ]; then
+	cp "$build/vmxlab" "$root/bin/vmxlab"
+fi
+[ -z "$init_extra" ] || cp "$init_extra" "$root/etc/lab-extra.sh"
+
+: >"$root/etc/lab-tests"
+for name in ${tests[@]+"${tests[@]}"}; do
+	cp "$build/selftests/$name" "$root/tests/"
+	echo "$name" >>"$root/etc/lab-tests"
+	if command -v readelf >/dev/null &&
+	   readelf -l "$build/selftests/$name" 2>/dev/null | grep -q INTERP; then
+		log "warning: $name is not statically linked; it will not run in the lab"
+	fi
+done
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$rundir/initrd.gz"
+
+# ---------------------------------------------------------------- ISO
+
+iso=$rundir/iso
+mkdir -p "$iso/isolinux"
+cp "$ISOLINUX_BIN" "$LDLINUX_C32" "$iso/isolinux/"
+cp "$cache/vmlinuz" "$iso/vmlinuz"
+mv "$rundir/initrd.gz" "$iso/initrd.gz"
+cat >"$iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT lab
+PROMPT 0
+TIMEOUT 0
+LABEL lab
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.gz console=ttyS0,115200 quiet vmxlab_lab=1 vmxlab_cpus=$cpus
+EOF
+xorriso -as mkisofs -quiet -o "$rundir/boot.iso" \
+	-b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table "$iso" 2>/dev/null ||
+	die "xorriso failed to make the ISO"
+
+# ---------------------------------------------------------------- Bochs
+
+# error: action=ignore matters: with "report" Bochs logs a line per VMX
+# transition (an unknown MSR read) and fills the disk.
+cat >"$rundir/bochsrc" <<EOF
+megs: 512
+cpu: model=corei7_skylake_x, count=$cpus, ips=200000000, reset_on_triple_fault=0
+romimage: file=$BOCHS_BIOS
+vgaromimage: file=$BOCHS_VGABIOS
+ata0-master: type=cdrom, path=boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=serial.txt
+display_library: rfb, options="timeout=0"
+log: bochs.log
+clock: sync=none, time0=local
+panic: action=fatal
+error: action=ignore
+info: action=ignore
+debug: action=ignore
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+EOF
+# Bochs starts in its debugger: continue, and leave when the guest is off.
+printf 'c\nquit\n' >"$rundir/cmds"
+
+# Bochs always has a display; the only one built without X is rfb, a VNC
+# server that binds the first free TCP port from 5900 up, on all addresses,
+# with SO_REUSEADDR. Two Bochs starting together can race for one port, and
+# the loser gives up (it does not try the next port once bind worked but
+# listen failed). So each lab gets its own network namespace, where the
+# port is always free and nobody outside can reach the display. Without
+# namespaces, starts are serialized instead, holding a lock while the
+# newcomer binds.
+netns=()
+if unshare --net true 2>/dev/null; then
+	netns=(unshare --net --)
+elif unshare --user --map-root-user --net true 2>/dev/null; then
+	netns=(unshare --user --map-root-user --net --)
+fi
+
+bpid=
+tail_pid=
+killer_pids=()
+killed=
+printed_tail=
+
+# Print the end of the serial log (what matters most when something broke).
+show_tail()
+{
+	[ -z "$printed_tail" ] && [ -s "$serial" ] || return 0
+	printed_tail=1
+	log "last 40 lines of $serial:"
+	tail -n 40 "$serial" | tr -d '\r' | sed "s/^/[lab$cpus] /"
+}
+
+cleanup()
+{
+	local rc=$?
+
+	if [ -n "$bpid" ]; then
+		kill "$bpid" 2>/dev/null || true
+	fi
+	for pid in ${killer_pids[@]+"${killer_pids[@]}"} $tail_pid; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [ $rc -ne 0 ]; then
+		show_tail
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Stop Bochs in SECS seconds (0: now), noting WHY.
+stop_bochs()
+{
+	local secs=$1 why=$2
+
+	[ -z "$killed" ] || return 0
+	killed=$why
+	if [ "$secs" -eq 0 ]; then
+		kill "$bpid" 2>/dev/null || true
+	else
+		(sleep "$secs"; kill "$bpid" 2>/dev/null) &
+		killer_pids+=($!)
+	fi
+}
+
+log "booting Debian $release with $cpus CPU(s), ${#tests[@]} test program(s)," \
+    "timeout ${timeout_secs}s"
+
+# bochs.pid gets the pid of timeout(1), which the launching subshell reaps
+# at once: "tail --pid" must watch a process that does not linger as a
+# zombie of this shell.
+: >"$serial"
+t_start=$(now_us)
+if [ ${#netns[@]} -eq 0 ]; then
+	exec 8>"${TMPDIR:-/tmp}/vmxlab-lab-rfb.lock"
+	flock 8
+fi
+(
+	cd "$rundir"
+	timeout -k 10 "$timeout_secs" ${netns[@]+"${netns[@]}"} \
+		bochs -q -f bochsrc -rc cmds </dev/null >bochs.out 2>&1 &
+	echo $! >bochs.pid
+	rc=0
+	wait $! || rc=$?
+	echo $rc >bochs.rc
+) &
+launcher=$!
+while [ ! -s "$rundir/bochs.pid" ]; do
+	sleep 0.1
+done
+bpid=$(cat "$rundir/bochs.pid")
+if [ ${#netns[@]} -eq 0 ]; then
+	sleep 5
+	exec 8>&-
+fi
+
+# ---------------------------------------------------------------- the run
+
+t_init=
+t_done=
+init_started=
+done_seen=
+fatal=
+panic=
+cpu_mismatch=
+splats=()
+current=
+totals=
+pass=0
+fail=0
+skip=0
+declare -A finished=()
+
+# Account for test program NAME that exited with status RC.
+count_program()
+{
+	local name=$1 rc=$2 p f s e
+
+	finished[$name]=1
+	if [[ "$totals" =~ pass:([0-9]+)\ fail:([0-9]+).*skip:([0-9]+)\ error:([0-9]+) ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+		s=${BASH_REMATCH[3]} e=${BASH_REMATCH[4]}
+		pass=$((pass + p))
+		fail=$((fail + f + e))
+		skip=$((skip + s))
+		if [ "$rc" != 0 ] && [ $((f + e)) -eq 0 ]; then
+			log "not ok - $name exited with status $rc"
+			fail=$((fail + 1))
+		fi
+	else
+		log "not ok - $name exited with status $rc and no Totals line"
+		fail=$((fail + 1))
+	fi
+}
+
+# Look at one line of serial output.
+scan_line()
+{
+	local line=$1
+
+	case "$line" in
+	"LAB: init start"*)
+		init_started=1
+		t_init=$(now_us)
+		if [[ "$line" =~ online=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" != "$cpus" ]; then
+			cpu_mismatch=${BASH_REMATCH[1]}
+		fi
+		return
+		;;
+	"LAB: begin "*)
+		current=${line#LAB: begin }
+		totals=
+		return
+		;;
+	"LAB: end "*)
+		if [[ "$line" =~ ^LAB:\ end\ (.*)\ rc=([0-9]+)$ ]]; then
+			count_program "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+		fi
+		current=
+		return
+		;;
+	"LAB: fatal"*)
+		fatal=$line
+		return
+		;;
+	"LAB: done"*)
+		done_seen=1
+		t_done=$(now_us)
+		# Everything needed is in; give the guest a moment to power
+		# itself off, then stop Bochs.
+		stop_bochs 20 done
+		return
+		;;
+	"# Totals: "*)
+		[ -z "$current" ] || totals=$line
+		return
+		;;
+	*"Kernel panic - not syncing"*)
+		panic=$line
+		# Let the rest of the panic report arrive, then stop.
+		stop_bochs 10 panic
+		;;
+	esac
+
+	# Splats count only once /init runs (early boot always prints one
+	# WARNING from fpu/xstate.c). Kernel log dumps always count; inside a
+	# test program's output only lines the kernel printed on the console,
+	# so that a test named like a splat is not taken for one.
+	[ -n "$init_started" ] || return 0
+	if [ -n "$current" ] && [[ "$line" != KMSG:* ]] && ! [[ "$line" =~ $KLINE_RE ]]; then
+		return 0
+	fi
+	if [[ "$line" =~ $SPLAT_RE ]]; then
+		splats+=("$line")
+	fi
+}
+
+while IFS= read -r line || [ -n "$line" ]; do
+	line=${line%$'\r'}
+	printf '[lab%s] %s\n' "$cpus" "$line"
+	scan_line "$line"
+done < <(exec tail -n +1 -s 0.5 -F --pid="$bpid" "$serial" 2>/dev/null)
+tail_pid=$!
+
+wait "$launcher" || true
+brc=$(cat "$rundir/bochs.rc" 2>/dev/null || echo "?")
+bpid=
+t_end=$(now_us)
+
+# ---------------------------------------------------------------- verdict
+
+ok=1
+problem()
+{
+	log "FAIL: $*"
+	fail=$((fail + 1))
+	ok=
+}
+
+if [ -n "$t_init" ]; then
+	log "boot took $(elapsed "$t_start" "$t_init") s (Bochs start to /init)"
+	if [ -n "$t_done" ]; then
+		log "tests took $(elapsed "$t_init" "$t_done") s (/init to done)"
+	fi
+fi
+
+if [ -z "$done_seen" ]; then
+	if [ -n "$panic" ]; then
+		problem "kernel panic: $panic"
+	elif [ -z "$killed" ] && { [ "$brc" = 124 ] || [ "$brc" = 137 ]; }; then
+		problem "timed out after ${timeout_secs}s"
+	else
+		problem "Bochs exited (status $brc) before the guest said 'LAB: done'"
+		tail -n 10 "$rundir/bochs.log" "$rundir/bochs.out" 2>/dev/null |
+			sed "s/^/lab$cpus: | /" || true
+	fi
+fi
+[ -n "$init_started" ] || log "/init never started"
+[ -z "$fatal" ] || problem "${fatal#LAB: }"
+[ -z "$cpu_mismatch" ] || problem "asked for $cpus CPUs, the guest has $cpu_mismatch online"
+if [ ${#splats[@]} -gt 0 ]; then
+	problem "the kernel printed ${#splats[@]} splat line(s) after /init started:"
+	printf '%s\n' "${splats[@]}" | head -n 10 | sed "s/^/lab$cpus: | /"
+fi
+# Fatal skips all tests on purpose: that is one failure, counted above.
+if [ -z "$fatal" ]; then
+	for name in ${tests[@]+"${tests[@]}"}; do
+		if [ -z "${finished[$name]:-}" ]; then
+			log "not ok - $name did not finish"
+			fail=$((fail + 1))
+		fi
+	done
+fi
+
+echo "$pass $fail $skip" >"$results"
+log "the whole run took $(elapsed "$t_start" "$t_end") s"
+log "$pass passed, $fail failed, $skip skipped"
+[ -n "$ok" ] && [ "$fail" -eq 0 ] || exit 1
+exit 0

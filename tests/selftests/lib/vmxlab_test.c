@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the vmxlab selftests; see vmxlab_test.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vmxlab_test.h"
+
+bool vmxlab_in_lab(void)
+{
+	const char *lab = getenv("VMXLAB_LAB");
+
+	return lab && strcmp(lab, "1") == 0;
+}
+
+static int parse_cpu_line(struct vmx_state *st, const char *line)
+{
+	unsigned int cpu;
+	char online[16];
+	int vmxon, vmxe;
+
+	if (sscanf(line, "cpu%u %15s vmxon %d cr4.vmxe %d", &cpu, online,
+		   &vmxon, &vmxe) != 4)
+		return -EPROTO;
+	if (cpu >= VMXLAB_MAX_CPUS)
+		return 0;
+	st->cpu[cpu].online = strcmp(online, "online") == 0;
+	st->cpu[cpu].vmxon = vmxon;
+	st->cpu[cpu].cr4_vmxe = vmxe;
+	if ((int)cpu + 1 > st->nr_cpus)
+		st->nr_cpus = cpu + 1;
+	return 0;
+}
+
+int vmx_state_read(struct vmx_state *st)
+{
+	char line[128];
+	int enabled, err = 0;
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	f = fopen(VMXLAB_DEBUGFS_CPUS, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "users %u enabled %d", &st->users, &enabled) != 2)
+		err = -EPROTO;
+	st->enabled = enabled;
+	while (!err && fgets(line, sizeof(line), f))
+		err = parse_cpu_line(st, line);
+	fclose(f);
+	return err;
+}
+
+bool vmx_state_all(const struct vmx_state *st, bool on)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < st->nr_cpus; cpu++) {
+		const struct vmx_cpu_state *c = &st->cpu[cpu];
+
+		if (!c->online)
+			continue;
+		if (c->vmxon != on || c->cr4_vmxe != on)
+			return false;
+	}
+	return true;
+}
+
+int online_cpus(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}

@@ -10,25 +10,12 @@
  * operands are only measured, never evaluated.
  *
  * The same source builds into the module and into host unit tests
- * (VMXLAB_HOST), so it uses no kernel or libc services.
+ * (VMXLAB_HOST), so it uses nothing but the types from portable.h.
  */
 #ifndef VMXLAB_EMUL_INSN_H
 #define VMXLAB_EMUL_INSN_H
 
-#ifdef VMXLAB_HOST
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-#else
-#include <linux/types.h>
-#endif
+#include "portable.h"
 
 /* The architectural limit; a longer instruction raises #GP. */
 #define MMIO_INSN_MAX_LEN	15

@@ -17,7 +17,7 @@ HARNESS_DIR := $(BUILD)/kselftest
 HARNESS     := $(HARNESS_DIR)/kselftest_harness.h
 LINUX_SRC   := /usr/src/linux-source-6.1.tar.xz
 
-COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
 .PHONY: all deps module launcher selftests unit lab-check check run clean

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 
 #include "vmxlab.h"
 #include "vmx/vmx_cpu.h"
@@ -23,10 +24,30 @@ int vmxlab_check_extension(long cap)
 {
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return VMXLAB_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return VMXLAB_MAX_SLOTS;
 	default:
 		return 0;
 	}
+}
+
+struct dentry *vmxlab_debugfs_root(void)
+{
+	return vmxlab_debugfs;
 }
 
 static long vmxlab_dev_ioctl(struct file *file, unsigned int ioctl,
@@ -41,6 +62,10 @@ static long vmxlab_dev_ioctl(struct file *file, unsigned int ioctl,
 		return vmxlab_check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : VMXLAB_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return vmxlab_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return vmxlab_get_msr_index_list((void __user *)arg);
 	default:
 		/* What KVM answers for a system ioctl it does not know. */
 		return -EINVAL;
@@ -69,14 +94,21 @@ static int __init vmxlab_init(void)
 	err = vmx_cpu_setup(vmxlab_debugfs);
 	if (err)
 		goto out_debugfs;
+	err = vmx_engine_setup();
+	if (err)
+		goto out_vmx;
+	preempt_notifier_inc();
 	err = misc_register(&vmxlab_misc);
 	if (err) {
 		pr_err("cannot register /dev/vmxlab: %d\n", err);
-		goto out_vmx;
+		goto out_engine;
 	}
 	pr_info("ready: /dev/vmxlab (KVM API %d)\n", KVM_API_VERSION);
 	return 0;
 
+out_engine:
+	preempt_notifier_dec();
+	vmx_engine_teardown();
 out_vmx:
 	vmx_cpu_teardown();
 out_debugfs:
@@ -88,6 +120,8 @@ static void __exit vmxlab_exit(void)
 {
 	misc_deregister(&vmxlab_misc);
 	debugfs_remove_recursive(vmxlab_debugfs);
+	preempt_notifier_dec();
+	vmx_engine_teardown();
 	vmx_cpu_teardown();
 	pr_info("unloaded\n");
 }

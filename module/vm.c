@@ -1,44 +1,105 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM objects: one per KVM_CREATE_VM, living as long as its anonymous-inode
- * file. Each VM holds a reference on VMX operation, so the first VM turns
- * VMX on across the CPUs and the last one to close turns it off.
+ * VM objects: one per KVM_CREATE_VM. The VM file and each vCPU file hold
+ * a reference; the VM, with its vCPUs and memory, goes with the last one.
+ * Each VM holds a reference on VMX operation, so the first VM turns VMX
+ * on across the CPUs and the last one to go turns it off.
  */
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "vmxlab.h"
 #include "vmx/vmx_cpu.h"
 
-static void vmxlab_vm_free(struct vmxlab_vm *vm)
+static atomic_t vm_serial = ATOMIC_INIT(0);
+
+static void vm_destroy(struct kref *kref)
 {
+	struct vmxlab_vm *vm = container_of(kref, struct vmxlab_vm, refs);
+	int i;
+
+	debugfs_remove_recursive(vm->debugfs);
+	for (i = 0; i < VMXLAB_MAX_VCPUS; i++) {
+		if (vm->vcpus[i]) {
+			vm->vcpus[i]->debugfs = NULL;
+			vmxlab_vcpu_free(vm->vcpus[i]);
+		}
+	}
+	mmu_destroy(vm);
 	kfree(vm);
 	vmx_put();
 }
 
-static int vmxlab_vm_release(struct inode *inode, struct file *file)
+void vmxlab_vm_get(struct vmxlab_vm *vm)
 {
-	vmxlab_vm_free(file->private_data);
+	kref_get(&vm->refs);
+}
+
+void vmxlab_vm_put(struct vmxlab_vm *vm)
+{
+	kref_put(&vm->refs, vm_destroy);
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	vmxlab_vm_put(file->private_data);
 	return 0;
 }
 
-static long vmxlab_vm_ioctl(struct file *file, unsigned int ioctl,
-			    unsigned long arg)
+static long vm_set_memory_region(struct vmxlab_vm *vm, void __user *argp)
 {
+	struct kvm_userspace_memory_region region;
+
+	if (copy_from_user(&region, argp, sizeof(region)))
+		return -EFAULT;
+	return mmu_set_memory_region(vm, &region);
+}
+
+static long vm_set_identity_map_addr(struct vmxlab_vm *vm, void __user *argp)
+{
+	u64 addr;
+
+	if (copy_from_user(&addr, argp, sizeof(addr)))
+		return -EFAULT;
+	/* Only needed by CPUs without unrestricted guest; kept for KVM ABI. */
+	vm->identity_map_addr = addr;
+	return 0;
+}
+
+static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
+{
+	struct vmxlab_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mmu.mm != current->mm)
+		return -EIO;
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return vmxlab_check_extension(arg);
+	case KVM_CREATE_VCPU:
+		return vmxlab_create_vcpu(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		return vm_set_memory_region(vm, argp);
+	case KVM_SET_TSS_ADDR:
+		/* Real-mode emulation needs no TSS with unrestricted guest. */
+		vm->tss_addr = arg;
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return vm_set_identity_map_addr(vm, argp);
 	default:
 		/* What KVM answers for a VM ioctl it does not know. */
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations vmxlab_vm_fops = {
+static const struct file_operations vm_fops = {
 	.owner = THIS_MODULE,
-	.release = vmxlab_vm_release,
-	.unlocked_ioctl = vmxlab_vm_ioctl,
+	.release = vm_release,
+	.unlocked_ioctl = vm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
@@ -46,6 +107,7 @@ static const struct file_operations vmxlab_vm_fops = {
 int vmxlab_create_vm(unsigned long type)
 {
 	struct vmxlab_vm *vm;
+	char name[32];
 	int err, fd;
 
 	if (type)
@@ -59,10 +121,18 @@ int vmxlab_create_vm(unsigned long type)
 		return -ENOMEM;
 	}
 	mutex_init(&vm->lock);
+	kref_init(&vm->refs);
+	err = mmu_init(vm);
+	if (err) {
+		vmxlab_vm_put(vm);
+		return err;
+	}
+	snprintf(name, sizeof(name), "vm%d-%d", task_pid_nr(current),
+		 atomic_inc_return(&vm_serial));
+	vm->debugfs = debugfs_create_dir(name, vmxlab_debugfs_root());
 
-	fd = anon_inode_getfd("vmxlab-vm", &vmxlab_vm_fops, vm,
-			      O_RDWR | O_CLOEXEC);
+	fd = anon_inode_getfd("vmxlab-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		vmxlab_vm_free(vm);
+		vmxlab_vm_put(vm);
 	return fd;
 }

@@ -1,23 +1,115 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmxlab's core objects: the VM behind a VM file descriptor, and what the
- * character device and the VM code share.
+ * vmxlab's core objects: the VM behind a VM file descriptor and the vCPUs
+ * behind vCPU file descriptors, shared by the ioctl code (module/), the
+ * engine (module/vmx/) and guest memory (module/mmu/).
  */
 #ifndef VMXLAB_H
 #define VMXLAB_H
 
+#include <linux/kref.h>
 #include <linux/kvm.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
+#include <asm/fpu/api.h>
+
+#include "emul/insn.h"
+#include "mmu/mmu.h"
+#include "vmx/vmx.h"
 
 /* kvm_run page plus the PIO data page, as KVM lays out the vCPU mapping. */
 #define VMXLAB_VCPU_MMAP_PAGES	2
+#define VMXLAB_MAX_VCPUS	64
+#define VMXLAB_MAX_CPUID	128
+
+struct dentry;
 
 struct vmxlab_vm {
-	struct mutex lock;
+	struct kref refs;		/* the VM file and each vCPU file */
+	struct mutex lock;		/* vCPU creation, VM state */
+	struct vmxlab_mmu mmu;
+	struct vmxlab_vcpu *vcpus[VMXLAB_MAX_VCPUS];
+	int nr_vcpus;
+	struct dentry *debugfs;
+	u64 tss_addr;
+	u64 identity_map_addr;
+};
+
+/* Work left over from an exit to userspace, finished by the next KVM_RUN. */
+enum vcpu_completion {
+	COMPLETE_NONE,
+	COMPLETE_SKIP,		/* step over the instruction (OUT) */
+	COMPLETE_PIO_IN,	/* copy the PIO page into RAX, then step */
+	COMPLETE_PIO_STRING_IN,	/* copy the PIO page to ES:RDI, then step */
+	COMPLETE_MMIO_READ,	/* put run->mmio.data in the destination */
+};
+
+struct vcpu_exit_stats {
+	u64 count[VMX_NR_EXIT_REASONS];
+	u64 tsc[VMX_NR_EXIT_REASONS];	/* TSC ticks spent handling */
+};
+
+struct vmxlab_vcpu {
+	struct vmxlab_vm *vm;
+	unsigned int id;
+	struct mutex mutex;		/* one ioctl at a time */
+	struct kvm_run *run;
+	void *pio_data;
+	struct preempt_notifier preempt_notifier;
+	struct fpu_guest guest_fpu;
+	struct vmx_vcpu vmx;
+
+	struct kvm_cpuid_entry2 *cpuid;
+	int cpuid_nent;
+
+	u64 apic_base;
+	u64 misc_enable;
+	u64 tsc_offset;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];
+	u64 mtrr_var[16];
+	u64 cr8;
+	u32 mp_state;
+
+	enum vcpu_completion completion;
+	struct {			/* COMPLETE_PIO_* */
+		u8 size;
+		u32 count;
+		u64 linear;		/* of the string destination */
+		bool rep, done;
+		u8 addr_size;
+	} pio;
+	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
+
+	struct vcpu_exit_stats stats;
+	struct dentry *debugfs;
 };
 
 int vmxlab_check_extension(long cap);
+struct dentry *vmxlab_debugfs_root(void);
+
 int vmxlab_create_vm(unsigned long type);
+void vmxlab_vm_get(struct vmxlab_vm *vm);
+void vmxlab_vm_put(struct vmxlab_vm *vm);
+
+int vmxlab_create_vcpu(struct vmxlab_vm *vm, unsigned long id);
+void vmxlab_vcpu_free(struct vmxlab_vcpu *vcpu);
+void vcpu_reset_msrs(struct vmxlab_vcpu *vcpu);
+
+/* CPUID as userspace configured it (cpuid.c). */
+long vmxlab_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid);
+int vcpu_set_cpuid2(struct vmxlab_vcpu *vcpu, struct kvm_cpuid2 __user *u);
+int vcpu_get_cpuid2(struct vmxlab_vcpu *vcpu, struct kvm_cpuid2 __user *u);
+void vcpu_cpuid(struct vmxlab_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
+		u32 *edx);
+const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
+					       u32 function, u32 index);
+u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
+
+/* MSR list and user-facing MSR access (msr.c). */
+long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist);
+int vcpu_msrs_ioctl(struct vmxlab_vcpu *vcpu, struct kvm_msrs __user *u,
+		    bool set);
 
 #endif

@@ -141,11 +141,10 @@ TEST_F(dev, vm_check_extension)
 TEST(vmxlab_unimplemented_caps_report_zero)
 {
 	static const long caps[] = {
-		KVM_CAP_IRQCHIP, KVM_CAP_USER_MEMORY, KVM_CAP_NR_VCPUS,
-		KVM_CAP_MAX_VCPUS, KVM_CAP_SET_TSS_ADDR, KVM_CAP_EXT_CPUID,
-		KVM_CAP_IOEVENTFD, KVM_CAP_IRQFD, KVM_CAP_SPLIT_IRQCHIP,
-		KVM_CAP_PIT2, KVM_CAP_COALESCED_MMIO, KVM_CAP_IMMEDIATE_EXIT,
+		KVM_CAP_IRQCHIP, KVM_CAP_IOEVENTFD, KVM_CAP_IRQFD,
+		KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_PIT2, KVM_CAP_COALESCED_MMIO,
 		KVM_CAP_X2APIC_API, KVM_CAP_SYNC_REGS, KVM_CAP_DIRTY_LOG_RING,
+		KVM_CAP_VCPU_EVENTS, KVM_CAP_DEBUGREGS, KVM_CAP_XSAVE,
 	};
 	unsigned int i;
 	int fd;
@@ -155,6 +154,24 @@ TEST(vmxlab_unimplemented_caps_report_zero)
 		EXPECT_EQ(0, ioctl(fd, KVM_CHECK_EXTENSION, caps[i]))
 			TH_LOG("cap %ld", caps[i]);
 	close(fd);
+}
+
+/* The capabilities of the vCPU engine, reported on both devices. */
+TEST_F(dev, implemented_caps_reported)
+{
+	static const long caps[] = {
+		KVM_CAP_USER_MEMORY, KVM_CAP_SET_TSS_ADDR, KVM_CAP_EXT_CPUID,
+		KVM_CAP_MP_STATE, KVM_CAP_IMMEDIATE_EXIT, KVM_CAP_READONLY_MEM,
+		KVM_CAP_NR_VCPUS, KVM_CAP_MAX_VCPUS, KVM_CAP_NR_MEMSLOTS,
+	};
+	unsigned int i;
+
+	OPEN_DEVICE_OR_SKIP(self->fd, variant->path);
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		EXPECT_LT(0, ioctl(self->fd, KVM_CHECK_EXTENSION, caps[i]))
+			TH_LOG("cap %ld", caps[i]);
+	EXPECT_LE(ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS),
+		  ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS));
 }
 
 TEST_HARNESS_MAIN

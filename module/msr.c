@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest MSRs: the MSR bitmap (which accesses exit), the emulated set the
+ * guest may read and write (anything else is #GP, as KVM does), and
+ * KVM_GET/SET_MSRS and KVM_GET_MSR_INDEX_LIST for userspace.
+ */
+#include <linux/kvm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr.h>
+
+#include "vmxlab.h"
+#include "vmx/vmx_ops.h"
+
+#define MISC_ENABLE_DEFAULT	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+#define MTRR_CAP_VALUE		(0x500 | 8)	/* fixed, WC, 8 variable */
+#define MAX_IO_MSRS		256
+
+/* The MSRs userspace saves and restores, as KVM_GET_MSR_INDEX_LIST says. */
+static const u32 msrs_to_save[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
+	MSR_EFER,
+};
+
+static void bitmap_pass(unsigned long *bitmap, u32 msr, bool read, bool write)
+{
+	unsigned long base = msr >= 0xc0000000 ? 1024 * 8 : 0;
+	u32 bit = msr & 0x1fff;
+
+	if (read)
+		__clear_bit(base + bit, bitmap);
+	if (write)
+		__clear_bit(2048 * 8 + base + bit, bitmap);
+}
+
+/* Intercept everything but MSRs the VMCS or the load/put switch covers. */
+void vmx_init_msr_bitmap(unsigned long *bitmap)
+{
+	memset(bitmap, 0xff, PAGE_SIZE);
+	bitmap_pass(bitmap, MSR_FS_BASE, true, true);
+	bitmap_pass(bitmap, MSR_GS_BASE, true, true);
+	bitmap_pass(bitmap, MSR_KERNEL_GS_BASE, true, true);
+	bitmap_pass(bitmap, MSR_IA32_SYSENTER_CS, true, true);
+	bitmap_pass(bitmap, MSR_IA32_SYSENTER_ESP, true, true);
+	bitmap_pass(bitmap, MSR_IA32_SYSENTER_EIP, true, true);
+	bitmap_pass(bitmap, MSR_IA32_TSC, true, false);
+}
+
+static bool is_canonical(u64 addr)
+{
+	return (s64)(addr << 16) >> 16 == (s64)addr;
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type == 2 || type == 3 || type > 7)
+			return false;
+	}
+	return true;
+}
+
+static u64 *mtrr_slot(struct vmxlab_vcpu *vcpu, u32 index)
+{
+	static const u32 fixed[] = {
+		MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000,
+		MSR_MTRRfix16K_A0000, MSR_MTRRfix4K_C0000,
+		MSR_MTRRfix4K_C8000, MSR_MTRRfix4K_D0000,
+		MSR_MTRRfix4K_D8000, MSR_MTRRfix4K_E0000,
+		MSR_MTRRfix4K_E8000, MSR_MTRRfix4K_F0000,
+		MSR_MTRRfix4K_F8000,
+	};
+	int i;
+
+	if (index == MSR_MTRRdefType)
+		return &vcpu->mtrr_def_type;
+	if (index >= 0x200 && index < 0x210)
+		return &vcpu->mtrr_var[index - 0x200];
+	for (i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (fixed[i] == index)
+			return &vcpu->mtrr_fixed[i];
+	return NULL;
+}
+
+int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	u64 *mtrr;
+
+	if (vmx_swapped_msr_slot(index) >= 0) {
+		/* The vCPU is loaded: the guest's value is in the CPU. */
+		rdmsrl(index, *data);
+		return 0;
+	}
+	switch (index) {
+	case MSR_EFER:
+		*data = vcpu->vmx.efer;
+		return 0;
+	case MSR_FS_BASE:
+		*data = vmcs_read(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*data = vmcs_read(GUEST_GS_BASE);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmcs_read(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmcs_read(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vmcs_read(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_MTRRcap:
+		*data = MTRR_CAP_VALUE;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = 0x100000000ULL;
+		return 0;
+	case MSR_IA32_FEAT_CTL:
+		*data = FEAT_CTL_LOCKED;
+		return 0;
+	case MSR_IA32_PLATFORM_ID:
+	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_MCG_STATUS:
+	case MSR_IA32_DEBUGCTLMSR:
+	case MSR_IA32_POWER_CTL:
+		*data = 0;
+		return 0;
+	}
+	mtrr = mtrr_slot(vcpu, index);
+	if (mtrr) {
+		*data = *mtrr;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int set_swapped_msr(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		if (!is_canonical(data))
+			return -EINVAL;
+		break;
+	case MSR_TSC_AUX:
+		if (data >> 32)
+			return -EINVAL;
+		break;
+	case MSR_SYSCALL_MASK:
+		data = (u32)data;
+		break;
+	}
+	return wrmsrl_safe(index, data) ? -EINVAL : 0;
+}
+
+static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
+{
+	if (!host)
+		return vmx_set_efer(vcpu, data);
+	if (data & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+		return -EINVAL;
+	vcpu->vmx.efer = data;
+	vmcs_write(GUEST_IA32_EFER, data);
+	if (data & EFER_LMA)
+		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	else
+		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	return 0;
+}
+
+int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	u64 *mtrr;
+
+	if (vmx_swapped_msr_slot(index) >= 0)
+		return set_swapped_msr(index, data);
+	switch (index) {
+	case MSR_EFER:
+		return set_efer(vcpu, data, host);
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!is_canonical(data))
+			return -EINVAL;
+		vmcs_write(index == MSR_FS_BASE ? GUEST_FS_BASE :
+			   index == MSR_GS_BASE ? GUEST_GS_BASE :
+			   index == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
+			   GUEST_SYSENTER_EIP, data);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write(GUEST_SYSENTER_CS, data);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(data))
+			return -EINVAL;
+		vmcs_write(GUEST_IA32_PAT, data);
+		return 0;
+	case MSR_IA32_TSC:
+		vcpu->tsc_offset = data - rdtsc();
+		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (data & ~(0xffffff000ULL | BIT(8) | BIT(10) | BIT(11)))
+			return -EINVAL;
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_UCODE_WRITE:
+		return 0;
+	case MSR_IA32_MCG_STATUS:
+	case MSR_IA32_DEBUGCTLMSR:
+	case MSR_IA32_POWER_CTL:
+		return data ? -EINVAL : 0;
+	}
+	mtrr = mtrr_slot(vcpu, index);
+	if (mtrr) {
+		*mtrr = data;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void vcpu_reset_msrs(struct vmxlab_vcpu *vcpu)
+{
+	vcpu->misc_enable = MISC_ENABLE_DEFAULT;
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+}
+
+long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist)
+{
+	struct kvm_msr_list list;
+	u32 n = ARRAY_SIZE(msrs_to_save);
+
+	if (copy_from_user(&list, ulist, sizeof(list)))
+		return -EFAULT;
+	list.nmsrs = n;
+	if (copy_to_user(ulist, &list, sizeof(list)))
+		return -EFAULT;
+	if (n > list.nmsrs)
+		return -E2BIG;
+	if (copy_to_user(ulist->indices, msrs_to_save, sizeof(msrs_to_save)))
+		return -EFAULT;
+	return 0;
+}
+
+/* KVM_GET/SET_MSRS: entries in order, stopping at the first refusal. */
+int vcpu_msrs_ioctl(struct vmxlab_vcpu *vcpu, struct kvm_msrs __user *u,
+		    bool set)
+{
+	struct kvm_msr_entry *entries;
+	struct kvm_msrs hdr;
+	int i, done = 0;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= MAX_IO_MSRS)
+		return -E2BIG;
+	entries = memdup_user(u->entries, hdr.nmsrs * sizeof(*entries));
+	if (IS_ERR(entries))
+		return PTR_ERR(entries);
+	for (i = 0; i < hdr.nmsrs; i++, done++) {
+		struct kvm_msr_entry *e = &entries[i];
+		int err = set ? vmx_set_msr(vcpu, e->index, e->data, true) :
+				vmx_get_msr(vcpu, e->index, &e->data, true);
+
+		if (err)
+			break;
+	}
+	if (!set && copy_to_user(u->entries, entries, done * sizeof(*entries)))
+		done = -EFAULT;
+	kfree(entries);
+	return done;
+}

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exit handlers, one per basic exit reason, in a table indexed by it.
+ * A handler returns 1 to resume the guest, 0 after filling struct kvm_run
+ * for userspace, or -errno. Reading the table tells what the engine does.
+ */
+#define pr_fmt(fmt) "vmxlab: " fmt
+
+#include <linux/kvm.h>
+#include <linux/kvm_para.h>
+#include <asm/fpu/xcr.h>
+#include <asm/traps.h>
+
+#include "../vmxlab.h"
+#include "../mmu/walk.h"
+#include "vmx_ops.h"
+
+typedef int (*exit_handler_fn)(struct vmxlab_vcpu *vcpu);
+
+static unsigned long exit_qual(void)
+{
+	return vmcs_read(EXIT_QUALIFICATION);
+}
+
+static u64 get_gpr(struct vmxlab_vcpu *vcpu, int reg)
+{
+	if (reg == VCPU_RSP)
+		return vmcs_read(GUEST_RSP);
+	return vcpu->vmx.regs.gpr[reg];
+}
+
+static void set_gpr(struct vmxlab_vcpu *vcpu, int reg, u64 value)
+{
+	if (reg == VCPU_RSP)
+		vmcs_write(GUEST_RSP, value);
+	else
+		vcpu->vmx.regs.gpr[reg] = value;
+}
+
+static int inject_gp(struct vmxlab_vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int inject_ud(struct vmxlab_vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int skip_and_resume(struct vmxlab_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	return 1;
+}
+
+static int internal_error(struct vmxlab_vcpu *vcpu, u32 suberror,
+			  int ndata, const u64 *data)
+{
+	struct kvm_run *run = vcpu->run;
+	int i;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	for (i = 0; i < ndata; i++)
+		run->internal.data[i] = data[i];
+	return 0;
+}
+
+static int unexpected_exit(struct vmxlab_vcpu *vcpu)
+{
+	u64 data[] = {
+		vcpu->vmx.exit_reason, raw_smp_processor_id(), exit_qual(),
+		vmcs_read(GUEST_RIP),
+	};
+
+	pr_warn_ratelimited("vcpu%u: unhandled exit %u (%s) qual %#llx rip %#llx\n",
+			    vcpu->id, vcpu->vmx.exit_reason & 0xffff,
+			    vmx_exit_reason_name(vcpu->vmx.exit_reason & 0xffff),
+			    data[2], data[3]);
+	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+			      ARRAY_SIZE(data), data);
+}
+
+static int handle_exception_nmi(struct vmxlab_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;	/* the host's NMI, already handled */
+
+	switch (vector) {
+	case X86_TRAP_DB:
+		/* Intercepted so a #DB loop cannot hang the CPU; pass it on. */
+		vcpu->vmx.dr6 = (vcpu->vmx.dr6 & ~0xfULL) |
+				(exit_qual() & (0xfULL | VCPU_DR6_STEP)) |
+				VCPU_DR6_INIT;
+		vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+		return 1;
+	case X86_TRAP_AC:
+		vmx_inject_exception(vcpu, X86_TRAP_AC, true,
+				     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	default:
+		return unexpected_exit(vcpu);
+	}
+}
+
+static int handle_external_interrupt(struct vmxlab_vcpu *vcpu)
+{
+	/* Not acknowledged on exit: the host takes it once IRQs are on. */
+	return 1;
+}
+
+static int handle_triple_fault(struct vmxlab_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_cpuid(struct vmxlab_vcpu *vcpu)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u32 eax = g[VCPU_RAX], ebx, ecx = g[VCPU_RCX], edx;
+
+	vcpu_cpuid(vcpu, &eax, &ebx, &ecx, &edx);
+	g[VCPU_RAX] = eax;
+	g[VCPU_RBX] = ebx;
+	g[VCPU_RCX] = ecx;
+	g[VCPU_RDX] = edx;
+	return skip_and_resume(vcpu);
+}
+
+static int handle_hlt(struct vmxlab_vcpu *vcpu)
+{
+	vmx_skip_instruction(vcpu);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int handle_vmcall(struct vmxlab_vcpu *vcpu)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 nr = g[VCPU_RAX];
+	long ret;
+
+	if (!vmx_guest_long_mode(vcpu))
+		nr = (u32)nr;
+	if (vmx_guest_cpl() != 0)
+		ret = -KVM_EPERM;
+	else if (nr == KVM_HC_VAPIC_POLL_IRQ)
+		ret = 0;
+	else
+		ret = -KVM_ENOSYS;
+	g[VCPU_RAX] = vmx_guest_long_mode(vcpu) ? (u64)ret : (u32)ret;
+	return skip_and_resume(vcpu);
+}
+
+static int handle_cr8(struct vmxlab_vcpu *vcpu, bool write, int reg)
+{
+	u64 value;
+	u64 old = vcpu->cr8;
+
+	if (!write) {
+		set_gpr(vcpu, reg, vcpu->cr8);
+		return skip_and_resume(vcpu);
+	}
+	value = get_gpr(vcpu, reg);
+	if (value > 15)
+		return inject_gp(vcpu);
+	vcpu->cr8 = value;
+	vmx_skip_instruction(vcpu);
+	/* Without an in-kernel LAPIC, userspace learns of a lower TPR. */
+	if (value < old) {
+		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+		return 0;
+	}
+	return 1;
+}
+
+static int handle_cr_access(struct vmxlab_vcpu *vcpu)
+{
+	unsigned long qual = exit_qual();
+	int cr = qual & 15;
+	int type = (qual >> 4) & 3;
+	int reg = (qual >> 8) & 15;
+	unsigned long cr0;
+	int err = 0;
+
+	switch (type) {
+	case 0:		/* MOV to CR */
+		if (cr == 0)
+			err = vmx_set_cr0(vcpu, get_gpr(vcpu, reg));
+		else if (cr == 4)
+			err = vmx_set_cr4(vcpu, get_gpr(vcpu, reg));
+		else if (cr == 8)
+			return handle_cr8(vcpu, true, reg);
+		else
+			return unexpected_exit(vcpu);
+		break;
+	case 1:		/* MOV from CR */
+		if (cr == 8)
+			return handle_cr8(vcpu, false, reg);
+		return unexpected_exit(vcpu);
+	case 2:		/* CLTS */
+		err = vmx_set_cr0(vcpu, vmx_read_cr0(vcpu) & ~X86_CR0_TS);
+		break;
+	case 3:		/* LMSW: may set PE, never clears it */
+		cr0 = vmx_read_cr0(vcpu);
+		cr0 = (cr0 & ~0xeUL) | ((qual >> 16) & 0xf);
+		err = vmx_set_cr0(vcpu, cr0 | (vcpu->vmx.cr0 & X86_CR0_PE));
+		break;
+	}
+	if (err)
+		return inject_gp(vcpu);
+	return skip_and_resume(vcpu);
+}
+
+/* Debug registers are kept in software; the guest's never reach the CPU. */
+static int handle_dr_access(struct vmxlab_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+	unsigned long qual = exit_qual();
+	int dr = qual & 7;
+	bool read = qual & BIT(4);
+	int reg = (qual >> 8) & 15;
+	u64 value;
+
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	if (read) {
+		value = dr < 4 ? vmx->dr[dr] : dr == 6 ? vmx->dr6 : vmx->dr7;
+		set_gpr(vcpu, reg, value);
+		return skip_and_resume(vcpu);
+	}
+	value = get_gpr(vcpu, reg);
+	if (dr >= 6 && (value >> 32))
+		return inject_gp(vcpu);
+	if (dr < 4)
+		vmx->dr[dr] = value;
+	else if (dr == 6)
+		vmx->dr6 = (value & VCPU_DR6_VOLATILE) |
+			   (VCPU_DR6_INIT & ~VCPU_DR6_VOLATILE);
+	else
+		vmx->dr7 = (value & VCPU_DR7_VOLATILE) | VCPU_DR7_INIT;
+	return skip_and_resume(vcpu);
+}
+
+static void pio_exit(struct vmxlab_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u32 count)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+}
+
+static u64 addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+static u64 segment_base(int seg)
+{
+	return vmcs_read(GUEST_ES_BASE + seg * 2);
+}
+
+/*
+ * INS/OUTS: move as many elements as fit in the PIO page in one exit,
+ * advance RSI/RDI and RCX, and step over the instruction only when a REP
+ * count is exhausted, so the guest re-executes it for the rest.
+ */
+static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
+			    u8 size, bool rep)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	u8 addr_size = 2 << ((info >> 7) & 7);
+	u64 mask = addr_mask(addr_size);
+	int dir = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -1 : 1;
+	u64 count = rep ? g[VCPU_RCX] & mask : 1;
+	int index_reg = in ? VCPU_RDI : VCPU_RSI;
+	u64 index = g[index_reg] & mask;
+	u64 linear, gpa;
+	u32 i;
+
+	if (count == 0)
+		return skip_and_resume(vcpu);
+	count = min_t(u64, count, PAGE_SIZE / size);
+	linear = (in ? segment_base(0) : segment_base((info >> 15) & 7));
+
+	if (!in) {
+		for (i = 0; i < count; i++) {
+			u64 la = linear + ((index + dir * (s64)i * size) & mask);
+
+			if (guest_read_linear(vcpu, la, vcpu->pio_data + i * size,
+					      size)) {
+				guest_linear_to_phys(vcpu, la, &gpa);
+				vcpu->vmx.regs.cr2 = la;
+				vmx_inject_exception(vcpu, X86_TRAP_PF, true, 0);
+				return 1;
+			}
+		}
+	}
+
+	g[index_reg] = (g[index_reg] & ~mask) |
+		       ((index + dir * (s64)count * size) & mask);
+	if (rep)
+		g[VCPU_RCX] = (g[VCPU_RCX] & ~mask) |
+			      ((g[VCPU_RCX] - count) & mask);
+
+	vcpu->pio.size = size;
+	vcpu->pio.count = count;
+	vcpu->pio.rep = rep;
+	vcpu->pio.done = !rep || !(g[VCPU_RCX] & mask);
+	vcpu->pio.addr_size = addr_size;
+	vcpu->pio.linear = linear + (dir > 0 ? index :
+				     ((index - (count - 1) * size) & mask));
+	vcpu->completion = in ? COMPLETE_PIO_STRING_IN :
+			   (vcpu->pio.done ? COMPLETE_SKIP : COMPLETE_NONE);
+	pio_exit(vcpu, in, port, size, count);
+	return 0;
+}
+
+static int handle_io(struct vmxlab_vcpu *vcpu)
+{
+	unsigned long qual = exit_qual();
+	u8 size = (qual & 7) + 1;
+	bool in = qual & BIT(3);
+	u16 port = qual >> 16;
+
+	if (qual & BIT(4))
+		return handle_string_io(vcpu, in, port, size, qual & BIT(5));
+
+	if (in) {
+		vcpu->pio.size = size;
+		vcpu->completion = COMPLETE_PIO_IN;
+	} else {
+		memcpy(vcpu->pio_data, &vcpu->vmx.regs.gpr[VCPU_RAX], size);
+		vcpu->completion = COMPLETE_SKIP;
+	}
+	pio_exit(vcpu, in, port, size, 1);
+	return 0;
+}
+
+static int handle_msr_read(struct vmxlab_vcpu *vcpu)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 data;
+
+	if (vmx_get_msr(vcpu, (u32)g[VCPU_RCX], &data, false))
+		return inject_gp(vcpu);
+	g[VCPU_RAX] = (u32)data;
+	g[VCPU_RDX] = data >> 32;
+	return skip_and_resume(vcpu);
+}
+
+static int handle_msr_write(struct vmxlab_vcpu *vcpu)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 data = (u32)g[VCPU_RAX] | (g[VCPU_RDX] << 32);
+
+	if (vmx_set_msr(vcpu, (u32)g[VCPU_RCX], data, false))
+		return inject_gp(vcpu);
+	return skip_and_resume(vcpu);
+}
+
+static int handle_invalid_state(struct vmxlab_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = vcpu->vmx.exit_reason;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	return 0;
+}
+
+static int handle_nop(struct vmxlab_vcpu *vcpu)
+{
+	return skip_and_resume(vcpu);
+}
+
+static enum mmio_insn_mode guest_insn_mode(struct vmxlab_vcpu *vcpu)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (!(vcpu->vmx.cr0 & X86_CR0_PE) ||
+	    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_VM))
+		return MMIO_INSN_REAL;
+	if (vmx_guest_long_mode(vcpu) && (cs_ar & BIT(13)))
+		return MMIO_INSN_LONG64;
+	return (cs_ar & BIT(14)) ? MMIO_INSN_PROT32 : MMIO_INSN_PROT16;
+}
+
+static int emulation_failed(struct vmxlab_vcpu *vcpu, const u8 *bytes,
+			    unsigned int len, int err)
+{
+	u64 data[3] = { vmcs_read(GUEST_RIP), 0, 0 };
+
+	memcpy(&data[1], bytes, min(len, 16u));
+	pr_info_ratelimited("vcpu%u: cannot emulate MMIO access at rip %#llx: %s\n",
+			    vcpu->id, data[0], mmio_insn_strerror(err));
+	return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, 3, data);
+}
+
+/* An access to a GPA with no RAM behind it: decode and hand to userspace. */
+static int emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
+{
+	enum mmio_insn_mode mode = guest_insn_mode(vcpu);
+	struct mmio_insn *insn = &vcpu->mmio;
+	struct kvm_run *run = vcpu->run;
+	u64 rip = vmcs_read(GUEST_RIP);
+	u64 cs_base = mode == MMIO_INSN_LONG64 ? 0 : vmcs_read(GUEST_CS_BASE);
+	u8 bytes[MMIO_INSN_MAX_LEN] = {};
+	unsigned int len = sizeof(bytes);
+	u64 value;
+	int err;
+
+	/* The tail may lie on an unmapped page: fetch what exists. */
+	while (len && guest_read_linear(vcpu, cs_base + rip, bytes, len))
+		len = len > 1 ? PAGE_SIZE - ((cs_base + rip) & ~PAGE_MASK) : 0;
+	if (!len)
+		return emulation_failed(vcpu, bytes, 0, -MMIO_INSN_ETRUNCATED);
+	err = mmio_insn_decode(insn, bytes, len, mode);
+	if (err || (insn->is_read && insn->is_write))
+		return emulation_failed(vcpu, bytes, len,
+					err ?: -MMIO_INSN_EUNSUPPORTED);
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn->size;
+	run->mmio.is_write = insn->is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn->is_write) {
+		vcpu->vmx.regs.gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
+		value = mmio_insn_store_value(insn, vcpu->vmx.regs.gpr);
+		memcpy(run->mmio.data, &value, insn->size);
+		vmcs_write(GUEST_RIP, rip + insn->len);
+		vcpu->completion = COMPLETE_NONE;
+	} else {
+		vcpu->completion = COMPLETE_MMIO_READ;
+	}
+	return 0;
+}
+
+static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
+{
+	unsigned long qual = exit_qual();
+	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	int ret;
+
+	ret = mmu_handle_ept_violation(vcpu->vm, gpa,
+				       qual & EPT_VIOLATION_ACC_WRITE);
+	if (ret < 0)
+		return ret;
+	/* An IRET that faulted re-executes, so NMIs stay blocked. */
+	if ((qual & INTR_INFO_UNBLOCK_NMI) &&
+	    !(vcpu->vmx.idt_vectoring & VECTORING_INFO_VALID_MASK))
+		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	if (ret == 0)
+		return 1;
+	if (qual & EPT_VIOLATION_ACC_INSTR) {
+		u64 data[] = { gpa, vmcs_read(GUEST_RIP) };
+
+		return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				      ARRAY_SIZE(data), data);
+	}
+	return emulate_mmio(vcpu, gpa);
+}
+
+static int handle_ept_misconfig(struct vmxlab_vcpu *vcpu)
+{
+	pr_err_ratelimited("vcpu%u: EPT misconfiguration at %#lx\n", vcpu->id,
+			   vmcs_read(GUEST_PHYSICAL_ADDRESS));
+	return unexpected_exit(vcpu);
+}
+
+static int handle_xsetbv(struct vmxlab_vcpu *vcpu)
+{
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 value = (u32)g[VCPU_RAX] | (g[VCPU_RDX] << 32);
+	u64 supported = vcpu_supported_xcr0(vcpu);
+
+	if ((u32)g[VCPU_RCX] != 0 || vmx_guest_cpl() != 0)
+		return inject_gp(vcpu);
+	if (!(value & XFEATURE_MASK_FP) || (value & ~supported))
+		return inject_gp(vcpu);
+	if ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE))
+		return inject_gp(vcpu);
+	if ((value & XFEATURE_MASK_AVX512) &&
+	    ((value & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(value & XFEATURE_MASK_YMM)))
+		return inject_gp(vcpu);
+	vcpu->vmx.xcr0 = value;
+	return skip_and_resume(vcpu);
+}
+
+static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= handle_nop,
+	[EXIT_REASON_RDPMC]			= inject_gp,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]			= inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= inject_ud,
+	[EXIT_REASON_VMPTRLD]			= inject_ud,
+	[EXIT_REASON_VMPTRST]			= inject_ud,
+	[EXIT_REASON_VMREAD]			= inject_ud,
+	[EXIT_REASON_VMRESUME]			= inject_ud,
+	[EXIT_REASON_VMWRITE]			= inject_ud,
+	[EXIT_REASON_VMOFF]			= inject_ud,
+	[EXIT_REASON_VMON]			= inject_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_msr_read,
+	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_INVALID_STATE]		= handle_invalid_state,
+	[EXIT_REASON_MSR_LOAD_FAIL]		= handle_invalid_state,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_nop,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_nop,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_INVEPT]			= inject_ud,
+	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_WBINVD]			= handle_nop,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_VMFUNC]			= inject_ud,
+	[11 /* GETSEC */]			= inject_ud,
+};
+
+static const char * const exit_names[VMX_NR_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI] = "exception/nmi",
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external-interrupt",
+	[EXIT_REASON_TRIPLE_FAULT] = "triple-fault",
+	[3] = "init", [4] = "sipi",
+	[EXIT_REASON_INTERRUPT_WINDOW] = "interrupt-window",
+	[EXIT_REASON_NMI_WINDOW] = "nmi-window",
+	[EXIT_REASON_TASK_SWITCH] = "task-switch",
+	[EXIT_REASON_CPUID] = "cpuid", [11] = "getsec",
+	[EXIT_REASON_HLT] = "hlt", [EXIT_REASON_INVD] = "invd",
+	[EXIT_REASON_INVLPG] = "invlpg", [EXIT_REASON_RDPMC] = "rdpmc",
+	[EXIT_REASON_RDTSC] = "rdtsc", [EXIT_REASON_VMCALL] = "vmcall",
+	[EXIT_REASON_VMCLEAR] = "vmclear", [EXIT_REASON_VMLAUNCH] = "vmlaunch",
+	[EXIT_REASON_VMPTRLD] = "vmptrld", [EXIT_REASON_VMPTRST] = "vmptrst",
+	[EXIT_REASON_VMREAD] = "vmread", [EXIT_REASON_VMRESUME] = "vmresume",
+	[EXIT_REASON_VMWRITE] = "vmwrite", [EXIT_REASON_VMOFF] = "vmxoff",
+	[EXIT_REASON_VMON] = "vmxon", [EXIT_REASON_CR_ACCESS] = "cr-access",
+	[EXIT_REASON_DR_ACCESS] = "dr-access",
+	[EXIT_REASON_IO_INSTRUCTION] = "io",
+	[EXIT_REASON_MSR_READ] = "rdmsr", [EXIT_REASON_MSR_WRITE] = "wrmsr",
+	[EXIT_REASON_INVALID_STATE] = "invalid-guest-state",
+	[EXIT_REASON_MSR_LOAD_FAIL] = "msr-load-fail",
+	[EXIT_REASON_MWAIT_INSTRUCTION] = "mwait",
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = "monitor-trap-flag",
+	[EXIT_REASON_MONITOR_INSTRUCTION] = "monitor",
+	[EXIT_REASON_PAUSE_INSTRUCTION] = "pause",
+	[EXIT_REASON_MCE_DURING_VMENTRY] = "mce-during-entry",
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = "tpr-below-threshold",
+	[EXIT_REASON_APIC_ACCESS] = "apic-access",
+	[EXIT_REASON_EOI_INDUCED] = "eoi-induced",
+	[EXIT_REASON_GDTR_IDTR] = "gdtr-idtr",
+	[EXIT_REASON_LDTR_TR] = "ldtr-tr",
+	[EXIT_REASON_EPT_VIOLATION] = "ept-violation",
+	[EXIT_REASON_EPT_MISCONFIG] = "ept-misconfig",
+	[EXIT_REASON_INVEPT] = "invept", [EXIT_REASON_RDTSCP] = "rdtscp",
+	[EXIT_REASON_PREEMPTION_TIMER] = "preemption-timer",
+	[EXIT_REASON_INVVPID] = "invvpid", [EXIT_REASON_WBINVD] = "wbinvd",
+	[EXIT_REASON_XSETBV] = "xsetbv", [EXIT_REASON_APIC_WRITE] = "apic-write",
+	[EXIT_REASON_RDRAND] = "rdrand", [EXIT_REASON_INVPCID] = "invpcid",
+	[EXIT_REASON_VMFUNC] = "vmfunc", [EXIT_REASON_ENCLS] = "encls",
+	[EXIT_REASON_RDSEED] = "rdseed", [EXIT_REASON_PML_FULL] = "pml-full",
+	[EXIT_REASON_XSAVES] = "xsaves", [EXIT_REASON_XRSTORS] = "xrstors",
+	[EXIT_REASON_UMWAIT] = "umwait", [EXIT_REASON_TPAUSE] = "tpause",
+	[EXIT_REASON_BUS_LOCK] = "bus-lock", [EXIT_REASON_NOTIFY] = "notify",
+};
+
+const char *vmx_exit_reason_name(u32 reason)
+{
+	if (reason < VMX_NR_EXIT_REASONS && exit_names[reason])
+		return exit_names[reason];
+	return "unknown";
+}
+
+int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
+{
+	u32 reason = vcpu->vmx.exit_reason & 0xffff;
+
+	if (reason < VMX_NR_EXIT_REASONS)
+		vcpu->stats.count[reason]++;
+	if (vcpu->vmx.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return handle_invalid_state(vcpu);
+	if (reason < VMX_NR_EXIT_REASONS && exit_handlers[reason])
+		return exit_handlers[reason](vcpu);
+	return unexpected_exit(vcpu);
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VMX vCPU engine: per-vCPU VMCS state, the guest registers the VMCS
+ * does not hold, and the interface between the engine and the vCPU ioctls.
+ */
+#ifndef VMXLAB_VMX_H
+#define VMXLAB_VMX_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+#include <asm/desc_defs.h>
+#include <asm/processor-flags.h>
+#include <asm/vmx.h>
+
+struct vmxlab_vcpu;
+struct kvm_regs;
+struct kvm_sregs;
+struct kvm_segment;
+
+/* Guest GPRs in x86 encoding order; RSP lives in the VMCS. Used by vmenter.S. */
+enum vmx_gpr {
+	VCPU_RAX, VCPU_RCX, VCPU_RDX, VCPU_RBX, VCPU_RSP, VCPU_RBP, VCPU_RSI,
+	VCPU_RDI, VCPU_R8, VCPU_R9, VCPU_R10, VCPU_R11, VCPU_R12, VCPU_R13,
+	VCPU_R14, VCPU_R15, VCPU_NR_GPRS
+};
+
+struct vmx_guest_regs {
+	u64 gpr[VCPU_NR_GPRS];
+	u64 cr2;
+};
+
+/* MSRs switched between host and guest values while a vCPU is loaded. */
+enum vmx_swapped_msr {
+	SWAP_STAR, SWAP_LSTAR, SWAP_CSTAR, SWAP_SFMASK, SWAP_KERNEL_GS_BASE,
+	SWAP_TSC_AUX, NR_SWAPPED_MSRS
+};
+
+/* Host state that is per task rather than per CPU, restored after exits. */
+struct vmx_host_state {
+	unsigned long cr3, cr4, fs_base, kernel_gs_base;
+	u16 ds, es, fs, gs;
+	struct desc_ptr gdt, idt;
+	u64 msr[NR_SWAPPED_MSRS];
+	bool msrs_saved;
+};
+
+struct vmx_vcpu {
+	struct vmx_guest_regs regs;	/* first: vmenter.S addresses it */
+	void *vmcs;
+	int cpu;			/* where the VMCS is active, or -1 */
+	bool launched;
+	struct list_head loaded_link;	/* on the per-CPU list of active VMCSs */
+	u16 vpid;
+
+	u64 cr0, cr4, efer;		/* as the guest believes them */
+	u64 xcr0;
+	u64 guest_msr[NR_SWAPPED_MSRS];
+	u64 dr[4], dr6, dr7;
+	u64 pat_default;
+	struct vmx_host_state host;
+
+	u32 exit_reason;
+	unsigned long exit_qual;
+	u32 idt_vectoring;
+	u64 exit_tsc;
+
+	unsigned long *msr_bitmap;
+};
+
+/* Engine set-up at module load (controls from the capability MSRs). */
+int vmx_engine_setup(void);
+void vmx_engine_teardown(void);
+
+/* Per-vCPU VMCS life cycle. */
+int vmx_vcpu_create(struct vmxlab_vcpu *vcpu);
+void vmx_vcpu_destroy(struct vmxlab_vcpu *vcpu);
+void vmx_vcpu_reset(struct vmxlab_vcpu *vcpu);
+
+/* Make the VMCS current on this CPU / give the CPU back to the host. */
+void vmx_vcpu_load(struct vmxlab_vcpu *vcpu, int cpu);
+void vmx_vcpu_put(struct vmxlab_vcpu *vcpu);
+
+/* VMCLEAR every VMCS active on this CPU (before VMXOFF). */
+void vmx_clear_loaded_vmcss(void);
+
+/* Enter the guest until an exit needs userspace; 0 or -errno. */
+int vmx_vcpu_run(struct vmxlab_vcpu *vcpu);
+
+/* Register access for the vCPU ioctls (vCPU loaded). */
+void vmx_get_regs(struct vmxlab_vcpu *vcpu, struct kvm_regs *regs);
+void vmx_set_regs(struct vmxlab_vcpu *vcpu, const struct kvm_regs *regs);
+void vmx_get_sregs(struct vmxlab_vcpu *vcpu, struct kvm_sregs *sregs);
+int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs);
+int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host);
+int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host);
+void vmx_flush_tlb(struct vmxlab_vcpu *vcpu);
+
+/* Guest state helpers shared by the exit handlers. */
+unsigned long vmx_rip(void);
+void vmx_skip_instruction(struct vmxlab_vcpu *vcpu);
+int vmx_guest_cpl(void);
+bool vmx_guest_long_mode(struct vmxlab_vcpu *vcpu);
+void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
+			  bool has_error, u32 error);
+int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0);
+int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4);
+int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer);
+
+/* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed. */
+int vmx_enter_guest(struct vmx_guest_regs *regs, bool launched);
+
+/* The exit handler table (exits.c). */
+int vmx_handle_exit(struct vmxlab_vcpu *vcpu);
+const char *vmx_exit_reason_name(u32 reason);
+
+#define VMX_NR_EXIT_REASONS	76
+
+/* CR4 bits the guest changes without an exit. */
+#define VMX_GUEST_OWNED_CR4	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_TSD | \
+				 X86_CR4_PCE | X86_CR4_PGE | X86_CR4_OSFXSR | \
+				 X86_CR4_OSXMMEXCPT | X86_CR4_FSGSBASE)
+
+/* Debug register values and writable bits (SDM vol. 3, 18.2). */
+#define VCPU_DR6_INIT		0xffff0ff0ULL
+#define VCPU_DR6_VOLATILE	0x0001e80fULL
+#define VCPU_DR6_STEP		BIT_ULL(14)
+#define VCPU_DR7_INIT		0x400ULL
+#define VCPU_DR7_VOLATILE	0xffff2bffULL
+
+extern char vmx_guest_exit[];
+
+u64 vmx_host_xcr0(void);
+unsigned long vmx_msrs_cr4_fixed1(void);
+void vmx_init_msr_bitmap(unsigned long *bitmap);
+u32 vmx_swapped_msr_index(enum vmx_swapped_msr i);
+int vmx_swapped_msr_slot(u32 index);
+unsigned long vmx_read_cr0(struct vmxlab_vcpu *vcpu);
+unsigned long vmx_read_cr4(struct vmxlab_vcpu *vcpu);
+int vmx_load_pdptrs(struct vmxlab_vcpu *vcpu, unsigned long cr3);
+
+#endif

@@ -5,6 +5,7 @@
 #   make lab-check  run the selftests in the emulated lab (1 and 2 CPUs)
 #   make check      everything above; ends with "N passed, M failed, K skipped"
 #   make run        the main job: boot a guest under vmxlab
+#   make bench-exits the exit-cost benchmark in the lab, vmxlab vs KVM
 #
 # The kernel module itself is described by Kbuild.
 
@@ -20,9 +21,10 @@ LINUX_SRC   := /usr/src/linux-source-6.1.tar.xz
 COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
-.PHONY: all deps module launcher selftests unit lab-check check run clean
+.PHONY: all deps module launcher selftests bench unit lab-check check run \
+	bench-exits clean
 
-all: module launcher selftests
+all: module launcher selftests bench
 
 deps:
 	@scripts/deps.sh build
@@ -69,6 +71,29 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(H
 	@mkdir -p $(@D)
 	$(CC) $(COMMON_CFLAGS) -Itests/selftests/lib -static -pthread \
 		-o $@ $< $(SELFTEST_LIB)
+
+# ---------------------------------------------------------------- benchmarks
+BENCH_SRCS := tests/bench/exit_cost.c tests/bench/exit_cost_guest.S
+
+bench: $(BUILD)/bench/exit_cost
+
+$(BUILD)/bench/exit_cost: $(BENCH_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(COMMON_CFLAGS) -static -o $@ $(BENCH_SRCS)
+
+# The benchmark gets a lab boot of its own, sharing the kernel cache.
+BENCH_LAB := $(BUILD)/bench-lab
+
+bench-exits: module bench
+	@scripts/deps.sh lab
+	@rm -rf $(BENCH_LAB)/selftests && mkdir -p $(BENCH_LAB)/selftests \
+		$(BUILD)/lab/cache $(BENCH_LAB)/lab
+	@ln -sfn $(BUILD)/lab/cache $(BENCH_LAB)/lab/cache
+	cp $(BUILD)/vmxlab.ko $(BENCH_LAB)/
+	cp $(BUILD)/bench/exit_cost $(BENCH_LAB)/selftests/
+	tests/lab/lab.sh --cpus 1 --build $(BENCH_LAB) | tee $(BENCH_LAB)/log
+	@echo; sed -n 's/^\[lab1\] # //p' $(BENCH_LAB)/log | \
+		sed -n '/^exit cost/,/^port I\/O/p'
 
 # ---------------------------------------------------------------- unit tests
 # Each tests/unit/<name>.mk adds <name> to UNIT_TESTS and lists its sources

@@ -15,6 +15,9 @@
 #include "../mmu/walk.h"
 #include "vmx_ops.h"
 
+#define CREATE_TRACE_POINTS
+#include "vmxlab_trace.h"
+
 typedef int (*exit_handler_fn)(struct vmxlab_vcpu *vcpu);
 
 static unsigned long exit_qual(void)
@@ -598,6 +601,9 @@ int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
 
 	if (reason < VMX_NR_EXIT_REASONS)
 		vcpu->stats.count[reason]++;
+	if (trace_vmxlab_exit_enabled())
+		trace_vmxlab_exit(vcpu->id, reason, vmcs_read(GUEST_RIP),
+				  exit_qual());
 	if (vcpu->vmx.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_invalid_state(vcpu);
 	if (reason < VMX_NR_EXIT_REASONS && exit_handlers[reason])

@@ -11,15 +11,13 @@
 #include "irq_host.h"
 
 /*
- * <asm/apicdef.h> uses the same APIC_DM_* names for the ICR value shifted
- * left by 8. Refuse to mix them silently: include the two in different
- * files.
+ * Delivery modes: the value of ICR bits 10:8 (also IOAPIC and MSI).
+ * <asm/apicdef.h>, which most kernel headers pull in, has the same names
+ * for the value shifted left by 8. A file that includes it first gets the
+ * kernel's, so it must not build a struct apic_irq by hand; one that
+ * includes it after this header fails to build on the redefinition.
  */
-#ifdef _ASM_X86_APICDEF_H
-#error "apic_bus.h and <asm/apicdef.h> define APIC_DM_* differently"
-#endif
-
-/* Delivery modes: the value of ICR bits 10:8 (also IOAPIC and MSI). */
+#ifndef _ASM_X86_APICDEF_H
 #define APIC_DM_FIXED		0
 #define APIC_DM_LOWEST		1
 #define APIC_DM_SMI		2
@@ -27,6 +25,7 @@
 #define APIC_DM_INIT		5
 #define APIC_DM_SIPI		6
 #define APIC_DM_EXTINT		7
+#endif
 
 /* Destination shorthands: the value of ICR bits 19:18. */
 #define APIC_SH_NONE		0

@@ -44,7 +44,10 @@ u64 irq_host_now_ns(void);
 /*
  * One-shot timers. The callback runs in the host's timer context (hrtimer,
  * timer thread, or the fake clock's advance) with no model lock held.
- * irq_timer_cancel() returns only once a running callback has finished.
+ * irq_timer_cancel() returns only once a running callback has finished,
+ * so it is never called with a model lock held. irq_timer_arm() does not
+ * wait: it may be called with a model lock held and from the callback,
+ * and replaces any earlier expiry.
  */
 typedef void (*irq_timer_fn)(struct irq_timer *timer);
 

@@ -127,7 +127,7 @@ int lapic_set_state(struct lapic *lapic, const u8 regs[LAPIC_STATE_SIZE]);
 
 /* For apic_bus.c: matching and acceptance under the target's lock. */
 bool lapic_accept_if_match(struct lapic *lapic, struct lapic *src,
-			   const struct apic_irq *irq, bool *accepted);
+			   const struct apic_irq *irq, bool *kick);
 bool lapic_arbitration_key(struct lapic *lapic, struct lapic *src,
 			   const struct apic_irq *irq, u64 *key);
 

@@ -78,7 +78,8 @@ static void mask_basic(struct kvm_cpuid_entry2 *e)
 		e->eax = min_t(u32, e->eax, MAX_BASIC_LEAF);
 		break;
 	case 1:
-		e->ecx = (e->ecx & LEAF1_ECX_OK) | CPUID_HYPERVISOR;
+		/* x2APIC is emulated by the in-kernel LAPIC, as KVM says. */
+		e->ecx = (e->ecx & LEAF1_ECX_OK) | CPUID_HYPERVISOR | BIT(21);
 		if (!xcr0)
 			e->ecx &= ~(BIT(26) | BIT(28));
 		e->edx &= LEAF1_EDX_OK;
@@ -223,6 +224,14 @@ int vcpu_set_cpuid2(struct vmxlab_vcpu *vcpu, struct kvm_cpuid2 __user *u)
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
+	if (vcpu->ran) {
+		bool same = hdr.nent == vcpu->cpuid_nent &&
+			    (!hdr.nent || !memcmp(entries, vcpu->cpuid,
+						  hdr.nent * sizeof(*entries)));
+
+		kvfree(entries);
+		return same ? 0 : -EINVAL;
+	}
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
@@ -263,6 +272,51 @@ const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 		return e;
 	}
 	return NULL;
+}
+
+static bool cpuid_bit(struct vmxlab_vcpu *vcpu, u32 function, int reg,
+		      int bit)
+{
+	const struct kvm_cpuid_entry2 *e = vcpu_find_cpuid(vcpu, function, 0);
+	u32 regs[4];
+
+	if (!e)
+		return false;
+	regs[0] = e->eax;
+	regs[1] = e->ebx;
+	regs[2] = e->ecx;
+	regs[3] = e->edx;
+	return regs[reg] & BIT(bit);
+}
+
+/* CR4 bits whose features the guest's CPUID offers; others are #GP. */
+unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu)
+{
+	unsigned long allowed = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |
+				X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |
+				X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
+				X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (cpuid_bit(vcpu, 1, 2, 26))
+		allowed |= X86_CR4_OSXSAVE;
+	if (cpuid_bit(vcpu, 1, 2, 17))
+		allowed |= X86_CR4_PCIDE;
+	if (cpuid_bit(vcpu, 7, 1, 0))
+		allowed |= X86_CR4_FSGSBASE;
+	if (cpuid_bit(vcpu, 7, 1, 7))
+		allowed |= X86_CR4_SMEP;
+	if (cpuid_bit(vcpu, 7, 1, 20))
+		allowed |= X86_CR4_SMAP;
+	if (cpuid_bit(vcpu, 7, 2, 2))
+		allowed |= X86_CR4_UMIP;
+	return allowed;
+}
+
+bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = vcpu_find_cpuid(vcpu, 1, 0);
+
+	return e && (e->ecx & BIT(21));
 }
 
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu)
@@ -320,6 +374,8 @@ void vcpu_cpuid(struct vmxlab_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 	*ebx = e->ebx;
 	*ecx = e->ecx;
 	*edx = e->edx;
+	function = e->function;
+	index = e->index;
 	if (function == 1) {
 		*ecx &= ~CPUID_OSXSAVE;
 		if (vcpu->vmx.cr4 & X86_CR4_OSXSAVE)

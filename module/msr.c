@@ -10,6 +10,7 @@
 #include <asm/msr.h>
 
 #include "vmxlab.h"
+#include "irqchip.h"
 #include "vmx/vmx_ops.h"
 
 #define MISC_ENABLE_DEFAULT	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
@@ -92,8 +93,13 @@ static u64 *mtrr_slot(struct vmxlab_vcpu *vcpu, u32 index)
 
 int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
+	bool handled;
 	u64 *mtrr;
+	int err;
 
+	err = irqchip_rdmsr(vcpu, index, data, &handled);
+	if (handled)
+		return err;
 	if (vmx_swapped_msr_slot(index) >= 0) {
 		/* The vCPU is loaded: the guest's value is in the CPU. */
 		rdmsrl(index, *data);
@@ -192,8 +198,13 @@ static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 
 int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	bool handled;
 	u64 *mtrr;
+	int err;
 
+	err = irqchip_wrmsr(vcpu, index, data, host, &handled);
+	if (handled)
+		return err;
 	if (vmx_swapped_msr_slot(index) >= 0)
 		return set_swapped_msr(index, data);
 	switch (index) {
@@ -257,13 +268,15 @@ long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist)
 {
 	struct kvm_msr_list list;
 	u32 n = ARRAY_SIZE(msrs_to_save);
+	u32 room;
 
 	if (copy_from_user(&list, ulist, sizeof(list)))
 		return -EFAULT;
+	room = list.nmsrs;
 	list.nmsrs = n;
 	if (copy_to_user(ulist, &list, sizeof(list)))
 		return -EFAULT;
-	if (n > list.nmsrs)
+	if (n > room)
 		return -E2BIG;
 	if (copy_to_user(ulist->indices, msrs_to_save, sizeof(msrs_to_save)))
 		return -EFAULT;

@@ -17,8 +17,10 @@
 #include <asm/fpu/api.h>
 
 #include "vmxlab.h"
+#include "irqchip.h"
 #include "mmu/walk.h"
 #include "vmx/vmx_ops.h"
+#include "irq/lapic.h"
 
 static struct vmxlab_vcpu *notifier_to_vcpu(struct preempt_notifier *pn)
 {
@@ -73,8 +75,22 @@ static void pio_in_to_rax(struct vmxlab_vcpu *vcpu)
 
 static int pio_in_to_memory(struct vmxlab_vcpu *vcpu)
 {
-	return guest_write_linear(vcpu, vcpu->pio.linear, vcpu->pio_data,
-				  vcpu->pio.count * vcpu->pio.size);
+	u64 step = vcpu->pio.dir * (s64)vcpu->pio.size;
+	u32 i;
+	int err;
+
+	if (vcpu->pio.dir > 0)
+		return guest_write_linear(vcpu, vcpu->pio.linear,
+					  vcpu->pio_data,
+					  vcpu->pio.count * vcpu->pio.size);
+	for (i = 0; i < vcpu->pio.count; i++) {
+		err = guest_write_linear(vcpu, vcpu->pio.linear + i * step,
+					 vcpu->pio_data + i * vcpu->pio.size,
+					 vcpu->pio.size);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 static void mmio_read_done(struct vmxlab_vcpu *vcpu)
@@ -124,7 +140,9 @@ static void vcpu_report_state(struct vmxlab_vcpu *vcpu)
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = 0;
+	run->ready_for_interrupt_injection = !lapic_in_kernel(vcpu) &&
+		!vcpu->user_irq_pending && !vmx_event_injection_pending() &&
+		vmx_interrupt_allowed();
 }
 
 static int vcpu_run(struct vmxlab_vcpu *vcpu)
@@ -132,18 +150,20 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int err;
 
-	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = KVM_EXIT_INTR;
-		return -EINTR;
-	}
+	vcpu->task = current;
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	vcpu_load(vcpu);
 	err = vcpu_complete_userspace_io(vcpu);
-	if (!err)
+	/* As KVM: the pending exit completes, exit_reason stays as it was. */
+	if (!err && READ_ONCE(run->immediate_exit))
+		err = -EINTR;
+	else if (!err)
 		err = vmx_vcpu_run(vcpu);
+	vcpu->ran = true;
 	vcpu_report_state(vcpu);
 	vcpu_put(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	vcpu->task = NULL;
 	return err;
 }
 
@@ -185,7 +205,7 @@ static int vcpu_get_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 	fpu.last_ip = fx->fip;
 	fpu.last_dp = fx->fdp;
 	memcpy(fpu.xmm, fx->xmm, sizeof(fpu.xmm));
-	fpu.mxcsr = fx->mxcsr;
+	/* As KVM: MXCSR is not part of this ioctl (see KVM_GET_XSAVE). */
 	kfree(xs);
 	return copy_to_user(u, &fpu, sizeof(fpu)) ? -EFAULT : 0;
 }
@@ -216,7 +236,6 @@ static int vcpu_set_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 	fx->fip = fpu.last_ip;
 	fx->fdp = fpu.last_dp;
 	memcpy(fx->xmm, fpu.xmm, sizeof(fpu.xmm));
-	fx->mxcsr = fpu.mxcsr;
 	err = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
 					     guest_xfeatures(), &pkru);
 	kfree(xs);
@@ -287,8 +306,18 @@ static long vcpu_set_mp_state(struct vmxlab_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
 	/* Without an in-kernel LAPIC only RUNNABLE exists, as in KVM. */
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+		if (lapic_in_kernel(vcpu))
+			break;
+		fallthrough;
+	default:
 		return -EINVAL;
+	}
 	vcpu->mp_state = mp.mp_state;
 	return 0;
 }
@@ -324,12 +353,21 @@ static long vcpu_ioctl(struct file *file, unsigned int ioctl,
 		break;
 	case KVM_SET_CPUID2:
 		r = vcpu_set_cpuid2(vcpu, argp);
+		if (!r && vcpu->lapic)
+			lapic_set_x2apic_supported(vcpu->lapic,
+						   vcpu_has_x2apic(vcpu));
 		break;
 	case KVM_GET_CPUID2:
 		r = vcpu_get_cpuid2(vcpu, argp);
 		break;
 	case KVM_GET_MP_STATE:
 		r = vcpu_get_mp_state(vcpu, argp);
+		break;
+	case KVM_GET_LAPIC:
+	case KVM_SET_LAPIC:
+	case KVM_INTERRUPT:
+	case KVM_NMI:
+		r = irqchip_vcpu_ioctl(vcpu, ioctl, argp);
 		break;
 	case KVM_SET_MP_STATE:
 		r = vcpu_set_mp_state(vcpu, argp);
@@ -404,6 +442,7 @@ DEFINE_SHOW_ATTRIBUTE(vcpu_exits);
 void vmxlab_vcpu_free(struct vmxlab_vcpu *vcpu)
 {
 	debugfs_remove_recursive(vcpu->debugfs);
+	irqchip_vcpu_destroy(vcpu);
 	vmx_vcpu_destroy(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kvfree(vcpu->cpuid);
@@ -435,6 +474,13 @@ static struct vmxlab_vcpu *vcpu_alloc(struct vmxlab_vm *vm, unsigned int id)
 	}
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	vcpu_reset_msrs(vcpu);
+	if (irqchip_vcpu_create(vcpu)) {
+		vmx_vcpu_destroy(vcpu);
+		fpu_free_guest_fpstate(&vcpu->guest_fpu);
+		goto fail;
+	}
+	if (vcpu->lapic)
+		vcpu->apic_base = lapic_get_base(vcpu->lapic);
 	return vcpu;
 fail:
 	free_page((unsigned long)vcpu->pio_data);

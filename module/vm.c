@@ -13,6 +13,8 @@
 #include <linux/uaccess.h>
 
 #include "vmxlab.h"
+#include "irqchip.h"
+#include "eventfd.h"
 #include "vmx/vmx_cpu.h"
 
 static atomic_t vm_serial = ATOMIC_INIT(0);
@@ -29,6 +31,8 @@ static void vm_destroy(struct kref *kref)
 			vmxlab_vcpu_free(vm->vcpus[i]);
 		}
 	}
+	vm_eventfds_destroy(vm);
+	irqchip_destroy(vm);
 	mmu_destroy(vm);
 	kfree(vm);
 	vmx_put();
@@ -70,6 +74,17 @@ static long vm_set_identity_map_addr(struct vmxlab_vm *vm, void __user *argp)
 	return 0;
 }
 
+static long vm_enable_cap(struct vmxlab_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.cap == KVM_CAP_SPLIT_IRQCHIP)
+		return irqchip_enable_split(vm, &cap);
+	return -EINVAL;
+}
+
 static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 {
 	struct vmxlab_vm *vm = file->private_data;
@@ -90,9 +105,15 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 		return 0;
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		return vm_set_identity_map_addr(vm, argp);
+	case KVM_ENABLE_CAP:
+		return vm_enable_cap(vm, argp);
+	case KVM_IRQFD:
+		return vm_irqfd(vm, argp);
+	case KVM_IOEVENTFD:
+		return vm_ioeventfd(vm, argp);
 	default:
-		/* What KVM answers for a VM ioctl it does not know. */
-		return -ENOTTY;
+		/* -ENOTTY, what KVM answers for a VM ioctl it does not know. */
+		return irqchip_vm_ioctl(vm, ioctl, argp, arg);
 	}
 }
 
@@ -122,6 +143,7 @@ int vmxlab_create_vm(unsigned long type)
 	}
 	mutex_init(&vm->lock);
 	kref_init(&vm->refs);
+	vm_eventfds_init(vm);
 	err = mmu_init(vm);
 	if (err) {
 		vmxlab_vm_put(vm);

@@ -9,8 +9,10 @@
 
 #include <linux/kref.h>
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 
@@ -24,6 +26,14 @@
 #define VMXLAB_MAX_CPUID	128
 
 struct dentry;
+struct lapic;
+struct vm_irqchip;
+
+/* Where a vCPU is, for kicks: IPI it only when it is in the guest. */
+enum vcpu_mode {
+	VCPU_OUTSIDE_GUEST,
+	VCPU_IN_GUEST,
+};
 
 struct vmxlab_vm {
 	struct kref refs;		/* the VM file and each vCPU file */
@@ -32,6 +42,10 @@ struct vmxlab_vm {
 	struct vmxlab_vcpu *vcpus[VMXLAB_MAX_VCPUS];
 	int nr_vcpus;
 	struct dentry *debugfs;
+	struct vm_irqchip *irqchip;	/* NULL: interrupt controllers in userspace */
+	struct mutex eventfd_lock;	/* irqfds and ioeventfds (writers) */
+	struct list_head irqfds;
+	struct list_head ioeventfds;	/* RCU for the guest-write path */
 	u64 tss_addr;
 	u64 identity_map_addr;
 };
@@ -71,16 +85,30 @@ struct vmxlab_vcpu {
 	u64 mtrr_var[16];
 	u64 cr8;
 	u32 mp_state;
+	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
 	enum vcpu_completion completion;
 	struct {			/* COMPLETE_PIO_* */
 		u8 size;
 		u32 count;
-		u64 linear;		/* of the string destination */
+		u64 linear;		/* of the first string element */
+		int dir;		/* +1, or -1 with EFLAGS.DF */
 		bool rep, done;
 		u8 addr_size;
 	} pio;
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
+
+	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */
+	struct lapic *lapic;
+	struct task_struct *task;	/* in KVM_RUN */
+	struct rcuwait wait;		/* halted or waiting for SIPI */
+	int mode;			/* enum vcpu_mode */
+	bool event_pending;		/* kicked since the last look */
+	bool user_irq_pending;		/* KVM_INTERRUPT */
+	u8 user_irq;
+	bool user_nmi_pending;		/* KVM_NMI or LAPIC NMI */
+	bool pending_eoi_exit;		/* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	u8 pending_eoi_vector;
 
 	struct vcpu_exit_stats stats;
 	struct dentry *debugfs;
@@ -106,6 +134,8 @@ void vcpu_cpuid(struct vmxlab_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 					       u32 function, u32 index);
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
+bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
+unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu);
 
 /* MSR list and user-facing MSR access (msr.c). */
 long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist);

@@ -12,6 +12,8 @@
 #include <asm/traps.h>
 
 #include "../vmxlab.h"
+#include "../irqchip.h"
+#include "../eventfd.h"
 #include "../mmu/walk.h"
 #include "vmx_ops.h"
 
@@ -139,9 +141,18 @@ static int handle_cpuid(struct vmxlab_vcpu *vcpu)
 
 static int handle_hlt(struct vmxlab_vcpu *vcpu)
 {
-	vmx_skip_instruction(vcpu);
-	vcpu->run->exit_reason = KVM_EXIT_HLT;
-	return 0;
+	return irqchip_handle_hlt(vcpu);
+}
+
+static int handle_irq_window(struct vmxlab_vcpu *vcpu)
+{
+	return irqchip_handle_irq_window(vcpu);
+}
+
+static int handle_nmi_window(struct vmxlab_vcpu *vcpu)
+{
+	vmx_request_nmi_window(false);
+	return 1;
 }
 
 static int handle_vmcall(struct vmxlab_vcpu *vcpu)
@@ -168,16 +179,16 @@ static int handle_cr8(struct vmxlab_vcpu *vcpu, bool write, int reg)
 	u64 old = vcpu->cr8;
 
 	if (!write) {
-		set_gpr(vcpu, reg, vcpu->cr8);
+		set_gpr(vcpu, reg, irqchip_get_cr8(vcpu));
 		return skip_and_resume(vcpu);
 	}
 	value = get_gpr(vcpu, reg);
 	if (value > 15)
 		return inject_gp(vcpu);
-	vcpu->cr8 = value;
+	irqchip_set_cr8(vcpu, value);
 	vmx_skip_instruction(vcpu);
 	/* Without an in-kernel LAPIC, userspace learns of a lower TPR. */
-	if (value < old) {
+	if (!lapic_in_kernel(vcpu) && value < old) {
 		vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
 		return 0;
 	}
@@ -296,7 +307,8 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 
 	if (count == 0)
 		return skip_and_resume(vcpu);
-	count = min_t(u64, count, PAGE_SIZE / size);
+	/* As KVM: OUTS exits once per element, INS fills a page at a time. */
+	count = in ? min_t(u64, count, PAGE_SIZE / size) : 1;
 	linear = (in ? segment_base(0) : segment_base((info >> 15) & 7));
 
 	if (!in) {
@@ -324,8 +336,8 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 	vcpu->pio.rep = rep;
 	vcpu->pio.done = !rep || !(g[VCPU_RCX] & mask);
 	vcpu->pio.addr_size = addr_size;
-	vcpu->pio.linear = linear + (dir > 0 ? index :
-				     ((index - (count - 1) * size) & mask));
+	vcpu->pio.linear = linear + index;
+	vcpu->pio.dir = dir;
 	vcpu->completion = in ? COMPLETE_PIO_STRING_IN :
 			   (vcpu->pio.done ? COMPLETE_SKIP : COMPLETE_NONE);
 	pio_exit(vcpu, in, port, size, count);
@@ -338,10 +350,19 @@ static int handle_io(struct vmxlab_vcpu *vcpu)
 	u8 size = (qual & 7) + 1;
 	bool in = qual & BIT(3);
 	u16 port = qual >> 16;
+	u32 value = vcpu->vmx.regs.gpr[VCPU_RAX];
 
 	if (qual & BIT(4))
 		return handle_string_io(vcpu, in, port, size, qual & BIT(5));
 
+	if (!in && ioeventfd_write(vcpu->vm, true, port, size,
+				    value & (u32)((1ULL << (size * 8)) - 1)))
+		return skip_and_resume(vcpu);
+	if (irqchip_pio(vcpu, port, size, !in, &value)) {
+		if (in)
+			memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
+		return skip_and_resume(vcpu);
+	}
 	if (in) {
 		vcpu->pio.size = size;
 		vcpu->completion = COMPLETE_PIO_IN;
@@ -423,7 +444,7 @@ static int emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 	u64 cs_base = mode == MMIO_INSN_LONG64 ? 0 : vmcs_read(GUEST_CS_BASE);
 	u8 bytes[MMIO_INSN_MAX_LEN] = {};
 	unsigned int len = sizeof(bytes);
-	u64 value;
+	u64 value = 0;
 	int err;
 
 	/* The tail may lie on an unmapped page: fetch what exists. */
@@ -436,14 +457,29 @@ static int emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 		return emulation_failed(vcpu, bytes, len,
 					err ?: -MMIO_INSN_EUNSUPPORTED);
 
+	vcpu->vmx.regs.gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
+	if (insn->is_write)
+		value = mmio_insn_store_value(insn, vcpu->vmx.regs.gpr);
+	if (insn->is_write &&
+	    ioeventfd_write(vcpu->vm, false, gpa, insn->size, value)) {
+		vmcs_write(GUEST_RIP, rip + insn->len);
+		return 1;
+	}
+	if (irqchip_mmio(vcpu, gpa, insn->size, insn->is_write, &value)) {
+		if (!insn->is_write) {
+			mmio_insn_complete_read(insn, vcpu->vmx.regs.gpr, value);
+			vmcs_write(GUEST_RSP, vcpu->vmx.regs.gpr[VCPU_RSP]);
+		}
+		vmcs_write(GUEST_RIP, rip + insn->len);
+		return 1;
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn->size;
 	run->mmio.is_write = insn->is_write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (insn->is_write) {
-		vcpu->vmx.regs.gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-		value = mmio_insn_store_value(insn, vcpu->vmx.regs.gpr);
 		memcpy(run->mmio.data, &value, insn->size);
 		vmcs_write(GUEST_RIP, rip + insn->len);
 		vcpu->completion = COMPLETE_NONE;
@@ -459,6 +495,8 @@ static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
 	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	int ret;
 
+	if (irqchip_claims_gpa(vcpu, gpa))
+		return emulate_mmio(vcpu, gpa);
 	ret = mmu_handle_ept_violation(vcpu->vm, gpa,
 				       qual & EPT_VIOLATION_ACC_WRITE);
 	if (ret < 0)
@@ -472,6 +510,8 @@ static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
 	if (qual & EPT_VIOLATION_ACC_INSTR) {
 		u64 data[] = { gpa, vmcs_read(GUEST_RIP) };
 
+		/* As KVM: report, and the guest takes #UD if resumed. */
+		vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
 		return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				      ARRAY_SIZE(data), data);
 	}
@@ -511,6 +551,8 @@ static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_irq_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_INVD]			= handle_nop,
 	[EXIT_REASON_RDPMC]			= inject_gp,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
@@ -595,6 +637,17 @@ const char *vmx_exit_reason_name(u32 reason)
 	return "unknown";
 }
 
+/* Split irqchip: an EOI of a level vector goes out to the IOAPIC. */
+static int eoi_exit(struct vmxlab_vcpu *vcpu, int ret)
+{
+	if (ret != 1 || !vcpu->pending_eoi_exit)
+		return ret;
+	vcpu->pending_eoi_exit = false;
+	vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+	vcpu->run->eoi.vector = vcpu->pending_eoi_vector;
+	return 0;
+}
+
 int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
 {
 	u32 reason = vcpu->vmx.exit_reason & 0xffff;
@@ -607,6 +660,6 @@ int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
 	if (vcpu->vmx.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_invalid_state(vcpu);
 	if (reason < VMX_NR_EXIT_REASONS && exit_handlers[reason])
-		return exit_handlers[reason](vcpu);
+		return eoi_exit(vcpu, exit_handlers[reason](vcpu));
 	return unexpected_exit(vcpu);
 }

@@ -11,11 +11,13 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/xcr.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
 #include "../vmxlab.h"
+#include "../irqchip.h"
 #include "vmx_ops.h"
 
 unsigned long vmx_rip(void)
@@ -60,6 +62,68 @@ void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+bool vmx_event_injection_pending(void)
+{
+	return vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK;
+}
+
+bool vmx_interrupt_allowed(void)
+{
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+bool vmx_nmi_allowed(void)
+{
+	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+		  GUEST_INTR_STATE_MOV_SS));
+}
+
+void vmx_inject_irq(struct vmxlab_vcpu *vcpu, u8 vector)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
+		   vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_nmi(struct vmxlab_vcpu *vcpu)
+{
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD,
+		   NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+}
+
+void vmx_request_irq_window(bool on)
+{
+	if (on)
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+			      CPU_BASED_INTR_WINDOW_EXITING);
+	else
+		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+				CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+void vmx_request_nmi_window(bool on)
+{
+	/* NMI-window exiting needs virtual NMIs; without, poll each exit. */
+	if (!(vmcs_read32(PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VIRTUAL_NMIS))
+		return;
+	if (on)
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL,
+			      CPU_BASED_NMI_WINDOW_EXITING);
+	else
+		vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL,
+				CPU_BASED_NMI_WINDOW_EXITING);
+}
+
+/* A SIPI starts the vCPU in real mode at vector << 12. */
+void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector)
+{
+	vmcs_write(GUEST_CS_SELECTOR, vector << 8);
+	vmcs_write(GUEST_CS_BASE, (u64)vector << 12);
+	vmcs_write(GUEST_RIP, 0);
 }
 
 unsigned long vmx_read_cr0(struct vmxlab_vcpu *vcpu)
@@ -159,7 +223,7 @@ int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4)
 	unsigned long old = vmx->cr4;
 	unsigned long host_ok = CR4_SUPPORTED & vmx_msrs_cr4_fixed1();
 
-	if (cr4 & ~host_ok)
+	if (cr4 & ~(host_ok & vcpu_cr4_allowed(vcpu)))
 		return -EINVAL;
 	if ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
@@ -245,7 +309,12 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 	int failed;
 
 	local_irq_disable();
-	if (need_resched() || signal_pending(current)) {
+	WRITE_ONCE(vcpu->mode, VCPU_IN_GUEST);
+	/* Pairs with the barrier in irq_host_kick_vcpu(). */
+	smp_mb();
+	if (need_resched() || signal_pending(current) ||
+	    READ_ONCE(vcpu->event_pending)) {
+		WRITE_ONCE(vcpu->mode, VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
 		return 0;
 	}
@@ -266,6 +335,7 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 	failed = vmx_enter_guest(&vmx->regs, vmx->launched);
 
 	vmx->exit_tsc = rdtsc();
+	WRITE_ONCE(vcpu->mode, VCPU_OUTSIDE_GUEST);
 	if (host_xcr0 && vmx->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	if (failed) {
@@ -298,13 +368,28 @@ int vmx_vcpu_run(struct vmxlab_vcpu *vcpu)
 {
 	int ret;
 
+	/* As KVM: a vCPU waiting for SIPI returns -EAGAIN once started. */
+	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		ret = irqchip_block(vcpu);
+		return ret < 0 ? ret : -EAGAIN;
+	}
+
 	for (;;) {
 		if (signal_pending(current)) {
 			vcpu->run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
+		if (vcpu_is_blocked(vcpu)) {
+			ret = irqchip_block(vcpu);
+			if (ret <= 0)
+				return ret;
+			continue;
+		}
 		cond_resched();
 
+		ret = irqchip_prepare_entry(vcpu);
+		if (ret <= 0)
+			return ret;
 		ret = vmx_enter_exit(vcpu);
 		if (ret == 0)
 			continue;

@@ -83,6 +83,16 @@ void vmx_vcpu_put(struct vmxlab_vcpu *vcpu);
 /* VMCLEAR every VMCS active on this CPU (before VMXOFF). */
 void vmx_clear_loaded_vmcss(void);
 
+/* Event injection and windows (vCPU loaded). */
+bool vmx_event_injection_pending(void);
+bool vmx_interrupt_allowed(void);
+bool vmx_nmi_allowed(void);
+void vmx_inject_irq(struct vmxlab_vcpu *vcpu, u8 vector);
+void vmx_inject_nmi(struct vmxlab_vcpu *vcpu);
+void vmx_request_irq_window(bool on);
+void vmx_request_nmi_window(bool on);
+void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector);
+
 /* Enter the guest until an exit needs userspace; 0 or -errno. */
 int vmx_vcpu_run(struct vmxlab_vcpu *vcpu);
 
@@ -118,7 +128,7 @@ const char *vmx_exit_reason_name(u32 reason);
 /* CR4 bits the guest changes without an exit. */
 #define VMX_GUEST_OWNED_CR4	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_TSD | \
 				 X86_CR4_PCE | X86_CR4_PGE | X86_CR4_OSFXSR | \
-				 X86_CR4_OSXMMEXCPT | X86_CR4_FSGSBASE)
+				 X86_CR4_OSXMMEXCPT)
 
 /* Debug register values and writable bits (SDM vol. 3, 18.2). */
 #define VCPU_DR6_INIT		0xffff0ff0ULL

@@ -17,8 +17,9 @@
 #   KMSG: LINE                         kernel log since the previous dump
 #   LAB: done                          the end; nothing after it matters
 #
-# Everything else on the console is test output or the kernel's own
-# console messages. lab.sh counts results and looks for kernel splats.
+# Everything else is test output. All of it goes to the second serial port
+# (ttyS1); the kernel console is on the first (ttyS0). lab.sh counts the
+# results and looks for kernel splats in the KMSG lines.
 #
 # Time inside the lab runs far slower than wall time (the kernel believes
 # the TSC runs at 3.5 GHz while it advances one tick per emulated
@@ -54,7 +55,7 @@ cmdline_arg()
 # let it drain (a fraction of a lab second is plenty), then power off.
 finish()
 {
-	say done
+	say "done"
 	sync
 	sleep 0.2
 	poweroff -f
@@ -64,11 +65,21 @@ finish()
 	done
 }
 
-mount -t proc proc /proc || say "error mount /proc failed"
-mount -t sysfs sysfs /sys || say "error mount /sys failed"
-mount -t devtmpfs devtmpfs /dev || say "error mount /dev failed"
-mount -t debugfs debugfs /sys/kernel/debug || say "error mount debugfs failed"
-mount -t tmpfs tmpfs /tmp || say "error mount /tmp failed"
+mount -t proc proc /proc || echo "init: mount /proc failed"
+mount -t sysfs sysfs /sys || echo "init: mount /sys failed"
+mount -t devtmpfs devtmpfs /dev || echo "init: mount /dev failed"
+mount -t debugfs debugfs /sys/kernel/debug || echo "init: mount debugfs failed"
+mount -t tmpfs tmpfs /tmp || echo "init: mount /tmp failed"
+
+# The kernel console is ttyS0. The kernel writes to the UART directly while
+# user output waits in the tty buffer, so on a shared port kernel messages
+# overtake and splice into test output. /init and the tests therefore talk
+# on ttyS1, and the kernel's messages reach it only as KMSG dumps.
+if stty -F /dev/ttyS1 115200 2>/dev/null; then
+	exec </dev/null >/dev/ttyS1 2>&1
+else
+	echo "init: no /dev/ttyS1, the host will not hear from /init"
+fi
 
 cpus=$(cmdline_arg vmxlab_cpus)
 online=$(grep -c '^processor' /proc/cpuinfo)
@@ -76,8 +87,8 @@ say "init start cpus=${cpus:-?} online=$online"
 
 # Drop the boot messages (among them the known WARNING from fpu/xstate.c
 # that every boot on the emulated CPU prints); from here on every kernel
-# message counts. Let warnings reach the console as they happen too, so a
-# test that hangs after one still shows it.
+# message counts. Let warnings reach the kernel console as they happen too,
+# so that a test that hangs after one still shows it.
 dmesg -c >/dev/null
 echo 5 >/proc/sys/kernel/printk
 
@@ -87,7 +98,7 @@ done
 
 export VMXLAB_LAB=1
 export VMXLAB_KO=/lib/modules/vmxlab.ko
-export VMXLAB_CPUS=${cpus:-$online}
+export VMXLAB_CPUS="${cpus:-$online}"
 
 # dyndbg=+p turns on the module's pr_debug lines (VMXON/VMXOFF per CPU).
 insmod "$VMXLAB_KO" dyndbg=+p
@@ -99,7 +110,7 @@ if [ $rc -ne 0 ]; then
 fi
 kmsg
 
-cd /tmp
+cd /tmp || say "error cd /tmp failed"
 
 if [ -f /etc/lab-extra.sh ]; then
 	say "extra begin"

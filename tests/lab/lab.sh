@@ -21,19 +21,23 @@
 #   --init-extra FILE  busybox sh fragment that /init sources after the
 #                      modules are loaded and before the test programs run
 #
-# The guest's serial console is streamed to stdout, each line prefixed with
-# "[labN] ". At the end lab.sh writes DIR/lab/results-cpusN ("PASS FAIL
-# SKIP", summed over the programs' kselftest "# Totals:" lines) and prints
-# "labN: P passed, F failed, S skipped".
+# The guest has two serial ports: ttyS0 is the kernel console (and the
+# bootloader's), ttyS1 carries /init's markers, the test output and dumps of
+# the kernel log (see init.sh). Both are streamed to stdout as they arrive,
+# each line prefixed with "[labN] ", and kept in DIR/lab/cpusN/console.txt
+# and serial.txt (timed.txt has both with the real time each line came).
+# At the end lab.sh prints how long the boot and the tests took, writes
+# DIR/lab/results-cpusN ("PASS FAIL SKIP", summed over the programs'
+# kselftest "# Totals:" lines) and prints "labN: P passed, F failed,
+# S skipped".
 #
 # Counting: a program's error count is added to its failures; a program
 # without a Totals line, one that exits non-zero with no failure counted,
-# and one that never finished each count as one failure (but when
-# vmxlab.ko does not load, the skipped programs are not counted again). A run-level
-# problem (vmxlab.ko did not load, a kernel splat after /init started,
-# Bochs timed out or died, the wrong number of CPUs came up) adds one
-# failure too, so the results file never looks clean when the run was not.
-# The exit status is non-zero in all those cases.
+# and one that never finished each count as one failure. A run-level
+# problem adds one failure too (vmxlab.ko did not load, which skips all
+# programs; a kernel splat after /init started; Bochs timed out or died;
+# the wrong number of CPUs came up), so the results file never looks clean
+# when the run was not. The exit status is non-zero in all those cases.
 #
 # Debian's kernel image is downloaded once with apt-get into
 # DIR/lab/cache/<release>/ and reused. Two labs (different --cpus) may run
@@ -50,14 +54,14 @@ BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 BOCHS_VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
 KVM_MODULES="irqbypass kvm kvm-intel"
 
-# Kernel messages that mean something went wrong in the kernel.
+# Kernel messages that mean something went wrong in the kernel. They are
+# looked for in the kernel log that /init dumps after each test program:
+# the kernel console (ttyS0) shows them too, but only as a live view.
 SPLAT_RE='BUG:|WARNING:|Oops|general protection|kernel BUG|Call Trace:'
 SPLAT_RE+='|possible circular locking|possible recursive locking'
 SPLAT_RE+='|inconsistent lock state|lock held when returning|INFO: lockdep'
 SPLAT_RE+='|rcu_sched self-detected stall|rcu: INFO|suspicious RCU usage'
 SPLAT_RE+='|soft lockup|hung_task|blocked for more than'
-# A line the kernel printed on the console: "[   12.345678] ..."
-KLINE_RE='^\[ *[0-9]+\.[0-9]+\]'
 
 cpus=
 build=$REPO/build
@@ -118,6 +122,8 @@ labdir=$build/lab
 rundir=$labdir/cpus$cpus
 results=$labdir/results-cpus$cpus
 serial=$rundir/serial.txt
+console=$rundir/console.txt
+timed=$rundir/timed.txt
 ko=$build/vmxlab.ko
 
 # A results file left by an earlier run must not be taken for this one's.
@@ -272,6 +278,7 @@ cp "$ISOLINUX_BIN" "$LDLINUX_C32" "$iso/isolinux/"
 cp "$cache/vmlinuz" "$iso/vmlinuz"
 mv "$rundir/initrd.gz" "$iso/initrd.gz"
 cat >"$iso/isolinux/isolinux.cfg" <<EOF
+SERIAL 0 115200
 DEFAULT lab
 PROMPT 0
 TIMEOUT 0
@@ -295,7 +302,8 @@ romimage: file=$BOCHS_BIOS
 vgaromimage: file=$BOCHS_VGABIOS
 ata0-master: type=cdrom, path=boot.iso, status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev=serial.txt
+com1: enabled=1, mode=file, dev=console.txt
+com2: enabled=1, mode=file, dev=serial.txt
 display_library: rfb, options="timeout=0"
 log: bochs.log
 clock: sync=none, time0=local
@@ -326,17 +334,23 @@ fi
 
 bpid=
 tail_pid=
+console_pid=
 killer_pids=()
 killed=
 printed_tail=
 
-# Print the end of the serial log (what matters most when something broke).
+# Print the end of both serial logs (what matters most when something broke).
 show_tail()
 {
-	[ -z "$printed_tail" ] && [ -s "$serial" ] || return 0
+	local f
+
+	[ -z "$printed_tail" ] || return 0
 	printed_tail=1
-	log "last 40 lines of $serial:"
-	tail -n 40 "$serial" | tr -d '\r' | sed "s/^/[lab$cpus] /"
+	for f in "$console" "$serial"; do
+		[ -s "$f" ] || continue
+		log "last 40 lines of $f:"
+		tail -n 40 "$f" | tr -d '\r' | sed "s/^/[lab$cpus] /"
+	done
 }
 
 cleanup()
@@ -346,13 +360,13 @@ cleanup()
 	if [ -n "$bpid" ]; then
 		kill "$bpid" 2>/dev/null || true
 	fi
-	for pid in ${killer_pids[@]+"${killer_pids[@]}"} $tail_pid; do
+	for pid in ${killer_pids[@]+"${killer_pids[@]}"} $tail_pid $console_pid; do
 		kill "$pid" 2>/dev/null || true
 	done
-	if [ $rc -ne 0 ]; then
+	if [ "$rc" -ne 0 ]; then
 		show_tail
 	fi
-	exit $rc
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -380,6 +394,8 @@ log "booting Debian $release with $cpus CPU(s), ${#tests[@]} test program(s)," \
 # at once: "tail --pid" must watch a process that does not linger as a
 # zombie of this shell.
 : >"$serial"
+: >"$console"
+: >"$timed"
 t_start=$(now_us)
 if [ ${#netns[@]} -eq 0 ]; then
 	exec 8>"${TMPDIR:-/tmp}/vmxlab-lab-rfb.lock"
@@ -478,41 +494,70 @@ scan_line()
 		t_done=$(now_us)
 		# Everything needed is in; give the guest a moment to power
 		# itself off, then stop Bochs.
-		stop_bochs 20 done
+		stop_bochs 20 "done"
 		return
 		;;
 	"# Totals: "*)
 		[ -z "$current" ] || totals=$line
 		return
 		;;
-	*"Kernel panic - not syncing"*)
-		panic=$line
-		# Let the rest of the panic report arrive, then stop.
-		stop_bochs 10 panic
+	KMSG:*)
+		# The dumps start after /init dropped the boot messages (early
+		# boot always prints one WARNING from fpu/xstate.c).
+		if [[ "$line" =~ $SPLAT_RE ]]; then
+			splats+=("$line")
+		fi
 		;;
 	esac
-
-	# Splats count only once /init runs (early boot always prints one
-	# WARNING from fpu/xstate.c). Kernel log dumps always count; inside a
-	# test program's output only lines the kernel printed on the console,
-	# so that a test named like a splat is not taken for one.
-	[ -n "$init_started" ] || return 0
-	if [ -n "$current" ] && [[ "$line" != KMSG:* ]] && ! [[ "$line" =~ $KLINE_RE ]]; then
-		return 0
-	fi
-	if [[ "$line" =~ $SPLAT_RE ]]; then
-		splats+=("$line")
-	fi
 }
 
+# Append LINE to timed.txt with the real time it arrived and a tag.
+timestamp()
+{
+	local ds=$(((${EPOCHREALTIME/./} - t_start) / 100000))
+
+	printf '%5d.%d %s %s\n' $((ds / 10)) $((ds % 10)) "$1" "$2" >>"$timed"
+}
+
+# Follow FILE until Bochs is gone, one line at a time, without the \r.
+follow()
+{
+	tail -n +1 -s 0.5 -F --pid="$bpid" "$1" 2>/dev/null
+}
+
+# Stream the kernel console; stop Bochs soon after a panic.
+console_reader()
+{
+	local line
+
+	while IFS= read -r line || [ -n "$line" ]; do
+		line=${line%$'\r'}
+		printf '[lab%s] %s\n' "$cpus" "$line"
+		timestamp k "$line"
+		case "$line" in
+		*"Kernel panic - not syncing"*)
+			echo "$line" >"$rundir/panic"
+			# Let the rest of the report arrive, then stop.
+			(sleep 10; kill "$bpid" 2>/dev/null) &
+			;;
+		esac
+	done < <(follow "$console")
+}
+
+console_reader &
+console_pid=$!
 while IFS= read -r line || [ -n "$line" ]; do
 	line=${line%$'\r'}
 	printf '[lab%s] %s\n' "$cpus" "$line"
+	timestamp s "$line"
 	scan_line "$line"
-done < <(exec tail -n +1 -s 0.5 -F --pid="$bpid" "$serial" 2>/dev/null)
+done < <(follow "$serial")
 tail_pid=$!
 
 wait "$launcher" || true
+wait "$console_pid" || true
+console_pid=
+[ ! -f "$rundir/panic" ] || panic=$(cat "$rundir/panic")
 brc=$(cat "$rundir/bochs.rc" 2>/dev/null || echo "?")
 bpid=
 t_end=$(now_us)

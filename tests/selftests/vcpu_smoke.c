@@ -123,4 +123,74 @@ TEST_F(smoke, real_mode_io_cpuid_hlt)
 	EXPECT_EQ(CODE_GPA + sizeof(code), regs.rip);
 }
 
+/* Count of one exit reason in vmxlab's debugfs table of this process's VM. */
+static long debugfs_exit_count(const char *name)
+{
+	char path[256], line[256], reason[64];
+	unsigned long long count;
+	long found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/bin/sh -c 'cat /sys/kernel/debug/vmxlab/vm%d-*/vcpu0/exits'",
+		 getpid());
+	f = popen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %llu", reason, &count) == 2 &&
+		    !strcmp(reason, name))
+			found = count;
+	pclose(f);
+	return found < 0 ? 0 : found;
+}
+
+/*
+ * A guest that never exits by itself still gives the CPU back: host
+ * interrupts (the timer tick) end its time slices as external-interrupt
+ * exits, which vmxlab counts per vCPU.
+ */
+TEST_F(smoke, host_interrupts_preempt_spinning_guest)
+{
+	/* mov $0x4000000, %ecx; 1: dec %ecx; jnz 1b; hlt */
+	static const unsigned char spin[] = {
+		0x66, 0xb9, 0x00, 0x00, 0x00, 0x04,
+		0x66, 0x49, 0x75, 0xfc, 0xf4,
+	};
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	long ticks;
+
+	if (strcmp(variant->path, VMXLAB_DEV))
+		SKIP(return, "reads vmxlab's debugfs statistics");
+	OPEN_DEVICE_OR_SKIP(self->dev, variant->path);
+	self->vm = ioctl(self->dev, KVM_CREATE_VM, 0);
+	ASSERT_GE(self->vm, 0);
+	self->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	memcpy((char *)self->mem + CODE_GPA, spin, sizeof(spin));
+	region.userspace_addr = (unsigned long)self->mem;
+	ASSERT_EQ(0, ioctl(self->vm, KVM_SET_USER_MEMORY_REGION, &region));
+	self->vcpu = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	ASSERT_GE(self->vcpu, 0);
+	self->run = mmap(NULL, ioctl(self->dev, KVM_GET_VCPU_MMAP_SIZE, 0),
+			 PROT_READ | PROT_WRITE, MAP_SHARED, self->vcpu, 0);
+	ASSERT_NE(MAP_FAILED, self->run);
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_SET_REGS, &regs));
+
+	ASSERT_EQ(0, ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_HLT, self->run->exit_reason);
+	ticks = debugfs_exit_count("external-interrupt");
+	TH_LOG("external-interrupt exits during the spin: %ld", ticks);
+	EXPECT_LT(0, ticks);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_IRQFD and KVM_IOEVENTFD: eventfds that connect devices to a VM
+ * without a trip through the VMM. An irqfd raises a GSI when its eventfd
+ * is signalled (edge: a pulse); an ioeventfd is signalled, instead of an
+ * exit to userspace, when the guest writes a registered port or address
+ * (optionally only a given value).
+ */
+#define pr_fmt(fmt) "vmxlab: " fmt
+
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/kvm.h>
+#include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "vmxlab.h"
+#include "irqchip.h"
+#include "eventfd.h"
+
+struct irqfd {
+	struct list_head link;
+	struct vmxlab_vm *vm;
+	struct eventfd_ctx *ctx;
+	u32 gsi;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	wait_queue_head_t *wqh;
+};
+
+struct ioeventfd {
+	struct list_head link;
+	struct eventfd_ctx *ctx;
+	u64 addr;
+	u32 len;		/* 0: any length (MMIO only) */
+	bool pio;
+	bool datamatch;
+	u64 value;
+};
+
+/* Runs with the eventfd's wait-queue lock held: no sleeping. */
+static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
+			void *key)
+{
+	struct irqfd *irqfd = container_of(wait, struct irqfd, wait);
+	__poll_t flags = key_to_poll(key);
+	u64 count;
+
+	if (!(flags & EPOLLIN))
+		return 0;
+	eventfd_ctx_do_read(irqfd->ctx, &count);
+	irqchip_set_gsi(irqfd->vm, irqfd->gsi, 1);
+	irqchip_set_gsi(irqfd->vm, irqfd->gsi, 0);
+	return 0;
+}
+
+static void irqfd_queue(struct file *file, wait_queue_head_t *wqh,
+			poll_table *pt)
+{
+	struct irqfd *irqfd = container_of(pt, struct irqfd, pt);
+
+	irqfd->wqh = wqh;
+	add_wait_queue_priority(wqh, &irqfd->wait);
+}
+
+static void irqfd_free(struct irqfd *irqfd)
+{
+	u64 count;
+
+	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
+	eventfd_ctx_put(irqfd->ctx);
+	kfree(irqfd);
+}
+
+static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
+{
+	struct irqfd *irqfd, *other;
+	struct fd f;
+	__poll_t events;
+	int err = 0;
+
+	f = fdget(args->fd);
+	if (!f.file)
+		return -EBADF;
+	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	if (!irqfd) {
+		err = -ENOMEM;
+		goto out;
+	}
+	irqfd->ctx = eventfd_ctx_fileget(f.file);
+	if (IS_ERR(irqfd->ctx)) {
+		err = PTR_ERR(irqfd->ctx);
+		kfree(irqfd);
+		goto out;
+	}
+	irqfd->vm = vm;
+	irqfd->gsi = args->gsi;
+	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
+	init_poll_funcptr(&irqfd->pt, irqfd_queue);
+
+	mutex_lock(&vm->eventfd_lock);
+	list_for_each_entry(other, &vm->irqfds, link) {
+		if (other->ctx == irqfd->ctx) {
+			err = -EBUSY;
+			break;
+		}
+	}
+	if (!err) {
+		list_add_tail(&irqfd->link, &vm->irqfds);
+		events = vfs_poll(f.file, &irqfd->pt);
+		/* Signalled before we were listening: deliver it now. */
+		if (events & EPOLLIN)
+			irqfd_wakeup(&irqfd->wait, 0, 0, poll_to_key(EPOLLIN));
+	}
+	mutex_unlock(&vm->eventfd_lock);
+	if (err) {
+		eventfd_ctx_put(irqfd->ctx);
+		kfree(irqfd);
+	}
+out:
+	fdput(f);
+	return err;
+}
+
+static int irqfd_deassign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
+{
+	struct eventfd_ctx *ctx = eventfd_ctx_fdget(args->fd);
+	struct irqfd *irqfd, *tmp;
+
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	mutex_lock(&vm->eventfd_lock);
+	list_for_each_entry_safe(irqfd, tmp, &vm->irqfds, link) {
+		if (irqfd->ctx == ctx && irqfd->gsi == args->gsi) {
+			list_del(&irqfd->link);
+			irqfd_free(irqfd);
+		}
+	}
+	mutex_unlock(&vm->eventfd_lock);
+	eventfd_ctx_put(ctx);
+	return 0;
+}
+
+long vm_irqfd(struct vmxlab_vm *vm, void __user *argp)
+{
+	struct kvm_irqfd args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~KVM_IRQFD_FLAG_DEASSIGN)
+		return -EINVAL;		/* resampling is not implemented */
+	if (args.flags & KVM_IRQFD_FLAG_DEASSIGN)
+		return irqfd_deassign(vm, &args);
+	if (!irqchip_in_kernel(vm))
+		return -EINVAL;
+	return irqfd_assign(vm, &args);
+}
+
+static bool ioeventfd_same(const struct ioeventfd *a, const struct ioeventfd *b)
+{
+	return a->addr == b->addr && a->len == b->len && a->pio == b->pio &&
+	       (!a->datamatch || !b->datamatch || a->value == b->value);
+}
+
+long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
+{
+	struct ioeventfd *ev, *other, *tmp;
+	struct kvm_ioeventfd args;
+	struct eventfd_ctx *ctx;
+	int err = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~(KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_PIO |
+			   KVM_IOEVENTFD_FLAG_DEASSIGN))
+		return -EINVAL;
+	if (args.len != 0 && args.len != 1 && args.len != 2 && args.len != 4 &&
+	    args.len != 8)
+		return -EINVAL;
+	if (!args.len && (args.flags & (KVM_IOEVENTFD_FLAG_PIO |
+					KVM_IOEVENTFD_FLAG_DATAMATCH)))
+		return -EINVAL;
+	if (args.addr + args.len < args.addr)
+		return -EINVAL;
+	ctx = eventfd_ctx_fdget(args.fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
+	if (!ev) {
+		eventfd_ctx_put(ctx);
+		return -ENOMEM;
+	}
+	ev->ctx = ctx;
+	ev->addr = args.addr;
+	ev->len = args.len;
+	ev->pio = args.flags & KVM_IOEVENTFD_FLAG_PIO;
+	ev->datamatch = args.flags & KVM_IOEVENTFD_FLAG_DATAMATCH;
+	ev->value = args.datamatch;
+
+	mutex_lock(&vm->eventfd_lock);
+	if (args.flags & KVM_IOEVENTFD_FLAG_DEASSIGN) {
+		err = -ENOENT;
+		list_for_each_entry_safe(other, tmp, &vm->ioeventfds, link) {
+			if (other->ctx != ctx || !ioeventfd_same(other, ev) ||
+			    other->datamatch != ev->datamatch)
+				continue;
+			list_del_rcu(&other->link);
+			synchronize_rcu();
+			eventfd_ctx_put(other->ctx);
+			kfree(other);
+			err = 0;
+			break;
+		}
+		eventfd_ctx_put(ev->ctx);
+		kfree(ev);
+	} else {
+		list_for_each_entry(other, &vm->ioeventfds, link) {
+			if (ioeventfd_same(other, ev)) {
+				err = -EEXIST;
+				break;
+			}
+		}
+		if (err) {
+			eventfd_ctx_put(ev->ctx);
+			kfree(ev);
+		} else {
+			list_add_tail_rcu(&ev->link, &vm->ioeventfds);
+		}
+	}
+	mutex_unlock(&vm->eventfd_lock);
+	return err;
+}
+
+/* A guest write the VMM asked to hear about through an eventfd. */
+bool ioeventfd_write(struct vmxlab_vm *vm, bool pio, u64 addr,
+		     unsigned int len, u64 value)
+{
+	struct ioeventfd *ev;
+	bool hit = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(ev, &vm->ioeventfds, link) {
+		if (ev->pio != pio || ev->addr != addr)
+			continue;
+		if (ev->len && ev->len != len)
+			continue;
+		if (ev->datamatch && ev->value != value)
+			continue;
+		eventfd_signal(ev->ctx, 1);
+		hit = true;
+		break;
+	}
+	rcu_read_unlock();
+	return hit;
+}
+
+void vm_eventfds_init(struct vmxlab_vm *vm)
+{
+	mutex_init(&vm->eventfd_lock);
+	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->ioeventfds);
+}
+
+void vm_eventfds_destroy(struct vmxlab_vm *vm)
+{
+	struct irqfd *irqfd, *itmp;
+	struct ioeventfd *ev, *etmp;
+
+	list_for_each_entry_safe(irqfd, itmp, &vm->irqfds, link)
+		irqfd_free(irqfd);
+	list_for_each_entry_safe(ev, etmp, &vm->ioeventfds, link) {
+		eventfd_ctx_put(ev->ctx);
+		kfree(ev);
+	}
+}

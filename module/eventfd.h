@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* KVM_IRQFD and KVM_IOEVENTFD (eventfd.c). */
+#ifndef VMXLAB_EVENTFD_H
+#define VMXLAB_EVENTFD_H
+
+#include <linux/types.h>
+
+struct vmxlab_vm;
+
+void vm_eventfds_init(struct vmxlab_vm *vm);
+void vm_eventfds_destroy(struct vmxlab_vm *vm);
+long vm_irqfd(struct vmxlab_vm *vm, void __user *argp);
+long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp);
+bool ioeventfd_write(struct vmxlab_vm *vm, bool pio, u64 addr,
+		     unsigned int len, u64 value);
+
+#endif

@@ -14,6 +14,8 @@
 
 #include <linux/bitmap.h>
 #include <linux/kvm.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -756,10 +758,42 @@ static bool vcpu_has_wakeup(struct vmxlab_vcpu *vcpu)
 	return l->init_pending || l->sipi_pending;
 }
 
+/*
+ * Before sleeping, a halted vCPU polls for a while, as KVM does: most
+ * wake-ups (a timer due soon, an IPI) then cost no trip through the
+ * scheduler and the idle loop.
+ */
+static unsigned int halt_poll_ns = 200000;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before sleeping");
+
+static bool vcpu_poll_for_wakeup(struct vmxlab_vcpu *vcpu)
+{
+	u64 start = ktime_get_ns();
+
+	do {
+		if (READ_ONCE(vcpu->event_pending)) {
+			WRITE_ONCE(vcpu->event_pending, false);
+			if (vcpu_has_wakeup(vcpu))
+				return true;
+		}
+		if (signal_pending(current))
+			return false;
+		cpu_relax();
+	} while (!need_resched() &&
+		 ktime_get_ns() - start < READ_ONCE(halt_poll_ns));
+	return false;
+}
+
 int irqchip_block(struct vmxlab_vcpu *vcpu)
 {
 	int err;
 
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED && halt_poll_ns &&
+	    (vcpu_has_wakeup(vcpu) || vcpu_poll_for_wakeup(vcpu))) {
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		return 1;
+	}
 	for (;;) {
 		WRITE_ONCE(vcpu->event_pending, false);
 		vcpu_take_init(vcpu);

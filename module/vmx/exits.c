@@ -149,6 +149,12 @@ static int handle_irq_window(struct vmxlab_vcpu *vcpu)
 	return irqchip_handle_irq_window(vcpu);
 }
 
+/* A PAUSE loop: leave the guest so the host can run, then resume it. */
+static int handle_pause(struct vmxlab_vcpu *vcpu)
+{
+	return skip_and_resume(vcpu);
+}
+
 static int handle_nmi_window(struct vmxlab_vcpu *vcpu)
 {
 	vmx_request_nmi_window(false);
@@ -574,6 +580,7 @@ static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_MSR_LOAD_FAIL]		= handle_invalid_state,
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_nop,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_nop,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= handle_pause,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= inject_ud,

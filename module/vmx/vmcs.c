@@ -37,6 +37,10 @@ struct vmx_config {
 	u64 cr4_fixed1;
 };
 
+/* KVM's defaults: PAUSEs closer than the gap, for longer than the window. */
+#define VMX_PLE_GAP	128
+#define VMX_PLE_WINDOW	4096
+
 static struct vmx_config vmcfg;
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
 static DEFINE_PER_CPU(void *, current_vmcs);
@@ -72,9 +76,11 @@ static int adjust(const char *name, u32 required, u32 optional, u64 cap,
 int vmx_engine_setup(void)
 {
 	const struct vmx_msrs *m = &vmx_msrs;
+	/* Pause-loop exiting: a spinning guest gives its CPU back, as KVM. */
 	u32 proc2_optional = SECONDARY_EXEC_ENABLE_RDTSCP |
 			     SECONDARY_EXEC_ENABLE_INVPCID |
-			     SECONDARY_EXEC_WBINVD_EXITING;
+			     SECONDARY_EXEC_WBINVD_EXITING |
+			     SECONDARY_EXEC_PAUSE_LOOP_EXITING;
 	unsigned int cpu;
 	int err;
 
@@ -237,6 +243,10 @@ static void vmx_set_controls(struct vmxlab_vcpu *vcpu)
 	vmcs_write(VMCS_LINK_POINTER, -1ull);
 	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);
+	if (proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmcs_write(PLE_GAP, VMX_PLE_GAP);
+		vmcs_write(PLE_WINDOW, VMX_PLE_WINDOW);
+	}
 	/* Every CR0 bit but TS, and the CR4 bits below, are the host's. */
 	vmcs_write(CR0_GUEST_HOST_MASK, ~(unsigned long)X86_CR0_TS);
 	vmcs_write(CR4_GUEST_HOST_MASK, ~(unsigned long)VMX_GUEST_OWNED_CR4);

@@ -400,15 +400,17 @@ TEST_F(irq, userspace_injection_with_window)
 	RUN_DONE(self->vcpu);
 }
 
+/* Waits by exiting to the host, so that one host CPU serves both vCPUs. */
 static void guest_ipi_sender(void)
 {
 	apic_enable();
 	GUEST_SYNC(1);		/* the host starts the AP */
-	spin_until(&ap_ready, 1);	/* its APIC must be enabled first */
-	GUEST_ASSERT_EQ(ap_ready, 1);
+	while (!ap_ready)	/* its APIC must be enabled first */
+		GUEST_SYNC(2);
 	apic_write(APIC_ICR2, 1u << 24);
 	apic_write(APIC_ICR, VEC_IPI);
-	spin_until(&ap_isr_count, 1);
+	while (!ap_isr_count)
+		GUEST_SYNC(3);
 	GUEST_ASSERT_EQ(ap_isr_count, 1);
 	GUEST_DONE();
 }
@@ -462,7 +464,13 @@ TEST_F(irq, ipi_between_two_vcpus)
 	ap.vcpu = vcpu1;
 	RUN_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
 	ASSERT_EQ(0, pthread_create(&tid, NULL, run_ap, &ap));
-	RUN_DONE(self->vcpu);
+	for (;;) {
+		ASSERT_EQ(0, vcpu_run(self->vcpu));
+		if (get_ucall(self->vcpu, &self->uc) != UCALL_SYNC)
+			break;
+		usleep(1000);	/* let the AP's thread run */
+	}
+	ASSERT_UCALL(self->vcpu, UCALL_DONE, &self->uc);
 	ASSERT_EQ(0, pthread_join(tid, NULL));
 	EXPECT_EQ(0, ap.result);
 }

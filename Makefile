@@ -66,7 +66,12 @@ GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
 		-Wl,--no-warn-rwx-segments
 GUESTS := $(BUILD)/guests/mbtest.elf
 
+ifneq ($(wildcard user/main.c),)
 launcher: $(BUILD)/vmxlab $(GUESTS)
+else
+launcher:
+	@echo "launcher: user/ has no launcher yet; nothing to build"
+endif
 
 $(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS)
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh GROUP...   (groups: build unit lab run)
 set -euo pipefail
 
-pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils"
+pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils pkg-config libnl-3-dev libnl-route-3-dev"
 pkgs_unit="build-essential linux-source-6.1 xz-utils"
 pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod"
 pkgs_run="$pkgs_lab"

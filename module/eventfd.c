@@ -25,6 +25,7 @@ struct irqfd {
 	struct list_head link;
 	struct vmxlab_vm *vm;
 	struct eventfd_ctx *ctx;
+	struct eventfd_ctx *resample;	/* level line: lowered at EOI */
 	u32 gsi;
 	wait_queue_entry_t wait;
 	poll_table pt;
@@ -53,7 +54,9 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		return 0;
 	eventfd_ctx_do_read(irqfd->ctx, &count);
 	irqchip_set_gsi(irqfd->vm, irqfd->gsi, 1);
-	irqchip_set_gsi(irqfd->vm, irqfd->gsi, 0);
+	/* Edge: a pulse. Level: held until the guest's EOI resamples it. */
+	if (!irqfd->resample)
+		irqchip_set_gsi(irqfd->vm, irqfd->gsi, 0);
 	return 0;
 }
 
@@ -72,6 +75,8 @@ static void irqfd_free(struct irqfd *irqfd)
 
 	eventfd_ctx_remove_wait_queue(irqfd->ctx, &irqfd->wait, &count);
 	eventfd_ctx_put(irqfd->ctx);
+	if (irqfd->resample)
+		eventfd_ctx_put(irqfd->resample);
 	kfree(irqfd);
 }
 
@@ -98,6 +103,15 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	}
 	irqfd->vm = vm;
 	irqfd->gsi = args->gsi;
+	if (args->flags & KVM_IRQFD_FLAG_RESAMPLE) {
+		irqfd->resample = eventfd_ctx_fdget(args->resamplefd);
+		if (IS_ERR(irqfd->resample)) {
+			err = PTR_ERR(irqfd->resample);
+			eventfd_ctx_put(irqfd->ctx);
+			kfree(irqfd);
+			goto out;
+		}
+	}
 	init_waitqueue_func_entry(&irqfd->wait, irqfd_wakeup);
 	init_poll_funcptr(&irqfd->pt, irqfd_queue);
 
@@ -118,6 +132,8 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	mutex_unlock(&vm->eventfd_lock);
 	if (err) {
 		eventfd_ctx_put(irqfd->ctx);
+		if (irqfd->resample)
+			eventfd_ctx_put(irqfd->resample);
 		kfree(irqfd);
 	}
 out:
@@ -150,13 +166,35 @@ long vm_irqfd(struct vmxlab_vm *vm, void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (args.flags & ~KVM_IRQFD_FLAG_DEASSIGN)
-		return -EINVAL;		/* resampling is not implemented */
+	if (args.flags & ~(KVM_IRQFD_FLAG_DEASSIGN | KVM_IRQFD_FLAG_RESAMPLE))
+		return -EINVAL;
 	if (args.flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return irqfd_deassign(vm, &args);
 	if (!irqchip_in_kernel(vm))
 		return -EINVAL;
 	return irqfd_assign(vm, &args);
+}
+
+/*
+ * The guest EOIed @vector: lower the level lines of resampling irqfds
+ * whose IOAPIC pin (GSI n is pin n) carries it, and tell their owners.
+ * Runs before the IOAPIC looks at the pin again.
+ */
+void irqfd_resample_eoi(struct vmxlab_vm *vm, u8 vector,
+			int (*pin_vector)(struct vmxlab_vm *vm, u32 pin))
+{
+	struct irqfd *irqfd;
+
+	if (list_empty(&vm->irqfds))
+		return;
+	mutex_lock(&vm->eventfd_lock);
+	list_for_each_entry(irqfd, &vm->irqfds, link) {
+		if (!irqfd->resample || pin_vector(vm, irqfd->gsi) != vector)
+			continue;
+		irqchip_set_gsi(vm, irqfd->gsi, 0);
+		eventfd_signal(irqfd->resample, 1);
+	}
+	mutex_unlock(&vm->eventfd_lock);
 }
 
 static bool ioeventfd_same(const struct ioeventfd *a, const struct ioeventfd *b)

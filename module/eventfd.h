@@ -11,6 +11,8 @@ void vm_eventfds_init(struct vmxlab_vm *vm);
 void vm_eventfds_destroy(struct vmxlab_vm *vm);
 long vm_irqfd(struct vmxlab_vm *vm, void __user *argp);
 long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp);
+void irqfd_resample_eoi(struct vmxlab_vm *vm, u8 vector,
+			int (*pin_vector)(struct vmxlab_vm *vm, u32 pin));
 bool ioeventfd_write(struct vmxlab_vm *vm, bool pio, u64 addr,
 		     unsigned int len, u64 value);
 

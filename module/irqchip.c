@@ -25,6 +25,7 @@
 
 #include "vmxlab.h"
 #include "irqchip.h"
+#include "eventfd.h"
 #include "irq/apic_bus.h"
 #include "irq/ioapic.h"
 #include "irq/irq_route.h"
@@ -123,6 +124,22 @@ static void split_eoi(void *opaque, u8 vector)
 	}
 }
 
+static int ioapic_pin_vector(struct vmxlab_vm *vm, u32 pin)
+{
+	if (pin >= IOAPIC_NUM_PINS)
+		return -1;
+	return READ_ONCE(vm->irqchip->ioapic.redirtbl[pin]) & IOAPIC_RTE_VECTOR;
+}
+
+/* EOI of a level vector: resample irqfds first, then the IOAPIC. */
+static void full_irqchip_eoi(void *opaque, u8 vector)
+{
+	struct vmxlab_vm *vm = opaque;
+
+	irqfd_resample_eoi(vm, vector, ioapic_pin_vector);
+	ioapic_eoi(&vm->irqchip->ioapic, vector);
+}
+
 static struct vm_irqchip *irqchip_alloc(struct vmxlab_vm *vm, bool split)
 {
 	struct vm_irqchip *chip;
@@ -142,6 +159,7 @@ static struct vm_irqchip *irqchip_alloc(struct vmxlab_vm *vm, bool split)
 		apic_bus_set_eoi_notifier(&chip->bus, split_eoi, vm);
 	} else {
 		ioapic_init(&chip->ioapic, &chip->bus);
+		apic_bus_set_eoi_notifier(&chip->bus, full_irqchip_eoi, vm);
 		pic_init(&chip->pic);
 		pic_set_output_fn(&chip->pic, pic_output_to_bsp, vm);
 		irq_route_init(chip->route, &chip->ioapic, &chip->pic,

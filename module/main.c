@@ -43,6 +43,7 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_ENABLE_CAP_VM:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;

@@ -141,7 +141,7 @@ TEST_F(dev, vm_check_extension)
 TEST(vmxlab_unimplemented_caps_report_zero)
 {
 	static const long caps[] = {
-		KVM_CAP_IRQFD_RESAMPLE, KVM_CAP_COALESCED_MMIO,
+		KVM_CAP_COALESCED_MMIO,
 		KVM_CAP_X2APIC_API, KVM_CAP_SYNC_REGS, KVM_CAP_DIRTY_LOG_RING,
 		KVM_CAP_VCPU_EVENTS, KVM_CAP_DEBUGREGS, KVM_CAP_XSAVE,
 	};

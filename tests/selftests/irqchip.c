@@ -10,6 +10,7 @@
  * Guest handlers are small assembly stubs patched into the library's IDT.
  */
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
@@ -527,6 +528,134 @@ TEST_F(irq, init_sipi_starts_second_vcpu)
 	RUN_DONE(self->vcpu);
 	ASSERT_EQ(0, pthread_join(tid, NULL));
 	EXPECT_EQ(0, ap.result);
+}
+
+/* An irqfd raises its GSI when the eventfd is written: no KVM_IRQ_LINE. */
+TEST_F(irq, irqfd_raises_gsi)
+{
+	struct kvm_irqfd irqfd = { .gsi = 5 };
+	uint64_t one = 1;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
+			    guest_ioapic_edge);
+	vcpu_args_set(self->vcpu, 1, 5);
+	irqfd.fd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(irqfd.fd, 0);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_IRQFD, &irqfd))
+		TH_LOG("KVM_IRQFD: %s", strerror(errno));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
+	ASSERT_EQ(8, write(irqfd.fd, &one, 8));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
+	ASSERT_EQ(8, write(irqfd.fd, &one, 8));
+	RUN_DONE(self->vcpu);
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_IRQFD, &irqfd));
+	close(irqfd.fd);
+}
+
+static void guest_level_resample(uint64_t pin)
+{
+	apic_enable();
+	pic_mask_all();
+	ioapic_write(0x11 + 2 * pin, 0);
+	ioapic_write(0x10 + 2 * pin, VEC_LEVEL | 1u << 15);
+	GUEST_SYNC(1);		/* the host signals the irqfd */
+	while (!level_count)
+		sti_hlt();
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC(2);		/* the line was lowered at the EOI */
+	while (level_count < 2)
+		sti_hlt();
+	apic_write(APIC_EOI, 0);
+	GUEST_DONE();
+}
+
+/*
+ * A resampling irqfd drives a level line: held from the eventfd write
+ * until the guest's EOI, which lowers it and signals the resamplefd.
+ */
+TEST_F(irq, irqfd_resample_level)
+{
+	struct kvm_irqfd irqfd = { .gsi = 7, .flags = KVM_IRQFD_FLAG_RESAMPLE };
+	uint64_t one = 1, count;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
+			    guest_level_resample);
+	set_idt_handler(self->vm, VEC_LEVEL, isr_level_stub);
+	vcpu_args_set(self->vcpu, 1, 7);
+	irqfd.fd = eventfd(0, EFD_CLOEXEC);
+	irqfd.resamplefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_IRQFD, &irqfd))
+		TH_LOG("KVM_IRQFD resample: %s", strerror(errno));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
+	ASSERT_EQ(8, write(irqfd.fd, &one, 8));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
+	ASSERT_EQ(8, read(irqfd.resamplefd, &count, 8));
+	EXPECT_EQ(1U, count);
+	EXPECT_FALSE(redirection_entry(_metadata, self->vm, 7) &
+		     RTE_REMOTE_IRR);
+	ASSERT_EQ(8, write(irqfd.fd, &one, 8));
+	RUN_DONE(self->vcpu);
+	ASSERT_EQ(8, read(irqfd.resamplefd, &count, 8));
+	EXPECT_EQ(1U, count);
+	close(irqfd.fd);
+	close(irqfd.resamplefd);
+}
+
+#define EVENT_PORT	0x710
+#define EVENT_MMIO	0xd0000000UL
+
+static void guest_ioeventfd(void)
+{
+	asm volatile("outb %b0, %w1" : : "a"(0x11), "Nd"(EVENT_PORT));
+	asm volatile("outb %b0, %w1" : : "a"(0x22), "Nd"(EVENT_PORT));
+	*(volatile uint32_t *)EVENT_MMIO = 0x12345678;
+	GUEST_DONE();
+}
+
+/*
+ * Writes the VMM registered with KVM_IOEVENTFD signal the eventfd instead
+ * of exiting; with datamatch, only the matching value does.
+ */
+TEST_F(irq, ioeventfd_pio_and_mmio)
+{
+	struct kvm_ioeventfd pio = {
+		.addr = EVENT_PORT, .len = 1, .datamatch = 0x22,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	struct kvm_ioeventfd mmio = { .addr = EVENT_MMIO, .len = 4 };
+	uint64_t count;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	self->vcpu = vm_add_vcpu(self->vm, 0, guest_ioeventfd);
+	pio.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	mmio.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &pio))
+		TH_LOG("KVM_IOEVENTFD: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &mmio));
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_IOEVENTFD, &mmio));
+	EXPECT_EQ(EEXIST, errno);
+
+	/* 0x11 does not match: an ordinary exit. */
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(EVENT_PORT, self->vcpu->run->io.port);
+	EXPECT_EQ(-1, read(pio.fd, &count, 8));
+	/* 0x22 and the MMIO write are absorbed; the guest goes on to DONE. */
+	RUN_DONE(self->vcpu);
+	ASSERT_EQ(8, read(pio.fd, &count, 8));
+	EXPECT_EQ(1U, count);
+	ASSERT_EQ(8, read(mmio.fd, &count, 8));
+	EXPECT_EQ(1U, count);
+
+	mmio.flags = KVM_IOEVENTFD_FLAG_DEASSIGN;
+	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &mmio));
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_IOEVENTFD, &mmio));
+	EXPECT_EQ(ENOENT, errno);
+	close(pio.fd);
+	close(mmio.fd);
 }
 
 TEST_HARNESS_MAIN

@@ -9,6 +9,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -18,6 +19,13 @@
 #include "vmx/vmx_cpu.h"
 
 static atomic_t vm_serial = ATOMIC_INIT(0);
+
+static int vm_memory_show(struct seq_file *m, void *unused)
+{
+	mmu_show_stats(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vm_memory);
 
 static void vm_destroy(struct kref *kref)
 {
@@ -152,6 +160,7 @@ int vmxlab_create_vm(unsigned long type)
 	snprintf(name, sizeof(name), "vm%d-%d", task_pid_nr(current),
 		 atomic_inc_return(&vm_serial));
 	vm->debugfs = debugfs_create_dir(name, vmxlab_debugfs_root());
+	debugfs_create_file("memory", 0444, vm->debugfs, vm, &vm_memory_fops);
 
 	fd = anon_inode_getfd("vmxlab-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)

@@ -12,6 +12,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -27,6 +28,8 @@
 #define EPT_PERM_RX		(VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
 #define EPT_MEMTYPE_WB		(6ULL << VMX_EPT_MT_EPTE_SHIFT)
 #define EPT_ADDR_MASK		0x000ffffffffff000ULL
+#define EPT_LARGE		BIT_ULL(7)
+#define PAGES_PER_2M		512
 /* 4-level EPT with write-back paging-structure accesses. */
 #define EPTP_WB_4LEVEL		(6ULL | (3ULL << 3))
 
@@ -40,15 +43,20 @@ static u64 *ept_table(u64 entry)
 	return __va(entry & EPT_ADDR_MASK);
 }
 
-/* The level-1 entry for @gpa, allocating tables on the way if @alloc. */
-static u64 *ept_leaf(struct vmxlab_mmu *mmu, u64 gpa, bool alloc)
+/*
+ * The entry at @level (1: 4 KiB page, 2: 2 MiB page) for @gpa, allocating
+ * tables on the way if @alloc; NULL if a 2 MiB page covers it already.
+ */
+static u64 *ept_entry(struct vmxlab_mmu *mmu, u64 gpa, int level, bool alloc)
 {
 	u64 *table = mmu->ept_root;
-	int level;
+	int l;
 
-	for (level = EPT_LEVELS; level > 1; level--) {
-		u64 *entry = &table[ept_index(gpa, level)];
+	for (l = EPT_LEVELS; l > level; l--) {
+		u64 *entry = &table[ept_index(gpa, l)];
 
+		if (*entry & EPT_LARGE)
+			return NULL;
 		if (!(*entry & EPT_PERM_RWX)) {
 			void *next;
 
@@ -62,7 +70,28 @@ static u64 *ept_leaf(struct vmxlab_mmu *mmu, u64 gpa, bool alloc)
 		}
 		table = ept_table(*entry);
 	}
-	return &table[ept_index(gpa, 1)];
+	return &table[ept_index(gpa, level)];
+}
+
+static u64 *ept_leaf(struct vmxlab_mmu *mmu, u64 gpa, bool alloc)
+{
+	return ept_entry(mmu, gpa, 1, alloc);
+}
+
+/* Remove whichever mapping, 4 KiB or 2 MiB, covers @gpa. */
+static void ept_clear(struct vmxlab_mmu *mmu, u64 gpa)
+{
+	u64 *pde = ept_entry(mmu, gpa, 2, false);
+	u64 *pte;
+
+	if (pde && (*pde & EPT_LARGE)) {
+		*pde = 0;
+		mmu->nr_large--;
+		return;
+	}
+	pte = ept_leaf(mmu, gpa, false);
+	if (pte)
+		*pte = 0;
 }
 
 static void ept_free_table(u64 *table, int level)
@@ -71,7 +100,7 @@ static void ept_free_table(u64 *table, int level)
 
 	if (level > 1) {
 		for (i = 0; i < EPT_ENTRIES; i++)
-			if (table[i] & EPT_PERM_RWX)
+			if ((table[i] & EPT_PERM_RWX) && !(table[i] & EPT_LARGE))
 				ept_free_table(ept_table(table[i]), level - 1);
 	}
 	free_page((unsigned long)table);
@@ -159,15 +188,9 @@ static void slot_unmap(struct vmxlab_mmu *mmu, struct mem_slot *slot)
 {
 	u64 i;
 
-	for (i = 0; i < slot->npages; i++) {
-		u64 *pte;
-
-		if (!slot->pinned[i])
-			continue;
-		pte = ept_leaf(mmu, (slot->base_gfn + i) << PAGE_SHIFT, false);
-		if (pte)
-			*pte = 0;
-	}
+	for (i = 0; i < slot->npages; i++)
+		if (slot->pinned[i])
+			ept_clear(mmu, (slot->base_gfn + i) << PAGE_SHIFT);
 	ept_flush_all_cpus(mmu);
 	slot_unpin_all(mmu, slot);
 }
@@ -290,12 +313,96 @@ static int slot_pin(struct vmxlab_mmu *mmu, struct mem_slot *slot, u64 idx)
 	return 0;
 }
 
+/*
+ * Can the 2 MiB guest page around @idx be one EPT mapping? Only if the
+ * slot covers all of it, guest and host addresses are aligned alike,
+ * none of it is mapped yet, and the host backs it with one huge page.
+ */
+static bool slot_range_free_2m(struct mem_slot *slot, s64 first)
+{
+	u64 i;
+
+	if (first < 0 || first + PAGES_PER_2M > slot->npages)
+		return false;
+	if ((slot->userspace_addr + (first << PAGE_SHIFT)) & (PMD_SIZE - 1))
+		return false;
+	if ((slot->base_gfn + first) & (PAGES_PER_2M - 1))
+		return false;
+	for (i = 0; i < PAGES_PER_2M; i++)
+		if (slot->pinned[first + i])
+			return false;
+	return true;
+}
+
+static bool pages_form_huge_page(struct page **pages)
+{
+	unsigned long pfn = page_to_pfn(pages[0]);
+	int i;
+
+	if (pfn & (PAGES_PER_2M - 1))
+		return false;
+	for (i = 1; i < PAGES_PER_2M; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
+			return false;
+	return true;
+}
+
+/* Map the 2 MiB page holding slot index @idx with one entry, if we may. */
+static bool ept_map_2m(struct vmxlab_mmu *mmu, struct mem_slot *slot, u64 idx,
+		       u64 perm)
+{
+	/* The slot index of the first page of the 2 MiB guest page. */
+	s64 first = (s64)idx - (s64)((slot->base_gfn + idx) &
+				     (PAGES_PER_2M - 1));
+	unsigned int gup = FOLL_LONGTERM;
+	struct page **pages;
+	unsigned long hva;
+	u64 *pde;
+	int n, i;
+
+	if (!slot_range_free_2m(slot, first))
+		return false;
+	hva = slot->userspace_addr + ((u64)first << PAGE_SHIFT);
+	pde = ept_entry(mmu, (slot->base_gfn + first) << PAGE_SHIFT, 2, true);
+	if (!pde || (*pde & EPT_PERM_RWX))
+		return false;
+	pages = kvmalloc_array(PAGES_PER_2M, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return false;
+	if (!(slot->flags & KVM_MEM_READONLY))
+		gup |= FOLL_WRITE;
+	n = pin_user_pages_fast(hva, PAGES_PER_2M, gup, pages);
+	if (n != PAGES_PER_2M || !pages_form_huge_page(pages)) {
+		if (n > 0)
+			unpin_user_pages(pages, n);
+		kvfree(pages);
+		return false;
+	}
+	for (i = 0; i < PAGES_PER_2M; i++)
+		slot->pinned[first + i] = pages[i];
+	mmu->nr_pinned += PAGES_PER_2M;
+	atomic64_add(PAGES_PER_2M, &mmu->mm->pinned_vm);
+	*pde = page_to_phys(pages[0]) | perm | EPT_MEMTYPE_WB | EPT_LARGE;
+	mmu->nr_large++;
+	kvfree(pages);
+	return true;
+}
+
+/* Only worth trying where the host already backs the page with a THP. */
+static bool host_page_is_huge(struct mem_slot *slot, u64 idx)
+{
+	struct page *page = slot->pinned[idx];
+
+	return page && PageTransCompound(page) &&
+	       compound_order(compound_head(page)) >= PMD_SHIFT - PAGE_SHIFT;
+}
+
 int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write)
 {
 	struct vmxlab_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct mem_slot *slot;
-	u64 *pte, idx, perm;
+	u64 *pte, *pde, idx, perm;
 	int err = 0;
 
 	mutex_lock(&mmu->lock);
@@ -305,21 +412,48 @@ int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write)
 		return 1;
 	}
 	idx = gfn - slot->base_gfn;
-	if (!slot->pinned[idx])
+	perm = (slot->flags & KVM_MEM_READONLY) ? EPT_PERM_RX : EPT_PERM_RWX;
+	/* Another vCPU mapped the 2 MiB page around it meanwhile. */
+	pde = ept_entry(mmu, gpa, 2, false);
+	if (pde && (*pde & EPT_LARGE))
+		goto out;
+	if (!slot->pinned[idx]) {
 		err = slot_pin(mmu, slot, idx);
-	if (!err) {
-		pte = ept_leaf(mmu, gpa, true);
-		if (!pte) {
-			err = -ENOMEM;
-		} else {
-			perm = (slot->flags & KVM_MEM_READONLY) ? EPT_PERM_RX :
-								   EPT_PERM_RWX;
-			*pte = page_to_phys(slot->pinned[idx]) | perm |
-			       EPT_MEMTYPE_WB;
+		/* A THP behind the page: let one entry map all 2 MiB of it. */
+		if (!err && host_page_is_huge(slot, idx)) {
+			struct page *single = slot->pinned[idx];
+
+			slot->pinned[idx] = NULL;
+			if (ept_map_2m(mmu, slot, idx, perm)) {
+				unpin_user_page(single);
+				mmu->nr_pinned--;
+				atomic64_dec(&mmu->mm->pinned_vm);
+				goto out;
+			}
+			slot->pinned[idx] = single;
 		}
 	}
+	if (!err) {
+		pte = ept_leaf(mmu, gpa, true);
+		if (!pte)
+			err = -ENOMEM;
+		else
+			*pte = page_to_phys(slot->pinned[idx]) | perm |
+			       EPT_MEMTYPE_WB;
+	}
+out:
 	mutex_unlock(&mmu->lock);
 	return err;
+}
+
+void mmu_show_stats(struct seq_file *m, struct vmxlab_vm *vm)
+{
+	struct vmxlab_mmu *mmu = &vm->mmu;
+
+	mutex_lock(&mmu->lock);
+	seq_printf(m, "pinned_pages %lu\nept_table_pages %lu\nept_2m_mappings %lu\n",
+		   mmu->nr_pinned, mmu->nr_table_pages, mmu->nr_large);
+	mutex_unlock(&mmu->lock);
 }
 
 /* Guest-physical copies go through the slot's user mapping. */

@@ -15,6 +15,7 @@
 
 struct vmxlab_vm;
 struct page;
+struct seq_file;
 
 struct mem_slot {
 	u64 base_gfn;
@@ -32,6 +33,7 @@ struct vmxlab_mmu {
 	u64 eptp;
 	unsigned long nr_pinned;
 	unsigned long nr_table_pages;
+	unsigned long nr_large;		/* 2 MiB EPT mappings */
 	struct mm_struct *mm;	/* whose pages are pinned */
 };
 
@@ -46,6 +48,8 @@ int mmu_set_memory_region(struct vmxlab_vm *vm,
  * read-only slot), or -errno.
  */
 int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write);
+
+void mmu_show_stats(struct seq_file *m, struct vmxlab_vm *vm);
 
 /* Copy to and from guest-physical memory through the slots. */
 int mmu_read_gpa(struct vmxlab_vm *vm, u64 gpa, void *buf, unsigned int len);

@@ -294,9 +294,11 @@ xorriso -as mkisofs -quiet -o "$rundir/boot.iso" \
 # ---------------------------------------------------------------- Bochs
 
 # error: action=ignore matters: with "report" Bochs logs a line per VMX
-# transition (an unknown MSR read) and fills the disk.
+# transition (an unknown MSR read) and fills the disk. 1 GiB of RAM: below
+# 512 MiB Linux turns transparent huge pages off, and the tests of 2 MiB
+# EPT mappings need them.
 cat >"$rundir/bochsrc" <<EOF
-megs: 512
+megs: 1024
 cpu: model=corei7_skylake_x, count=$cpus, ips=200000000, reset_on_triple_fault=0
 romimage: file=$BOCHS_BIOS
 vgaromimage: file=$BOCHS_VGABIOS

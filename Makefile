@@ -137,7 +137,7 @@ bench-latency: module bench
 	cp $(BUILD)/bench/timer_latency $(BENCH_LAB)/selftests/
 	tests/lab/lab.sh --cpus 1 --build $(BENCH_LAB) > $(BENCH_LAB)/log 2>&1 || \
 		{ tail -40 $(BENCH_LAB)/log; exit 1; }
-	@grep -A8 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+	@grep -A12 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 
 # ---------------------------------------------------------------- unit tests
 # Each tests/unit/<name>.mk adds <name> to UNIT_TESTS and lists its sources

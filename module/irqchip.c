@@ -732,6 +732,49 @@ static int inject_events(struct vmxlab_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The guest's TSC deadline timed by the VMX preemption timer while the
+ * guest runs, instead of a host hrtimer and an IPI; off by default so
+ * that the two can be compared (make bench-latency does).
+ */
+static bool preemption_timer;
+module_param(preemption_timer, bool, 0644);
+MODULE_PARM_DESC(preemption_timer,
+		 "time the guest's TSC deadline with the VMX preemption timer");
+
+static void arm_preemption_timer(struct vmxlab_vcpu *vcpu)
+{
+	u64 deadline, now;
+	bool on = READ_ONCE(preemption_timer) && vmx_has_preemption_timer() &&
+		  lapic_tsc_deadline_armed(vcpu->lapic, &deadline);
+
+	if (on) {
+		now = rdtsc() + vcpu->tsc_offset;
+		if (deadline <= now) {
+			lapic_tsc_deadline_due(vcpu->lapic);
+			on = false;
+		}
+	}
+	if (on)
+		lapic_set_deadline_host_timed(vcpu->lapic, true);
+	if (on || vcpu->preemption_timer_on)
+		vmx_set_preemption_timer(on, on ? deadline - now : 0);
+	vcpu->preemption_timer_on = on;
+}
+
+/* Leaving guest mode for a while: the deadline goes back to the hrtimer. */
+void irqchip_vcpu_leaving(struct vmxlab_vcpu *vcpu)
+{
+	if (vcpu->lapic && vcpu->lapic->deadline_host_timed)
+		lapic_set_deadline_host_timed(vcpu->lapic, false);
+}
+
+void irqchip_preemption_timer_expired(struct vmxlab_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		lapic_tsc_deadline_due(vcpu->lapic);
+}
+
 int irqchip_prepare_entry(struct vmxlab_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -742,6 +785,7 @@ int irqchip_prepare_entry(struct vmxlab_vcpu *vcpu)
 		vcpu_take_sipi(vcpu);
 		if (vcpu_is_blocked(vcpu))
 			return 1;
+		arm_preemption_timer(vcpu);
 	}
 	/* A userspace irqchip asked to hear when it may inject. */
 	if (!irqchip_in_kernel(vcpu->vm) && run->request_interrupt_window &&
@@ -807,6 +851,7 @@ int irqchip_block(struct vmxlab_vcpu *vcpu)
 {
 	int err;
 
+	irqchip_vcpu_leaving(vcpu);
 	if (vcpu->mp_state == KVM_MP_STATE_HALTED && halt_poll_ns &&
 	    (vcpu_has_wakeup(vcpu) || vcpu_poll_for_wakeup(vcpu))) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;

@@ -54,5 +54,7 @@ bool vcpu_is_blocked(struct vmxlab_vcpu *vcpu);
 int irqchip_handle_hlt(struct vmxlab_vcpu *vcpu);
 int irqchip_handle_irq_window(struct vmxlab_vcpu *vcpu);
 void irqchip_eoi_exit(struct vmxlab_vcpu *vcpu, u8 vector);
+void irqchip_preemption_timer_expired(struct vmxlab_vcpu *vcpu);
+void irqchip_vcpu_leaving(struct vmxlab_vcpu *vcpu);
 
 #endif

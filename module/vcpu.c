@@ -35,7 +35,10 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 static void vcpu_sched_out(struct preempt_notifier *pn,
 			   struct task_struct *next)
 {
-	vmx_vcpu_put(notifier_to_vcpu(pn));
+	struct vmxlab_vcpu *vcpu = notifier_to_vcpu(pn);
+
+	irqchip_vcpu_leaving(vcpu);
+	vmx_vcpu_put(vcpu);
 }
 
 static struct preempt_ops vcpu_preempt_ops = {
@@ -160,6 +163,7 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	else if (!err)
 		err = vmx_vcpu_run(vcpu);
 	vcpu->ran = true;
+	irqchip_vcpu_leaving(vcpu);
 	vcpu_report_state(vcpu);
 	vcpu_put(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);

@@ -108,6 +108,7 @@ struct vmxlab_vcpu {
 	u8 user_irq;
 	bool user_nmi_pending;		/* KVM_NMI or LAPIC NMI */
 	bool pending_eoi_exit;		/* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	bool preemption_timer_on;	/* VMX preemption timer armed */
 	u8 pending_eoi_vector;
 
 	struct vcpu_exit_stats stats;

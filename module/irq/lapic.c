@@ -317,6 +317,10 @@ static bool tsc_deadline_arm(struct lapic *lapic)
 		lapic->tsc_deadline = 0;
 		return lvt_fire(lapic, LAPIC_LVTT);
 	}
+	if (lapic->deadline_host_timed) {
+		lapic->timer_armed = true;	/* the host calls _due() */
+		return false;
+	}
 	timer_arm(lapic, irq_host_now_ns() +
 		  tsc_to_ns(lapic->tsc_deadline - tsc, khz));
 	return false;
@@ -367,6 +371,60 @@ static void lapic_timer_expired(struct irq_timer *timer)
 	irq_lock(&lapic->lock);
 	kick = timer_expire(lapic);
 	irq_unlock(&lapic->lock);
+	if (kick)
+		irq_host_kick_vcpu(lapic->vcpu);
+}
+
+/*
+ * For a host that can time the deadline itself while the guest runs (the
+ * VMX preemption timer): the armed TSC deadline, and its expiry. The
+ * host timer stays armed as a fallback; firing here disarms it, so its
+ * later expiry finds nothing to do.
+ */
+bool lapic_tsc_deadline_armed(struct lapic *lapic, u64 *deadline)
+{
+	bool armed;
+
+	irq_lock(&lapic->lock);
+	armed = timer_mode(lapic) == TIMER_TSC_DEADLINE &&
+		lapic->timer_armed && lapic->tsc_deadline;
+	*deadline = lapic->tsc_deadline;
+	irq_unlock(&lapic->lock);
+	return armed;
+}
+
+void lapic_tsc_deadline_due(struct lapic *lapic)
+{
+	irq_lock(&lapic->lock);
+	if (timer_mode(lapic) == TIMER_TSC_DEADLINE && lapic->timer_armed &&
+	    lapic->tsc_deadline &&
+	    lapic->tsc_deadline <= irq_host_guest_tsc(lapic->vcpu))
+		tsc_deadline_arm(lapic);	/* past due: fires now */
+	irq_unlock(&lapic->lock);
+}
+
+/*
+ * While the guest runs, a host with a guest-mode timer times the deadline
+ * itself (on); whenever the vCPU may stay out of guest mode (halt, return
+ * to userspace, preemption) the host timer takes over again (off).
+ */
+void lapic_set_deadline_host_timed(struct lapic *lapic, bool on)
+{
+	bool kick = false, deadline_mode;
+
+	irq_lock(&lapic->lock);
+	if (lapic->deadline_host_timed == on) {
+		irq_unlock(&lapic->lock);
+		return;
+	}
+	lapic->deadline_host_timed = on;
+	deadline_mode = timer_mode(lapic) == TIMER_TSC_DEADLINE;
+	if (!on && deadline_mode && lapic->timer_armed && lapic->tsc_deadline)
+		kick = tsc_deadline_arm(lapic);
+	irq_unlock(&lapic->lock);
+	/* The host timer would race the guest-mode one: take it off. */
+	if (on && deadline_mode)
+		irq_timer_cancel(&lapic->timer);
 	if (kick)
 		irq_host_kick_vcpu(lapic->vcpu);
 }

@@ -87,6 +87,7 @@ struct lapic {
 	bool sipi_pending;
 	u8 sipi_vector;
 	bool lint_level[2];
+	bool deadline_host_timed;	/* the host times the TSC deadline */
 };
 
 /* Life cycle. lapic_init() leaves the APIC in its power-on state. */
@@ -118,6 +119,9 @@ bool lapic_take_init(struct lapic *lapic);
 bool lapic_take_sipi(struct lapic *lapic, u8 *vector);
 
 /* Inputs from devices and other APICs. */
+bool lapic_tsc_deadline_armed(struct lapic *lapic, u64 *deadline);
+void lapic_tsc_deadline_due(struct lapic *lapic);
+void lapic_set_deadline_host_timed(struct lapic *lapic, bool on);
 void lapic_set_lint(struct lapic *lapic, int pin, bool level);
 int lapic_deliver(struct lapic *lapic, const struct apic_irq *irq);
 

@@ -155,6 +155,12 @@ static int handle_pause(struct vmxlab_vcpu *vcpu)
 	return skip_and_resume(vcpu);
 }
 
+static int handle_preemption_timer(struct vmxlab_vcpu *vcpu)
+{
+	irqchip_preemption_timer_expired(vcpu);
+	return 1;
+}
+
 static int handle_nmi_window(struct vmxlab_vcpu *vcpu)
 {
 	vmx_request_nmi_window(false);
@@ -581,6 +587,7 @@ static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_nop,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_nop,
 	[EXIT_REASON_PAUSE_INSTRUCTION]		= handle_pause,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= inject_ud,

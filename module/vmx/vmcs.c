@@ -35,6 +35,8 @@ struct vmx_config {
 	u64 host_efer;
 	u64 host_pat;
 	u64 cr4_fixed1;
+	bool preemption_timer;
+	u8 preemption_timer_rate;	/* counts once per 2^rate TSC ticks */
 };
 
 /* KVM's defaults: PAUSEs closer than the gap, for longer than the window. */
@@ -50,6 +52,26 @@ void vmx_insn_failed(const char *insn, unsigned long field)
 {
 	pr_err_ratelimited("%s failed (field %#lx, cpu%d)\n", insn, field,
 			   raw_smp_processor_id());
+}
+
+bool vmx_has_preemption_timer(void)
+{
+	return vmcfg.preemption_timer;
+}
+
+/* Exit after @ticks of guest TSC, or never (@on false). */
+void vmx_set_preemption_timer(bool on, u64 ticks)
+{
+	u64 value = ticks >> vmcfg.preemption_timer_rate;
+
+	if (on) {
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, min_t(u64, value, U32_MAX));
+		vmcs_set_bits(PIN_BASED_VM_EXEC_CONTROL,
+			      PIN_BASED_VMX_PREEMPTION_TIMER);
+	} else {
+		vmcs_clear_bits(PIN_BASED_VM_EXEC_CONTROL,
+				PIN_BASED_VMX_PREEMPTION_TIMER);
+	}
 }
 
 unsigned long vmx_msrs_cr4_fixed1(void)
@@ -120,6 +142,14 @@ int vmx_engine_setup(void)
 		return -EOPNOTSUPP;
 
 	vmcfg.vpid = vmcfg.proc2 & SECONDARY_EXEC_ENABLE_VPID;
+	if (m->pinbased & ((u64)PIN_BASED_VMX_PREEMPTION_TIMER << 32)) {
+		u64 misc;
+
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		vmcfg.preemption_timer = true;
+		vmcfg.preemption_timer_rate =
+			misc & MSR_IA32_VMX_MISC_PREEMPTION_TIMER_SCALE;
+	}
 	vmcfg.revision = m->basic & VMXCAP_BASIC_REVISION_MASK;
 	vmcfg.host_xcr0 = boot_cpu_has(X86_FEATURE_XSAVE) ?
 			  xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;

@@ -92,6 +92,8 @@ void vmx_inject_nmi(struct vmxlab_vcpu *vcpu);
 void vmx_request_irq_window(bool on);
 void vmx_request_nmi_window(bool on);
 void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector);
+bool vmx_has_preemption_timer(void);
+void vmx_set_preemption_timer(bool on, u64 ticks);
 
 /* Enter the guest until an exit needs userspace; 0 or -errno. */
 int vmx_vcpu_run(struct vmxlab_vcpu *vcpu);

@@ -226,6 +226,85 @@ static void pic_mask_all(void)
 	asm volatile("outb %b0, $0x21; outb %b0, $0xa1" : : "a"(0xff));
 }
 
+#define PTIMER_PARAM	"/sys/module/vmxlab/parameters/preemption_timer"
+
+static int write_param(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "we");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(value, f) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+/* Count of one exit reason in vmxlab's debugfs table for vCPU 0. */
+static long exit_count(const char *reason)
+{
+	char cmd[160], name[64];
+	unsigned long long count, tsc;
+	long found = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cat /sys/kernel/debug/vmxlab/vm%d-*/vcpu0/exits", getpid());
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %llu %llu", name, &count, &tsc) == 3 ||
+	       fscanf(f, "%*[^\n]\n") == 0)
+		if (!strcmp(name, reason))
+			found = count;
+	pclose(f);
+	return found;
+}
+
+/* Waits in guest mode, without PAUSE, so nothing but the timer exits. */
+static void guest_tsc_deadline_busy(void)
+{
+	uint64_t deadline;
+
+	apic_enable();
+	apic_write(APIC_LVTT, VEC_TIMER | LVT_TSC_DEADLINE);
+	deadline = guest_rdtsc() + 200000;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	asm volatile("sti");
+	while (!isr_count)
+		asm volatile("" ::: "memory");
+	GUEST_ASSERT(isr_tsc >= deadline);
+	GUEST_DONE();
+}
+
+/*
+ * vmxlab's option: with preemption_timer=Y the guest's TSC deadline is
+ * timed by the VMX preemption timer while the guest runs.
+ */
+TEST_F(irq, timer_tsc_deadline_by_preemption_timer)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_cpuid_entry2 *leaf1;
+
+	if (strcmp(variant->path, VMXLAB_DEV))
+		SKIP(return, "a vmxlab option");
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	ASSERT_EQ(0, write_param(PTIMER_PARAM, "Y"));
+	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
+			    guest_tsc_deadline_busy);
+	cpuid = default_cpuid(self->vm);
+	leaf1 = cpuid_find(cpuid, 1, 0);
+	ASSERT_NE(NULL, leaf1);
+	leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+	ASSERT_EQ(0, vcpu_set_cpuid(self->vcpu, cpuid));
+	free(cpuid);
+	RUN_DONE(self->vcpu);
+	EXPECT_LT(0, exit_count("preemption-timer"));
+	write_param(PTIMER_PARAM, "N");
+}
+
 static void guest_ioapic_edge(uint64_t pin)
 {
 	apic_enable();

@@ -566,6 +566,32 @@ TEST_F(lapic, timer_tsc_deadline_odd_ticks_never_early)
 	EXPECT_EQ(TIMER_VEC, lapic_pending_vector(l));
 }
 
+/*
+ * A host timing the deadline itself (VMX preemption timer) sees it armed,
+ * fires it when the guest TSC passes it, and the host timer that follows
+ * finds nothing left to do.
+ */
+TEST_F(lapic, timer_tsc_deadline_timed_by_the_host)
+{
+	struct lapic *l = &self->apic[0];
+	u64 deadline = tsc_now(self) + 2000, armed_at;
+
+	tsc_deadline_mode(l);
+	lapic_wrmsr(l, LAPIC_MSR_TSC_DEADLINE, deadline);
+	ASSERT_TRUE(lapic_tsc_deadline_armed(l, &armed_at));
+	EXPECT_EQ(deadline, armed_at);
+	lapic_tsc_deadline_due(l);		/* too early: nothing */
+	EXPECT_EQ(-1, lapic_pending_vector(l));
+	self->vcpu[0].tsc_offset = 2000;	/* the guest TSC reaches it */
+	lapic_tsc_deadline_due(l);
+	EXPECT_EQ(TIMER_VEC, lapic_pending_vector(l));
+	EXPECT_FALSE(lapic_tsc_deadline_armed(l, &armed_at));
+	lapic_ack_vector(l, TIMER_VEC);
+	wr(l, LAPIC_EOI, 0);
+	fake_clock_advance(1000000);		/* the stale host timer */
+	EXPECT_EQ(-1, lapic_pending_vector(l));
+}
+
 TEST_F(lapic, timer_tsc_deadline_zero_disarms)
 {
 	struct lapic *l = &self->apic[0];

@@ -106,8 +106,8 @@ int guest_linear_to_phys(struct vmxlab_vcpu *vcpu, u64 gva, u64 *gpa)
 }
 
 /* Copy guest-linear memory, page by page; -EFAULT if a page is unmapped. */
-int guest_read_linear(struct vmxlab_vcpu *vcpu, u64 gva, void *buf,
-		      unsigned int len)
+static int guest_copy_linear(struct vmxlab_vcpu *vcpu, u64 gva, void *buf,
+			     unsigned int len, bool write)
 {
 	while (len) {
 		unsigned int chunk = min_t(unsigned int, len,
@@ -116,7 +116,10 @@ int guest_read_linear(struct vmxlab_vcpu *vcpu, u64 gva, void *buf,
 		int err;
 
 		err = guest_linear_to_phys(vcpu, gva, &gpa);
-		err = err ?: mmu_read_gpa(vcpu->vm, gpa, buf, chunk);
+		if (!err && write)
+			err = mmu_write_gpa(vcpu->vm, gpa, buf, chunk);
+		else if (!err)
+			err = mmu_read_gpa(vcpu->vm, gpa, buf, chunk);
 		if (err)
 			return err;
 		gva += chunk;
@@ -126,22 +129,14 @@ int guest_read_linear(struct vmxlab_vcpu *vcpu, u64 gva, void *buf,
 	return 0;
 }
 
+int guest_read_linear(struct vmxlab_vcpu *vcpu, u64 gva, void *buf,
+		      unsigned int len)
+{
+	return guest_copy_linear(vcpu, gva, buf, len, false);
+}
+
 int guest_write_linear(struct vmxlab_vcpu *vcpu, u64 gva, const void *buf,
 		       unsigned int len)
 {
-	while (len) {
-		unsigned int chunk = min_t(unsigned int, len,
-					   PAGE_SIZE - (gva & ~PAGE_MASK));
-		u64 gpa;
-		int err;
-
-		err = guest_linear_to_phys(vcpu, gva, &gpa);
-		err = err ?: mmu_write_gpa(vcpu->vm, gpa, buf, chunk);
-		if (err)
-			return err;
-		gva += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return guest_copy_linear(vcpu, gva, (void *)buf, len, true);
 }

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The launcher in the lab: boots user/guests/mbtest under `vmxlab run`
+# on /dev/kvm (the reference) and, where the module can already do it,
+# on /dev/vmxlab, and checks exit statuses and messages. Prints kselftest
+# TAP and a "# Totals:" line. mklabtest.sh prepends the payload lines
+# that define $MBTEST (the Multiboot test kernel's path).
+#
+# Lab time runs slow: keep sleeps short.
+
+VMXLAB=${VMXLAB:-vmxlab}
+W=/tmp/launcher-test
+mkdir -p $W
+pass=0
+fail=0
+skip=0
+n=0
+
+result()	# result ok|fail|skip NAME [DETAIL]
+{
+	n=$((n + 1))
+	case $1 in
+	ok)	pass=$((pass + 1)); echo "ok $n $2" ;;
+	skip)	skip=$((skip + 1)); echo "ok $n # SKIP $2 ${3:-}" ;;
+	*)	fail=$((fail + 1)); echo "not ok $n $2 ${3:-}" ;;
+	esac
+}
+
+show()		# the tail of a run's output, for the log
+{
+	sed 's/^/#   /' "$1" | tail -n "${2:-40}"
+}
+
+# expect_run NAME WANT_STATUS GREP_PATTERN -- vmxlab run arguments...
+expect_run()
+{
+	name=$1 want=$2 pattern=$3
+	shift 4
+	$VMXLAB run "$@" </dev/null >$W/out 2>&1
+	rc=$?
+	if [ $rc -eq "$want" ] && grep -q -- "$pattern" $W/out; then
+		result ok "$name"
+	else
+		result fail "$name" "(status $rc, want $want; want output '$pattern')"
+		show $W/out
+	fi
+}
+
+printf 'vmxlab-module-payload\n' >$W/mod.bin
+printf '\372\364' >$W/hang.bin				# cli; hlt
+printf '\017\013' >$W/ud2.bin				# ud2, no IDT
+printf '\270\052\000\000\000\347\364' >$W/exit42.bin	# out 0x2a, 0xf4
+
+echo "TAP version 13"
+
+# ---- the command line and its errors (no device needed)
+$VMXLAB --help >$W/out 2>&1 && grep -q 'run' $W/out &&
+	result ok "vmxlab --help" || result fail "vmxlab --help"
+expect_run "bad option refused with status 2" 2 "unknown option --bogus" -- \
+	--bogus 1 --kernel $MBTEST
+expect_run "missing kernel file" 3 "cannot open kernel" -- \
+	--kernel /nonexistent --device /dev/kvm
+expect_run "absent device says insmod" 3 "insmod vmxlab.ko" -- \
+	--kernel $MBTEST --device /dev/vmxlab-absent
+expect_run "not a kernel" 3 "is neither a bzImage" -- \
+	--kernel $W/mod.bin --device /dev/kvm
+
+# ---- Multiboot test kernel on KVM, every irqchip mode
+for chip in kernel split user; do
+	for cpus in 1 2; do
+		expect_run "mbtest on /dev/kvm, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
+			--kernel $MBTEST --device /dev/kvm --cpus $cpus \
+			--irqchip $chip --mem 64 --initrd $W/mod.bin \
+			--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
+		grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
+	done
+done
+
+# ---- how runs end
+expect_run "debug exit port: status (0x2a << 1) | 1" 85 "debug exit port" -- \
+	--kernel $W/exit42.bin --flat 0x100000 --device /dev/kvm
+expect_run "triple fault: status 4 and a register dump" 4 "rip 0000000000100000" -- \
+	--kernel $W/ud2.bin --flat 0x100000 --device /dev/kvm
+expect_run "--stats prints exit counts" 85 "exits to the launcher: io" -- \
+	--kernel $W/exit42.bin --flat 0x100000 --device /dev/kvm --stats
+
+$VMXLAB run --kernel $W/hang.bin --flat 0x100000 --device /dev/kvm \
+	</dev/null >$W/out 2>&1 &
+pid=$!
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 130 ] && grep -q interrupted $W/out; then
+	result ok "SIGTERM ends a halted guest with status 130"
+else
+	result fail "SIGTERM ends a halted guest with status 130" "(status $rc)"
+	show $W/out
+fi
+
+# ---- the same on /dev/vmxlab, where the module supports it
+for chip in kernel user; do
+	$VMXLAB run --kernel $MBTEST --device /dev/vmxlab --irqchip $chip \
+		--mem 64 </dev/null >$W/out 2>&1
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^PASS' $W/out; then
+		result ok "mbtest on /dev/vmxlab, irqchip $chip"
+	elif grep -q -E 'KVM_CREATE_IRQCHIP|not supported|KVM_CAP' $W/out; then
+		result skip "mbtest on /dev/vmxlab, irqchip $chip" \
+			"($(grep vmxlab: $W/out | head -n1))"
+	else
+		result fail "mbtest on /dev/vmxlab, irqchip $chip" "(status $rc)"
+		show $W/out
+	fi
+done
+expect_run "debug exit port on /dev/vmxlab" 85 "debug exit port" -- \
+	--kernel $W/exit42.bin --flat 0x100000 --device /dev/vmxlab \
+	--irqchip user
+
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail -eq 0 ]

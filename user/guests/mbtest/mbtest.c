@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mbtest: a Multiboot test kernel for the vmxlab launcher.
+ *
+ * It checks what a Multiboot loader and the launcher's machine promise:
+ * the boot state and information (magic, memory, memory map, command
+ * line, module), fw_cfg, the serial port's registers, the RTC, the empty
+ * PCI bus, and interrupts end to end: IOAPIC edge and level lines raised
+ * through the ISA test ports, the serial THR-empty interrupt on IRQ 4,
+ * the LAPIC timer, and INIT/SIPI bringing up every AP. Each check prints
+ * "ok N - name" or "not ok N - name" on COM1; the end is "PASS" or
+ * "FAIL", and the number of failures is written to the debug exit port,
+ * so the launcher exits with status 1 when everything passed.
+ *
+ * Command line words it understands: "module=TEXT" (the module must
+ * start with TEXT), "modname=NAME" (the module's string).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define COM1			0x3f8
+#define DEBUG_EXIT		0xf4
+#define ISA_IRQ_TEST		0x2000
+#define FW_CFG_SEL		0x510
+#define FW_CFG_DATA		0x511
+#define LAPIC			0xfee00000u
+#define IOAPIC			0xfec00000u
+#define TRAMPOLINE		0x70000u
+#define AP_COUNTER		((volatile uint32_t *)0x70ff0)
+
+#define VEC_EDGE		0x40
+#define VEC_LEVEL		0x41
+#define VEC_SERIAL		0x42
+#define VEC_TIMER		0x43
+#define VEC_SPURIOUS		0xff
+#define TEST_PIN		10
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t flags;
+	uint16_t offset_hi;
+} __attribute__((packed));
+
+extern uint32_t boot_magic, boot_info;
+extern char irq_stubs[], trampoline_start[], trampoline_end[];
+
+static struct idt_gate idt[256];
+static volatile unsigned int irq_count[256];
+static unsigned int checks, failures;
+static bool level_lower_in_handler;
+
+/* ------------------------------------------------------------ I/O */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t mmio_read(uint32_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write(uint32_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+
+/* ------------------------------------------------------------ output */
+
+static void putc_serial(char c)
+{
+	while (!(inb(COM1 + 5) & 0x20))
+		;
+	outb(COM1, c);
+}
+
+static void puts_serial(const char *s)
+{
+	while (*s) {
+		if (*s == '\n')
+			putc_serial('\r');
+		putc_serial(*s++);
+	}
+}
+
+static void put_dec(uint32_t v)
+{
+	char buf[12];
+	int i = 0;
+
+	do {
+		buf[i++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (i--)
+		putc_serial(buf[i]);
+}
+
+static void put_hex(uint32_t v)
+{
+	int i;
+
+	puts_serial("0x");
+	for (i = 28; i >= 0; i -= 4)
+		putc_serial("0123456789abcdef"[(v >> i) & 0xf]);
+}
+
+static void check(bool ok, const char *name)
+{
+	checks++;
+	if (!ok) {
+		failures++;
+		puts_serial("not ");
+	}
+	puts_serial("ok ");
+	put_dec(checks);
+	puts_serial(" - ");
+	puts_serial(name);
+	puts_serial("\n");
+}
+
+static void check_eq(uint32_t got, uint32_t want, const char *name)
+{
+	check(got == want, name);
+	if (got != want) {
+		puts_serial("#   got ");
+		put_hex(got);
+		puts_serial(", want ");
+		put_hex(want);
+		puts_serial("\n");
+	}
+}
+
+/* ------------------------------------------------------------ strings */
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static bool str_eq_n(const char *a, const char *b, size_t n)
+{
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
+/* The value of "key=" in the command line, up to the next space. */
+static const char *cmdline_value(const char *cmdline, const char *key,
+				 size_t *len)
+{
+	size_t klen = str_len(key);
+	const char *p = cmdline;
+
+	while (p && *p) {
+		if ((p == cmdline || p[-1] == ' ') && str_eq_n(p, key, klen) &&
+		    p[klen] == '=') {
+			const char *v = p + klen + 1;
+
+			*len = 0;
+			while (v[*len] && v[*len] != ' ')
+				(*len)++;
+			return v;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ interrupts */
+
+void irq_dispatch(uint32_t vector);
+void irq_dispatch(uint32_t vector)
+{
+	if (vector < 32) {
+		puts_serial("not ok - unexpected exception ");
+		put_dec(vector);
+		puts_serial("\nFAIL\n");
+		outl(DEBUG_EXIT, 0x7f);
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	}
+	irq_count[vector]++;
+	if (vector == VEC_LEVEL && level_lower_in_handler)
+		outb(ISA_IRQ_TEST + TEST_PIN, 0);
+	if (vector == VEC_SERIAL) {
+		inb(COM1 + 2);			/* IIR read clears THRI */
+		outb(COM1 + 1, 0);		/* and stop asking for it */
+	}
+	if (vector != VEC_SPURIOUS)
+		mmio_write(LAPIC + 0xb0, 0);	/* EOI */
+}
+
+static void idt_setup(void)
+{
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) desc;
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		uint32_t handler = (uint32_t)(irq_stubs + 16 * i);
+
+		idt[i].offset_lo = handler;
+		idt[i].selector = 0x08;
+		idt[i].zero = 0;
+		idt[i].flags = 0x8e;		/* present, 32-bit interrupt gate */
+		idt[i].offset_hi = handler >> 16;
+	}
+	desc.limit = sizeof(idt) - 1;
+	desc.base = (uint32_t)idt;
+	__asm__ volatile("lidt %0" : : "m"(desc));
+}
+
+/* Both 8259s initialised and masked: they must not get in the way. */
+static void pic_mask_all(void)
+{
+	outb(0x20, 0x11);
+	outb(0x21, 0x20);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01);
+	outb(0xa0, 0x11);
+	outb(0xa1, 0x28);
+	outb(0xa1, 0x02);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	mmio_write(IOAPIC, reg);
+	mmio_write(IOAPIC + 0x10, v);
+}
+
+static uint32_t ioapic_read(uint32_t reg)
+{
+	mmio_write(IOAPIC, reg);
+	return mmio_read(IOAPIC + 0x10);
+}
+
+static void ioapic_route(unsigned int pin, uint8_t vector, bool level)
+{
+	ioapic_write(0x11 + 2 * pin, 0);		/* to APIC ID 0 */
+	ioapic_write(0x10 + 2 * pin, vector | (level ? 1u << 15 : 0));
+}
+
+static void ioapic_mask(unsigned int pin)
+{
+	ioapic_write(0x10 + 2 * pin, 1u << 16);
+}
+
+/* Wait, interrupts on, until count reaches want or we give up. */
+static bool wait_irqs(uint8_t vector, unsigned int want)
+{
+	unsigned long spins;
+
+	__asm__ volatile("sti");
+	for (spins = 0; spins < 20000000 && irq_count[vector] < want; spins++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	return irq_count[vector] >= want;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_boot_state(void)
+{
+	uint32_t cr0, eflags;
+	uint16_t cs;
+
+	check_eq(boot_magic, 0x2badb002, "EAX holds the Multiboot magic");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("pushfl; popl %0" : "=r"(eflags));
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	check((cr0 & 1) && !(cr0 & 0x80000000), "protected mode, paging off");
+	check(!(eflags & 0x200), "interrupts disabled at entry");
+	check_eq(cs, 0x08, "running on our own GDT");
+}
+
+static uint32_t fw_cfg_read(uint16_t key, unsigned int len)
+{
+	uint32_t v = 0;
+	unsigned int i;
+
+	outw(FW_CFG_SEL, key);
+	for (i = 0; i < len; i++)
+		v |= (uint32_t)inb(FW_CFG_DATA) << (8 * i);
+	return v;
+}
+
+static uint64_t fw_cfg_ram(void)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	outw(FW_CFG_SEL, 0x03);
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)inb(FW_CFG_DATA) << (8 * i);
+	return v;
+}
+
+static void test_boot_info(uint64_t ram)
+{
+	const uint32_t *info = (const uint32_t *)boot_info;
+	uint32_t flags = info[0];
+	uint64_t low_ram = ram < 0xc0000000ull ? ram : 0xc0000000ull;
+	uint64_t mapped = 0;
+	uint32_t off, mmap = info[12], mmap_len = info[11];
+
+	check((flags & 0x41) == 0x41, "boot info has memory and memory map");
+	check_eq(info[1], 639, "mem_lower is 639 KiB");
+	check_eq(info[2], (uint32_t)((low_ram - 0x100000) / 1024),
+		 "mem_upper matches the RAM size from fw_cfg");
+	for (off = 0; off < mmap_len;) {
+		const uint8_t *e = (const uint8_t *)(mmap + off);
+		uint32_t size = *(const uint32_t *)e;
+
+		if (*(const uint32_t *)(e + 20) == 1)
+			mapped += *(const uint64_t *)(e + 12);
+		off += size + 4;
+	}
+	check(mapped == ram - (0x100000 - 0x9fc00),
+	      "memory map RAM adds up to fw_cfg's RAM size less the hole below 1 MiB");
+	if (flags & (1 << 9))
+		check(str_eq_n((const char *)info[16], "vmxlab", 7),
+		      "boot loader name is vmxlab");
+}
+
+static void test_cmdline_and_module(void)
+{
+	const uint32_t *info = (const uint32_t *)boot_info;
+	const char *cmdline = (info[0] & 4) ? (const char *)info[4] : "";
+	const char *want, *name;
+	size_t want_len, name_len;
+
+	puts_serial("# command line: ");
+	puts_serial(cmdline);
+	puts_serial("\n");
+	want = cmdline_value(cmdline, "module", &want_len);
+	name = cmdline_value(cmdline, "modname", &name_len);
+	if (!want)
+		return;
+	check((info[0] & 8) && info[5] == 1, "one module");
+	if (!(info[0] & 8) || info[5] != 1)
+		return;
+	{
+		const uint32_t *mod = (const uint32_t *)info[6];
+
+		check(mod[1] - mod[0] >= want_len &&
+		      str_eq_n((const char *)mod[0], want, want_len),
+		      "module content as given");
+		check(!(mod[0] & 0xfff), "module page aligned");
+		if (name)
+			check(str_eq_n((const char *)mod[2], name, name_len) &&
+			      ((const char *)mod[2])[name_len] == 0,
+			      "module string is the file name");
+	}
+}
+
+static void test_fw_cfg(unsigned int *cpus)
+{
+	check_eq(fw_cfg_read(0x00, 4), 0x554d4551, "fw_cfg signature QEMU");
+	*cpus = fw_cfg_read(0x05, 2);
+	check(*cpus >= 1 && *cpus <= 64, "fw_cfg CPU count");
+	puts_serial("# cpus ");
+	put_dec(*cpus);
+	puts_serial("\n");
+}
+
+static void test_platform(void)
+{
+	uint8_t sec, msr;
+
+	outb(COM1 + 7, 0x5a);
+	check_eq(inb(COM1 + 7), 0x5a, "serial scratch register");
+	outb(COM1 + 4, 0x1a);			/* loopback, RTS, OUT2 */
+	msr = inb(COM1 + 6);
+	outb(COM1 + 4, 0x0b);			/* output works again */
+	check_eq(msr & 0xf0, 0x90, "serial loopback modem status");
+	check_eq(inb(COM1 + 5) & 0x60, 0x60, "serial transmitter empty");
+
+	outb(0x70, 0x0d);
+	check_eq(inb(0x71), 0x80, "RTC status D: battery good");
+	outb(0x70, 0x00);
+	sec = inb(0x71);
+	check((sec & 0x0f) < 10 && (sec >> 4) < 6, "RTC seconds in BCD");
+
+	outl(0xcf8, 0x80000000);
+	check_eq(inl(0xcf8), 0x80000000, "PCI address register holds its value");
+	check_eq(inl(0xcfc), 0xffffffff, "PCI bus 0 device 0: nothing there");
+}
+
+static void test_interrupts(void)
+{
+	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);	/* enable */
+	mmio_write(LAPIC + 0x80, 0);			/* TPR 0 */
+	check_eq(ioapic_read(0x01) & 0xff, 0x11, "IOAPIC version 0x11");
+	check_eq((ioapic_read(0x01) >> 16) & 0xff, 23, "IOAPIC has 24 pins");
+
+	/* edge: a rising edge is one interrupt */
+	ioapic_route(TEST_PIN, VEC_EDGE, false);
+	outb(ISA_IRQ_TEST + TEST_PIN, 1);
+	check(wait_irqs(VEC_EDGE, 1), "IOAPIC edge interrupt from ISA test port");
+	outb(ISA_IRQ_TEST + TEST_PIN, 0);
+	outb(ISA_IRQ_TEST + TEST_PIN, 1);
+	outb(ISA_IRQ_TEST + TEST_PIN, 0);
+	check(wait_irqs(VEC_EDGE, 2), "second edge, second interrupt");
+	check_eq(irq_count[VEC_EDGE], 2, "exactly two edge interrupts");
+	ioapic_mask(TEST_PIN);
+
+	/* level: the handler lowers the line before EOI, so exactly one */
+	level_lower_in_handler = true;
+	ioapic_route(TEST_PIN, VEC_LEVEL, true);
+	outb(ISA_IRQ_TEST + TEST_PIN, 1);
+	check(wait_irqs(VEC_LEVEL, 1), "IOAPIC level interrupt");
+	wait_irqs(VEC_LEVEL, 2);
+	check_eq(irq_count[VEC_LEVEL], 1, "level interrupt not repeated once lowered");
+	check(!(ioapic_read(0x10 + 2 * TEST_PIN) & (1u << 14)),
+	      "remote IRR clear after EOI");
+	ioapic_mask(TEST_PIN);
+
+	/* the serial port's THR-empty interrupt on IRQ 4 */
+	ioapic_route(4, VEC_SERIAL, false);
+	outb(COM1 + 1, 0x02);
+	check(wait_irqs(VEC_SERIAL, 1), "serial THR-empty interrupt on IRQ 4");
+	ioapic_mask(4);
+
+	/* LAPIC timer, one-shot */
+	mmio_write(LAPIC + 0x3e0, 0xb);			/* divide by 1 */
+	mmio_write(LAPIC + 0x320, VEC_TIMER);		/* one-shot */
+	mmio_write(LAPIC + 0x380, 100000);
+	check(wait_irqs(VEC_TIMER, 1), "LAPIC timer one-shot interrupt");
+	mmio_write(LAPIC + 0x320, 1u << 16);
+}
+
+static void delay(unsigned long n)
+{
+	while (n--)
+		__asm__ volatile("pause");
+}
+
+static void lapic_ipi(uint32_t icr)
+{
+	mmio_write(LAPIC + 0x310, 0);
+	mmio_write(LAPIC + 0x300, icr);
+	while (mmio_read(LAPIC + 0x300) & (1u << 12))
+		;
+}
+
+static void test_smp(unsigned int cpus)
+{
+	size_t len = trampoline_end - trampoline_start;
+	unsigned long spins;
+	size_t i;
+
+	if (cpus < 2)
+		return;
+	for (i = 0; i < len; i++)
+		((volatile char *)TRAMPOLINE)[i] = trampoline_start[i];
+	*AP_COUNTER = 0;
+	lapic_ipi(0x000c4500);		/* INIT, all excluding self */
+	delay(100000);
+	lapic_ipi(0x000c4600 | (TRAMPOLINE >> 12));	/* SIPI */
+	delay(10000);
+	lapic_ipi(0x000c4600 | (TRAMPOLINE >> 12));
+	for (spins = 0; spins < 50000000 && *AP_COUNTER < cpus - 1; spins++)
+		__asm__ volatile("pause");
+	check_eq(*AP_COUNTER, cpus - 1, "every AP started by INIT/SIPI");
+}
+
+void mbtest_main(void);
+void mbtest_main(void)
+{
+	unsigned int cpus = 1;
+	uint64_t ram;
+
+	puts_serial("mbtest: vmxlab Multiboot test kernel\n");
+	idt_setup();
+	pic_mask_all();
+	test_boot_state();
+	test_fw_cfg(&cpus);
+	ram = fw_cfg_ram();
+	test_boot_info(ram);
+	test_cmdline_and_module();
+	test_platform();
+	test_interrupts();
+	test_smp(cpus);
+
+	puts_serial("# ");
+	put_dec(checks - failures);
+	puts_serial(" of ");
+	put_dec(checks);
+	puts_serial(" checks passed\n");
+	puts_serial(failures ? "FAIL\n" : "PASS\n");
+	outl(DEBUG_EXIT, failures);
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What irq_host_user.c needs from the irqchip modes that run models in
+ * the launcher.
+ */
+#ifndef VMXLAB_USER_IRQ_USER_H
+#define VMXLAB_USER_IRQ_USER_H
+
+#include <stdint.h>
+
+void irq_user_kick_vcpu(void *vcpu);
+uint32_t irq_user_tsc_khz(void *vcpu);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The launcher's command line:
+ *
+ *   vmxlab --help
+ *   vmxlab run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem MB]
+ *              [--cpus N] [--irqchip kernel|split|user] [--net tap=NAME]
+ *              [--device PATH] [--flat ADDR] [--stats]
+ *   vmxlab run --help
+ *
+ * Parsing only: files are not opened here, so the parser is portable and
+ * unit-tested on its own.
+ */
+#ifndef VMXLAB_USER_OPTIONS_H
+#define VMXLAB_USER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+
+#define OPT_DEFAULT_DEVICE	"/dev/vmxlab"
+#define OPT_DEFAULT_MEM_MB	256
+#define OPT_MIN_MEM_MB		4
+#define OPT_MAX_MEM_MB		(64 * 1024)
+#define OPT_MAX_CPUS		64
+#define OPT_MAX_TAP_NAME	15	/* IFNAMSIZ - 1 */
+
+enum vmxlab_command {
+	CMD_HELP,		/* vmxlab --help, or no arguments */
+	CMD_RUN,
+	CMD_RUN_HELP,		/* vmxlab run --help */
+};
+
+enum irqchip_mode {
+	IRQCHIP_KERNEL,		/* KVM_CREATE_IRQCHIP: all in the kernel */
+	IRQCHIP_SPLIT,		/* LAPIC in the kernel, IOAPIC/PIC here */
+	IRQCHIP_USER,		/* everything in the launcher */
+};
+
+struct vmxlab_options {
+	enum vmxlab_command command;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *device;
+	const char *tap;		/* --net tap=NAME, or NULL */
+	uint64_t mem_mb;
+	unsigned int cpus;
+	enum irqchip_mode irqchip;
+	bool flat;			/* --flat ADDR given */
+	uint64_t flat_addr;
+	bool stats;
+};
+
+/* Fills opts from argv (argv[0] is the program); -1 and a message on error. */
+int options_parse(int argc, char **argv, struct vmxlab_options *opts,
+		  struct errbuf *err);
+
+const char *irqchip_mode_name(enum irqchip_mode mode);
+
+extern const char options_usage[];
+extern const char options_run_usage[];
+
+#endif

@@ -20,6 +20,8 @@
 #   --timeout SECS     real-time bound on the whole Bochs run (default 1500)
 #   --init-extra FILE  busybox sh fragment that /init sources after the
 #                      modules are loaded and before the test programs run
+#   --fetch-only       only fetch Debian's kernel into the cache (make run
+#                      boots the same kernel as its guest)
 #
 # The guest has two serial ports: ttyS0 is the kernel console (and the
 # bootloader's), ttyS1 carries /init's markers, the test output and dumps of
@@ -107,6 +109,7 @@ while [ $# -gt 0 ]; do
 	--build)	build=${2:-}; shift 2 || usage ;;
 	--timeout)	timeout_secs=${2:-}; shift 2 || usage ;;
 	--init-extra)	init_extra=${2:-}; shift 2 || usage ;;
+	--fetch-only)	fetch_only=1; shift ;;
 	-h|--help)	usage ;;
 	*)		usage ;;
 	esac
@@ -218,6 +221,7 @@ release=$(modinfo -F vermagic "$ko" | awk '{ print $1 }')
 [ -n "$release" ] || die "no vermagic in $ko"
 cache=$labdir/cache/$release
 fetch_kernel "$release" "$cache"
+[ -z "${fetch_only:-}" ] || exit 0
 
 # ---------------------------------------------------------------- initramfs
 

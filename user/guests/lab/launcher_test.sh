@@ -98,20 +98,15 @@ else
 	show $W/out
 fi
 
-# ---- the same on /dev/vmxlab, where the module supports it
-for chip in kernel user; do
-	$VMXLAB run --kernel $MBTEST --device /dev/vmxlab --irqchip $chip \
-		--mem 64 </dev/null >$W/out 2>&1
-	rc=$?
-	if [ $rc -eq 1 ] && grep -q '^PASS' $W/out; then
-		result ok "mbtest on /dev/vmxlab, irqchip $chip"
-	elif grep -q -E 'KVM_CREATE_IRQCHIP|not supported|KVM_CAP' $W/out; then
-		result skip "mbtest on /dev/vmxlab, irqchip $chip" \
-			"($(grep vmxlab: $W/out | head -n1))"
-	else
-		result fail "mbtest on /dev/vmxlab, irqchip $chip" "(status $rc)"
-		show $W/out
-	fi
+# ---- the same on /dev/vmxlab
+for chip in kernel split user; do
+	for cpus in 1 2; do
+		expect_run "mbtest on /dev/vmxlab, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
+			--kernel $MBTEST --device /dev/vmxlab --cpus $cpus \
+			--irqchip $chip --mem 64 --initrd $W/mod.bin \
+			--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
+		grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
+	done
 done
 expect_run "debug exit port on /dev/vmxlab" 85 "debug exit port" -- \
 	--kernel $W/exit42.bin --flat 0x100000 --device /dev/vmxlab \

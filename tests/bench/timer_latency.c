@@ -68,8 +68,6 @@ static struct stats measure(const char *path, unsigned int n,
 			    enum wait_mode mode)
 {
 	struct stats st = {};
-	struct kvm_cpuid2 *cpuid;
-	struct kvm_cpuid_entry2 *leaf1;
 	struct vcpu *vcpu;
 	struct ucall uc;
 	struct vm *vm;
@@ -83,12 +81,10 @@ static struct stats measure(const char *path, unsigned int n,
 		goto out;
 	}
 	vcpu = vm_add_vcpu(vm, 0, guest_latency);
-	cpuid = default_cpuid(vm);
-	leaf1 = cpuid_find(cpuid, 1, 0);
-	if (leaf1)
-		leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
-	vcpu_set_cpuid(vcpu, cpuid);
-	free(cpuid);
+	if (vcpu_enable_tsc_deadline(vcpu)) {
+		fprintf(stderr, "%s: KVM_SET_CPUID2 failed\n", path);
+		goto out;
+	}
 	set_idt_handler(vm, VEC_TIMER, isr_apic_stub);
 	vcpu_args_set(vcpu, 2, (uint64_t)n, (uint64_t)mode);
 

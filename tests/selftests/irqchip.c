@@ -204,19 +204,11 @@ TEST_F(irq, timer_periodic)
 
 TEST_F(irq, timer_tsc_deadline)
 {
-	struct kvm_cpuid2 *cpuid;
-	struct kvm_cpuid_entry2 *leaf1;
-
 	GUEST_DEVICE_OR_SKIP(variant->path);
 	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
 			    guest_tsc_deadline);
 	ASSERT_EQ(1, vm_check_cap(self->vm, KVM_CAP_TSC_DEADLINE_TIMER));
-	cpuid = default_cpuid(self->vm);
-	leaf1 = cpuid_find(cpuid, 1, 0);
-	ASSERT_NE(NULL, leaf1);
-	leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
-	ASSERT_EQ(0, vcpu_set_cpuid(self->vcpu, cpuid));
-	free(cpuid);
+	ASSERT_EQ(0, vcpu_enable_tsc_deadline(self->vcpu));
 	RUN_DONE(self->vcpu);
 }
 
@@ -285,21 +277,13 @@ static void guest_tsc_deadline_busy(void)
  */
 TEST_F(irq, timer_tsc_deadline_by_preemption_timer)
 {
-	struct kvm_cpuid2 *cpuid;
-	struct kvm_cpuid_entry2 *leaf1;
-
 	if (strcmp(variant->path, VMXLAB_DEV))
 		SKIP(return, "a vmxlab option");
 	GUEST_DEVICE_OR_SKIP(variant->path);
 	ASSERT_EQ(0, write_param(PTIMER_PARAM, "Y"));
 	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
 			    guest_tsc_deadline_busy);
-	cpuid = default_cpuid(self->vm);
-	leaf1 = cpuid_find(cpuid, 1, 0);
-	ASSERT_NE(NULL, leaf1);
-	leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
-	ASSERT_EQ(0, vcpu_set_cpuid(self->vcpu, cpuid));
-	free(cpuid);
+	ASSERT_EQ(0, vcpu_enable_tsc_deadline(self->vcpu));
 	RUN_DONE(self->vcpu);
 	EXPECT_LT(0, exit_count("preemption-timer"));
 	write_param(PTIMER_PARAM, "N");

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Interrupt handler stubs for guest code, and their IDT set-up (apic.h). */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "guest.h"
 #include "apic.h"
 
@@ -28,6 +31,20 @@ asm(".pushsection .text\n"
     "isr_user_stub:\n"
     "	lock incq user_isr_count(%rip)\n	iretq\n"
     ".popsection\n");
+
+int vcpu_enable_tsc_deadline(struct vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid = default_cpuid(vcpu->vm);
+	struct kvm_cpuid_entry2 *leaf1 = cpuid_find(cpuid, 1, 0);
+	int r = -ENOENT;
+
+	if (leaf1) {
+		leaf1->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+		r = vcpu_set_cpuid(vcpu, cpuid);
+	}
+	free(cpuid);
+	return r;
+}
 
 void set_idt_handler(struct vm *vm, int vector, void (*fn)(void))
 {

@@ -52,6 +52,10 @@ void isr_level_stub(void);
 /* Host side: route @vector of the guest IDT to @fn, keeping its gate type. */
 void set_idt_handler(struct vm *vm, int vector, void (*fn)(void));
 
+/* Host side: default CPUID plus the TSC-deadline bit; 0 or -errno. */
+struct vcpu;
+int vcpu_enable_tsc_deadline(struct vcpu *vcpu);
+
 static inline void apic_write(uint32_t reg, uint32_t value)
 {
 	*(volatile uint32_t *)(APIC_BASE + reg) = value;

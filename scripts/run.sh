@@ -10,7 +10,7 @@ set -euo pipefail
 
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-runs=${VMXLAB_RUNS:-kernel:1}
+runs=${VMXLAB_RUNS:-vmxlab,kernel,1,net}
 release=$(modinfo -F vermagic "$build/vmxlab.ko" | cut -d' ' -f1)
 
 can_run_here()
@@ -23,11 +23,12 @@ can_run_here()
 if can_run_here; then
 	kernel=/boot/vmlinuz-$(uname -r)
 	[ -r "$kernel" ] || { echo "run.sh: no readable $kernel" >&2; exit 1; }
-	test=$(mktemp)
-	trap 'rm -f "$test"' EXIT
-	sh "$top/user/guests/lab/mklinuxtest.sh" "$kernel" "$test" /dev/vmxlab
+	test=$(mktemp -d)
+	trap 'rm -rf "$test"' EXIT
+	sh "$top/user/guests/lab/mklinuxtest.sh" "$kernel" \
+		"/lib/modules/$(uname -r)" "$test"
 	echo "run.sh: booting $kernel under vmxlab on this machine"
-	PATH=$build:$PATH LINUX_GUEST_RUNS=$runs sh "$test"
+	PATH=$build:$PATH LINUX_GUEST_RUNS=$runs sh "$test/zz_linux"
 	exit
 fi
 
@@ -41,7 +42,7 @@ cp "$build/vmxlab.ko" "$build/vmxlab" "$lab/"
 "$top/tests/lab/lab.sh" --cpus 1 --build "$lab" --fetch-only
 kernel=$build/lab/cache/$release/vmlinuz
 [ -r "$kernel" ] || { echo "run.sh: no $kernel" >&2; exit 1; }
-sh "$top/user/guests/lab/mklinuxtest.sh" "$kernel" "$lab/selftests/zz_linux" \
-	/dev/vmxlab
+sh "$top/user/guests/lab/mklinuxtest.sh" "$kernel" \
+	"$build/lab/cache/$release/root/lib/modules/$release" "$lab/selftests"
 echo "export LINUX_GUEST_RUNS='$runs'" >"$lab/extra.sh"
 exec "$top/tests/lab/lab.sh" --cpus 1 --build "$lab" --init-extra "$lab/extra.sh"

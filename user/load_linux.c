@@ -21,6 +21,7 @@
 #define BP_HDR			0x1f1	/* setup_sects: the header starts here */
 #define BP_BOOT_FLAG		0x1fe
 #define BP_JUMP_LEN		0x201	/* header end = 0x202 + this byte */
+#define BP_SYSSIZE		0x1f4	/* protected-mode size / 16 */
 #define BP_HEADER		0x202
 #define BP_VERSION		0x206
 #define BP_TYPE_OF_LOADER	0x210
@@ -61,7 +62,7 @@ static int linux_parse(const uint8_t *image, size_t size,
 		       struct linux_image *li, struct errbuf *err)
 {
 	unsigned int setup_sects;
-	uint64_t run_at, init_size;
+	uint64_t run_at, init_size, syssize;
 
 	if (size < BP_HDR_MAX_END)
 		return errbuf_set(err, "bzImage: file too short (%zu bytes) for a setup header",
@@ -93,6 +94,10 @@ static int linux_parse(const uint8_t *image, size_t size,
 	if (li->kernel_size <= STARTUP_64_OFFSET)
 		return errbuf_set(err, "bzImage: truncated: the protected-mode kernel is only %zu bytes",
 				  li->kernel_size);
+	syssize = 16ULL * get_le32(image + BP_SYSSIZE);
+	if (li->kernel_size < syssize)
+		return errbuf_set(err, "bzImage: truncated: the protected-mode kernel is %zu bytes, the header says %llu",
+				  li->kernel_size, (unsigned long long)syssize);
 
 	li->cmdline_max = get_le32(image + BP_CMDLINE_SIZE);
 	li->initrd_addr_max = get_le32(image + BP_INITRD_ADDR_MAX);

@@ -7,15 +7,16 @@
 # Starts tests/lab/lab.sh --cpus 1 and --cpus 2 on DIR side by side (one
 # Bochs per host core), streams both consoles to stdout (lines prefixed
 # "[lab1] " and "[lab2] "), and fails if either lab failed. Results land in
-# DIR/lab/results-cpus1 and DIR/lab/results-cpus2. LAB_TIMEOUT (seconds)
-# overrides each lab's real-time bound.
+# DIR/lab/results-cpus1 and DIR/lab/results-cpus2. LAB_TIMEOUT (seconds,
+# default 3000) is each lab's real-time bound.
 
 set -euo pipefail
 
 LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${1:-$LAB_SRC/../../build}
 args=(--build "$build")
-[ -z "${LAB_TIMEOUT:-}" ] || args+=(--timeout "$LAB_TIMEOUT")
+# Linux guests boot in both labs: allow more than lab.sh's default.
+args+=(--timeout "${LAB_TIMEOUT:-3000}")
 
 pids=()
 cleanup()

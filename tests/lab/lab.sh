@@ -16,6 +16,8 @@
 #                                           the kernel the lab boots
 #                        DIR/selftests/*    static test programs, run in
 #                                           name order, zz_* last
+#                        DIR/selftests/data/ files the tests read, copied
+#                                           to /tests/data (guest images)
 #                        DIR/vmxlab         the launcher, if present
 #   --timeout SECS     real-time bound on the whole Bochs run (default 1500)
 #   --init-extra FILE  busybox sh fragment that /init sources after the
@@ -54,7 +56,8 @@ ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
 LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
 BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 BOCHS_VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
-KVM_MODULES="irqbypass kvm kvm-intel"
+# Debian modules the lab loads: KVM (the reference) and tun (for taps).
+LAB_MODULES="irqbypass kvm kvm-intel tun"
 
 # Kernel messages that mean something went wrong in the kernel. They are
 # looked for in the kernel log that /init dumps after each test program:
@@ -175,7 +178,7 @@ download_first()
 }
 
 # Fill DIR/lab/cache/RELEASE with Debian's image of kernel RELEASE: the .deb,
-# its unpacked tree (root/), vmlinuz and the KVM modules (modules/).
+# its unpacked tree (root/) and vmlinuz.
 # Serialized with a lock, since two labs may start at once.
 fetch_kernel()
 {
@@ -209,10 +212,6 @@ fetch_kernel()
 
 	cp "$cache/root/boot/vmlinuz-$release" "$cache/vmlinuz" ||
 		die "$pkg has no /boot/vmlinuz-$release"
-	mkdir -p "$cache/modules"
-	for name in $KVM_MODULES; do
-		take_module "$cache/root" "$name" "$cache/modules"
-	done
 	touch "$cache/.complete"
 	exec 9>&-
 }
@@ -253,8 +252,8 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 cp "$LAB_SRC/init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$ko" "$root/lib/modules/vmxlab.ko"
-for name in $KVM_MODULES; do
-	cp "$cache/modules/$name.ko" "$root/lib/modules/"
+for name in $LAB_MODULES; do
+	take_module "$cache/root" "$name" "$root/lib/modules"
 done
 if [ -f "$build/vmxlab" ]; then
 	cp "$build/vmxlab" "$root/bin/vmxlab"
@@ -270,6 +269,9 @@ for name in ${tests[@]+"${tests[@]}"}; do
 		log "warning: $name is not statically linked; it will not run in the lab"
 	fi
 done
+if [ -d "$build/selftests/data" ]; then
+	cp -r "$build/selftests/data" "$root/tests/data"
+fi
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$rundir/initrd.gz"

@@ -44,6 +44,7 @@ static uint8_t *make_bzimage(size_t *size)
 	size_t i;
 
 	img[0x1f1] = BZ_SETUP_SECTS;
+	put_le32(img + 0x1f4, BZ_KERNEL_SIZE / 16);
 	put_le16(img + 0x1fe, 0xaa55);
 	img[0x201] = 0x6a;			/* header ends at 0x26c */
 	put_le32(img + 0x202, 0x53726448);
@@ -167,6 +168,7 @@ static void bz_32bit(uint8_t *img, size_t *size) { put_le16(img + 0x236, 0); }
 static void bz_short(uint8_t *img, size_t *size) { *size = 0x100; }
 static void bz_setup_only(uint8_t *img, size_t *size) { *size = BZ_SETUP_SIZE; }
 static void bz_big_setup(uint8_t *img, size_t *size) { img[0x1f1] = 200; }
+static void bz_cut(uint8_t *img, size_t *size) { *size -= 16; }
 static void bz_long_hdr(uint8_t *img, size_t *size) { img[0x201] = 0xff; }
 static void bz_huge_init(uint8_t *img, size_t *size)
 {
@@ -184,6 +186,7 @@ TEST(bzimage_refused)
 		{ "short", bz_short, "too short" },
 		{ "setup only", bz_setup_only, "truncated" },
 		{ "setup_sects too big", bz_big_setup, "truncated" },
+		{ "shorter than syssize", bz_cut, "the header says" },
 		{ "header length", bz_long_hdr, "header length" },
 		{ "init_size beyond RAM", bz_huge_init, "more --mem" },
 	};

@@ -98,6 +98,17 @@ else
 	show $W/out
 fi
 
+# While a KVM guest holds VMX, vmxlab must say so, not fail obscurely.
+$VMXLAB run --kernel $W/hang.bin --flat 0x100000 --device /dev/kvm \
+	</dev/null >$W/kvm.out 2>&1 &
+pid=$!
+sleep 0.3
+expect_run "VMX held by a KVM guest: status 3 and why" 3 \
+	"another hypervisor holds VMX" -- \
+	--kernel $W/hang.bin --flat 0x100000 --device /dev/vmxlab
+kill -TERM $pid
+wait $pid
+
 # ---- the same on /dev/vmxlab
 for chip in kernel split user; do
 	for cpus in 1 2; do

@@ -1,70 +1,48 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mklinuxtest.sh VMLINUZ OUT [DEVICE]: make OUT, a self-contained lab test
-# that boots a Linux bzImage (the lab's own Debian kernel) under
-# `vmxlab run --device DEVICE` (default /dev/kvm) with a busybox initramfs
-# whose /init
-# prints a marker, counts CPUs and powers off through ACPI. The kernel
-# and initramfs travel inside OUT as base64 (lab.sh copies one file per
-# test). Name OUT zz_* so that it runs last: it is the slow one.
+# mklinuxtest.sh VMLINUZ MODULES OUTDIR: the Linux-guest test of the
+# launcher. Writes OUTDIR/zz_linux (linux_test.sh, the test itself) and
+# OUTDIR/data/linux/: the bzImage VMLINUZ and a busybox initramfs whose
+# /init (linux_init.sh) reports the guest's kernel, CPUs and interrupts,
+# pings the host over virtio-net when asked, and powers off. MODULES is
+# the kernel's lib/modules/<release> tree: the virtio-net modules come
+# from there, since Debian builds them as modules.
+#
+# OUTDIR is a lab selftests directory (lab.sh copies data/ along) or any
+# directory on a machine with VMX (scripts/run.sh). zz_: it runs last.
 set -eu
 kernel=$1
-out=$2
-device=${3:-/dev/kvm}
+modules=$2
+out=$3
+here=$(cd "$(dirname "$0")" && pwd)
+guest_modules="virtio_ring virtio virtio_mmio failover net_failover virtio_net"
+
+[ -r "$kernel" ] || { echo "mklinuxtest.sh: cannot read $kernel" >&2; exit 1; }
+[ -d "$modules" ] || { echo "mklinuxtest.sh: no module tree $modules" >&2; exit 1; }
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-mkdir -p "$tmp/root/bin" "$tmp/root/proc" "$tmp/root/sys" "$tmp/root/dev"
-cp "$(command -v busybox)" "$tmp/root/bin/busybox"
-cat >"$tmp/root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox mount -t sysfs sysfs /sys
-/bin/busybox echo "vmxlab-guest: init running"
-/bin/busybox echo "vmxlab-guest: cpus $(/bin/busybox grep -c ^processor /proc/cpuinfo)"
-/bin/busybox echo "vmxlab-guest: $(/bin/busybox cat /proc/cmdline)"
-/bin/busybox poweroff -f
-INIT
-chmod 755 "$tmp/root/init"
-(cd "$tmp/root" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/initrd.gz"
-
-{
-	echo '#!/bin/sh'
-	echo "base64 -d >/tmp/guest-vmlinuz <<'PAYLOAD'"
-	base64 "$kernel"
-	echo 'PAYLOAD'
-	echo "base64 -d >/tmp/guest-initrd.gz <<'PAYLOAD'"
-	base64 "$tmp/initrd.gz"
-	echo 'PAYLOAD'
-	echo "device=$device"
-	cat <<'TEST'
-# Linux on the launcher, in the lab.
-pass=0 fail=0 n=0
-echo "TAP version 13"
-for run in ${LINUX_GUEST_RUNS:-split:1 user:1 kernel:2}; do
-	chip=${run%:*}
-	cpus=${run#*:}
-	n=$((n + 1))
-	# streamed as it comes, so that a slow boot shows how far it got
-	{ vmxlab run --device $device --kernel /tmp/guest-vmlinuz \
-		--initrd /tmp/guest-initrd.gz --mem 160 --cpus $cpus \
-		--irqchip $chip \
-		--cmdline "console=ttyS0 panic=-1 loglevel=7" \
-		</dev/null 2>&1; echo $? >/tmp/linux-guest.rc; } |
-		tee /tmp/linux-guest.out | sed 's/^/#   /'
-	rc=$(cat /tmp/linux-guest.rc)
-	if [ $rc -eq 0 ] && grep -q 'vmxlab-guest: init running' /tmp/linux-guest.out &&
-	   grep -q "vmxlab-guest: cpus $cpus" /tmp/linux-guest.out; then
-		pass=$((pass + 1))
-		echo "ok $n Debian's kernel on $device, irqchip $chip, $cpus CPU(s): /init ran, powered off"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n Debian's kernel, irqchip $chip, $cpus CPU(s) (status $rc)"
-	fi
+root=$tmp/root
+mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/lib/modules"
+cp "$(command -v busybox)" "$root/bin/busybox"
+cp "$here/linux_init.sh" "$root/init"
+chmod 755 "$root/init"
+for name in $guest_modules; do
+	src=$(find "$modules" -name "$name.ko" -o -name "$name.ko.*" | head -n1)
+	[ -n "$src" ] || { echo "mklinuxtest.sh: no $name module in $modules" >&2; exit 1; }
+	case "$src" in
+	*.ko)		cp "$src" "$root/lib/modules/$name.ko" ;;
+	*.ko.xz)	xz -dc "$src" >"$root/lib/modules/$name.ko" ;;
+	*.ko.zst)	zstd -qdc "$src" >"$root/lib/modules/$name.ko" ;;
+	*.ko.gz)	gzip -dc "$src" >"$root/lib/modules/$name.ko" ;;
+	esac
 done
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ $fail -eq 0 ]
-TEST
-} >"$out"
-chmod 755 "$out"
+echo "$guest_modules" >"$root/lib/modules/order"
+
+mkdir -p "$out/data/linux"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -9 >"$out/data/linux/initrd.gz"
+cp "$kernel" "$out/data/linux/vmlinuz"
+cp "$here/linux_test.sh" "$out/zz_linux"
+chmod 755 "$out/zz_linux"

@@ -1,0 +1,43 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the Linux guest that the launcher boots (make run and the lab's
+# zz_linux test). Lines starting "vmxlab-guest:" are what the test checks.
+# With vmxlab_net=1 on the command line it loads Debian's virtio-net
+# modules, addresses eth0 as 192.168.100.2 and pings the host's end of the
+# tap (192.168.100.1, see user/tap.h).
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+say()
+{
+	echo "vmxlab-guest: $*"
+}
+
+say "init running"
+say "kernel $(uname -r)"
+say "cpus $(grep -c ^processor /proc/cpuinfo)"
+say "cmdline $(cat /proc/cmdline)"
+echo "--- /proc/interrupts"
+cat /proc/interrupts
+
+if grep -qw vmxlab_net=1 /proc/cmdline; then
+	for m in $(cat /lib/modules/order); do
+		insmod /lib/modules/$m.ko || say "insmod $m failed"
+	done
+	if ip link set eth0 up && ip addr add 192.168.100.2/24 dev eth0 &&
+	   ping -c 3 -W 10 192.168.100.1; then
+		say "ping ok"
+	else
+		say "ping FAILED"
+		ip addr
+		cat /proc/interrupts
+	fi
+fi
+
+say "powering off"
+poweroff -f

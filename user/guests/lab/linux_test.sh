@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Linux on the launcher: boot a bzImage with the busybox initramfs of
+# mklinuxtest.sh under `vmxlab run`, once per entry of LINUX_GUEST_RUNS,
+# streaming the guest's console as it comes. Each entry is
+# DEVICE,IRQCHIP,CPUS[,net] with DEVICE vmxlab or kvm; ",net" adds
+# virtio-net on a tap, which the guest pings. A run passes when the
+# launcher exits 0 after the guest's /init ran on CPUS CPUs (and pinged).
+#
+# The boot time is reported two ways: from starting the launcher to the
+# guest's /init, in the seconds of the machine running this (in the lab,
+# emulated seconds, which do not depend on how busy the real host is), and
+# the guest kernel's own timestamp of "Run /init". LINUX_GUEST_TIMEOUT
+# bounds each run in those seconds too (in the lab one emulated second is
+# about 45 real ones).
+#
+# Prints kselftest TAP and a "# Totals:" line.
+data=${LINUX_GUEST_DATA:-$(dirname "$0")/data/linux}
+timeout=${LINUX_GUEST_TIMEOUT:-30}
+tap=vmxtap0
+out=/tmp/linux-guest.out
+stamp=/tmp/linux-guest.stamp
+
+if [ -z "${LINUX_GUEST_RUNS:-}" ]; then
+	if [ "${VMXLAB_CPUS:-1}" -ge 2 ]; then
+		LINUX_GUEST_RUNS="vmxlab,kernel,2,net vmxlab,split,2,net vmxlab,user,2,net kvm,kernel,2"
+	else
+		LINUX_GUEST_RUNS="vmxlab,kernel,1,net vmxlab,split,1,net vmxlab,user,1,net kvm,kernel,1"
+	fi
+fi
+
+uptime_s()
+{
+	cut -d' ' -f1 /proc/uptime
+}
+
+pass=0 fail=0 n=0 table=
+echo "TAP version 13"
+
+# refused NAME PATTERN -- vmxlab run arguments: must fail setup (status 3)
+# with a message matching PATTERN, before any vCPU runs.
+refused()
+{
+	name=$1 pattern=$2
+	shift 3
+	n=$((n + 1))
+	vmxlab run --device /dev/vmxlab "$@" </dev/null >$out 2>&1
+	rc=$?
+	if [ $rc -eq 3 ] && grep -q -- "$pattern" $out; then
+		pass=$((pass + 1))
+		echo "ok $n $name"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $name (status $rc, want 3 and '$pattern')"
+		sed 's/^/#   /' $out
+	fi
+}
+
+head -c 1048576 $data/vmlinuz >/tmp/linux-truncated
+refused "a truncated bzImage is refused" "bzImage: truncated" -- \
+	--kernel /tmp/linux-truncated
+refused "a kernel that cannot decompress in --mem 24 is refused" "more --mem" -- \
+	--kernel $data/vmlinuz --initrd $data/initrd.gz --mem 24
+rm -f /tmp/linux-truncated
+for run in $LINUX_GUEST_RUNS; do
+	IFS=, read -r dev chip cpus net <<EOF
+$run
+EOF
+	n=$((n + 1))
+	name="Linux on /dev/$dev, irqchip $chip, $cpus CPU(s)${net:+, virtio-net}"
+	args="--device /dev/$dev --kernel $data/vmlinuz --initrd $data/initrd.gz"
+	args="$args --mem 192 --cpus $cpus --irqchip $chip"
+	cmdline="console=ttyS0 panic=-1"
+	if [ "$net" = net ]; then
+		args="$args --net tap=$tap"
+		cmdline="$cmdline vmxlab_net=1"
+	fi
+	echo "# $name"
+	rm -f $stamp
+	start=$(uptime_s)
+	# The awk stamps the moment /init speaks; the console streams through.
+	{ timeout -s TERM $timeout vmxlab run $args --cmdline "$cmdline" \
+		</dev/null 2>&1; echo $? >/tmp/linux-guest.rc; } |
+		awk -v stamp=$stamp -v out=$out '
+			{ sub(/\r$/, ""); print "#   " $0; fflush(); print > out }
+			/vmxlab-guest: init running/ && !done {
+				getline up < "/proc/uptime"; split(up, f, " ")
+				print f[1] > stamp; close(stamp); done = 1 }'
+	rc=$(cat /tmp/linux-guest.rc)
+	ok=1
+	[ "$rc" -eq 0 ] || ok=0
+	grep -q "vmxlab-guest: cpus $cpus\$" $out || ok=0
+	grep -q "vmxlab-guest: powering off" $out || ok=0
+	if [ "$net" = net ] && ! grep -q "vmxlab-guest: ping ok" $out; then
+		ok=0
+	fi
+	to_init=-
+	if [ -s $stamp ]; then
+		to_init=$(awk -v a=$start -v b=$(cat $stamp) 'BEGIN { printf "%.2f", b - a }')
+	fi
+	guest_init=$(sed -n 's/^\[ *\([0-9.]*\)\] Run \/init.*/\1/p' $out | head -n1)
+	table="$table
+#   $dev $chip $cpus ${net:-nonet} ${to_init} ${guest_init:--}"
+	if [ $ok -eq 1 ]; then
+		pass=$((pass + 1))
+		echo "ok $n $name"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n $name (launcher status $rc)"
+	fi
+done
+echo "# Linux boot times (device irqchip cpus net, seconds to /init from launch, guest kernel's own 'Run /init' time):$table"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ $fail -eq 0 ]

@@ -30,7 +30,7 @@ if grep -qw vmxlab_net=1 /proc/cmdline; then
 		insmod /lib/modules/$m.ko || say "insmod $m failed"
 	done
 	if ip link set eth0 up && ip addr add 192.168.100.2/24 dev eth0 &&
-	   ping -c 3 -W 10 192.168.100.1; then
+	   ping -c 3 -A -W 10 192.168.100.1; then
 		say "ping ok"
 	else
 		say "ping FAILED"

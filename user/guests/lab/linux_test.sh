@@ -17,16 +17,24 @@
 #
 # Prints kselftest TAP and a "# Totals:" line.
 data=${LINUX_GUEST_DATA:-$(dirname "$0")/data/linux}
-timeout=${LINUX_GUEST_TIMEOUT:-30}
+timeout=${LINUX_GUEST_TIMEOUT:-12}
 tap=vmxtap0
 out=/tmp/linux-guest.out
 stamp=/tmp/linux-guest.stamp
 
+# The default splits the boots between the two labs of make check so that
+# both take about as long: a 2-CPU lab runs several times slower. KVM
+# boots 2 vCPUs only in the 2-CPU lab: in the 1-CPU lab Debian's KVM hangs
+# the guest at "Booting SMP configuration", after its second CPU started
+# (seen in two runs; vmxlab brings it up there).
 if [ -z "${LINUX_GUEST_RUNS:-}" ]; then
 	if [ "${VMXLAB_CPUS:-1}" -ge 2 ]; then
-		LINUX_GUEST_RUNS="vmxlab,kernel,2,net vmxlab,split,2,net vmxlab,user,2,net kvm,kernel,2"
+		LINUX_GUEST_RUNS="vmxlab,kernel,2,net kvm,kernel,2"
 	else
-		LINUX_GUEST_RUNS="vmxlab,kernel,1,net vmxlab,split,1,net vmxlab,user,1,net kvm,kernel,1"
+		LINUX_GUEST_RUNS="vmxlab,kernel,1,net vmxlab,split,1,net"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,1,net kvm,kernel,1"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,kernel,2 vmxlab,split,2"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,2"
 	fi
 fi
 

@@ -1,19 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mklabtest.sh MBTEST_ELF OUT: make OUT, a self-contained busybox script
-# for the lab's selftests directory (lab.sh copies only executables, one
-# file each): the Multiboot test kernel travels inside it as base64.
+# mklabtest.sh MBTEST_ELF SCRIPT OUT: make OUT, a self-contained busybox
+# script for a lab selftests directory: the Multiboot test kernel travels
+# inside it as base64 (it is small), and SCRIPT follows, with $MBTEST
+# naming the kernel's path.
 set -eu
 elf=$1
-out=$2
-here=$(dirname "$0")
+script=$2
+out=$3
 {
 	echo '#!/bin/sh'
 	echo 'MBTEST=/tmp/mbtest.elf'
 	echo "base64 -d >\$MBTEST <<'PAYLOAD'"
 	base64 "$elf"
 	echo 'PAYLOAD'
-	cat "$here/launcher_test.sh"
+	cat "$script"
 } >"$out"
 chmod 755 "$out"

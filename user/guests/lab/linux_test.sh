@@ -32,7 +32,9 @@ if [ -z "${LINUX_GUEST_RUNS:-}" ]; then
 		LINUX_GUEST_RUNS="vmxlab,kernel,2,net kvm,kernel,2"
 	else
 		LINUX_GUEST_RUNS="vmxlab,kernel,1,net vmxlab,split,1,net"
-		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,1,net kvm,kernel,1"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,1,net"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,kernel,1,net kvm,split,1,net"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,user,1,net"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,kernel,2 vmxlab,split,2"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,2"
 	fi

@@ -29,14 +29,14 @@ stamp=/tmp/linux-guest.stamp
 # (seen in two runs; vmxlab brings it up there).
 if [ -z "${LINUX_GUEST_RUNS:-}" ]; then
 	if [ "${VMXLAB_CPUS:-1}" -ge 2 ]; then
-		LINUX_GUEST_RUNS="vmxlab,kernel,2,net kvm,kernel,2"
+		LINUX_GUEST_RUNS="vmxlab,kernel,2,net kvm,kernel,2,net"
 	else
 		LINUX_GUEST_RUNS="vmxlab,kernel,1,net vmxlab,split,1,net"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,1,net"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,kernel,1,net kvm,split,1,net"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,user,1,net"
-		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,kernel,2 vmxlab,split,2"
-		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,2"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,kernel,2,net"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,split,2,net vmxlab,user,2,net"
 	fi
 fi
 

@@ -185,17 +185,11 @@ unit: $(UNIT_BINS)
 	@scripts/run-tests.sh unit $(BUILD)/unit/results $(UNIT_BINS)
 
 # ---------------------------------------------------------------- lab
-# The launcher's Linux-guest test (zz_linux) boots the lab's own kernel,
-# Debian's, which lab.sh fetches into the lab cache.
+# The launcher's Linux-guest test (zz_linux) boots the lab's own kernel.
 lab-check: module selftests
 	@scripts/deps.sh lab
 ifneq ($(LAUNCHER_TEST),)
-	tests/lab/lab.sh --cpus 1 --build $(BUILD) --fetch-only
-	@rel=$$(modinfo -F vermagic $(BUILD)/vmxlab.ko | cut -d' ' -f1); \
-	cache=$(BUILD)/lab/cache/$$rel; \
-	echo "mklinuxtest.sh: Debian's $$rel as the guest"; \
-	sh user/guests/lab/mklinuxtest.sh $$cache/vmlinuz \
-		$$cache/root/lib/modules/$$rel $(BUILD)/selftests
+	scripts/linux-guest.sh $(BUILD) $(BUILD)/selftests
 endif
 	tests/lab/lab-check.sh $(BUILD)
 

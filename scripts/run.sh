@@ -11,7 +11,6 @@ set -euo pipefail
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 runs=${VMXLAB_RUNS:-vmxlab,kernel,1,net}
-release=$(modinfo -F vermagic "$build/vmxlab.ko" | cut -d' ' -f1)
 
 can_run_here()
 {
@@ -38,11 +37,6 @@ rm -rf "$lab/selftests"
 mkdir -p "$lab/selftests" "$lab/lab" "$build/lab/cache"
 ln -sfn "$build/lab/cache" "$lab/lab/cache"
 cp "$build/vmxlab.ko" "$build/vmxlab" "$lab/"
-# The lab fetches Debian's kernel; the guest is the same kernel.
-"$top/tests/lab/lab.sh" --cpus 1 --build "$lab" --fetch-only
-kernel=$build/lab/cache/$release/vmlinuz
-[ -r "$kernel" ] || { echo "run.sh: no $kernel" >&2; exit 1; }
-sh "$top/user/guests/lab/mklinuxtest.sh" "$kernel" \
-	"$build/lab/cache/$release/root/lib/modules/$release" "$lab/selftests"
+"$top/scripts/linux-guest.sh" "$build" "$lab/selftests"
 echo "export LINUX_GUEST_RUNS='$runs'" >"$lab/extra.sh"
 exec "$top/tests/lab/lab.sh" --cpus 1 --build "$lab" --init-extra "$lab/extra.sh"

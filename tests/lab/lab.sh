@@ -133,7 +133,7 @@ timed=$rundir/timed.txt
 ko=$build/vmxlab.ko
 
 # A results file left by an earlier run must not be taken for this one's.
-rm -f "$results"
+[ -n "${fetch_only:-}" ] || rm -f "$results"
 
 [ -f "$ko" ] || die "no module at $ko (make module)"
 for tool in bochs xorriso busybox cpio gzip modinfo apt-get dpkg flock timeout; do
@@ -146,21 +146,11 @@ done
 
 # ---------------------------------------------------------------- kernel
 
-# Take module NAME out of the unpacked image ROOT into DEST/NAME.ko,
-# decompressed (busybox insmod may not read compressed modules).
+# Take module NAME out of the unpacked image ROOT into DEST/NAME.ko.
 take_module()
 {
-	local root=$1 name=$2 dest=$3 src
-
-	src=$(find "$root/lib/modules" -name "$name.ko" -o -name "$name.ko.*" | head -n1)
-	[ -n "$src" ] || die "module $name not found in the kernel image"
-	case "$src" in
-	*.ko)		cp "$src" "$dest/$name.ko" ;;
-	*.ko.xz)	xz -dc "$src" >"$dest/$name.ko" ;;
-	*.ko.zst)	zstd -qdc "$src" >"$dest/$name.ko" ;;
-	*.ko.gz)	gzip -dc "$src" >"$dest/$name.ko" ;;
-	*)		die "don't know how to unpack $src" ;;
-	esac
+	"$LAB_SRC/copy-module.sh" "$1/lib/modules" "$2" "$3" ||
+		die "module $2 not found in the kernel image, or not unpackable"
 }
 
 # apt-get download the first of the named packages that the archive has.

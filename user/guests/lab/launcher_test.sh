@@ -46,6 +46,20 @@ expect_run()
 	fi
 }
 
+# The Multiboot test kernel on DEVICE in every irqchip mode, 1 and 2 vCPUs.
+mbtest_every_mode()
+{
+	for chip in kernel split user; do
+		for cpus in 1 2; do
+			expect_run "mbtest on $1, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
+				--kernel $MBTEST --device $1 --cpus $cpus \
+				--irqchip $chip --mem 64 --initrd $W/mod.bin \
+				--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
+			grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
+		done
+	done
+}
+
 printf 'vmxlab-module-payload\n' >$W/mod.bin
 printf '\372\364' >$W/hang.bin				# cli; hlt
 printf '\017\013' >$W/ud2.bin				# ud2, no IDT
@@ -66,15 +80,7 @@ expect_run "not a kernel" 3 "is neither a bzImage" -- \
 	--kernel $W/mod.bin --device /dev/kvm
 
 # ---- Multiboot test kernel on KVM, every irqchip mode
-for chip in kernel split user; do
-	for cpus in 1 2; do
-		expect_run "mbtest on /dev/kvm, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
-			--kernel $MBTEST --device /dev/kvm --cpus $cpus \
-			--irqchip $chip --mem 64 --initrd $W/mod.bin \
-			--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
-		grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
-	done
-done
+mbtest_every_mode /dev/kvm
 
 # ---- how runs end
 expect_run "debug exit port: status (0x2a << 1) | 1" 85 "debug exit port" -- \
@@ -110,15 +116,7 @@ kill -TERM $pid
 wait $pid
 
 # ---- the same on /dev/vmxlab
-for chip in kernel split user; do
-	for cpus in 1 2; do
-		expect_run "mbtest on /dev/vmxlab, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
-			--kernel $MBTEST --device /dev/vmxlab --cpus $cpus \
-			--irqchip $chip --mem 64 --initrd $W/mod.bin \
-			--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
-		grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
-	done
-done
+mbtest_every_mode /dev/vmxlab
 expect_run "debug exit port on /dev/vmxlab" 85 "debug exit port" -- \
 	--kernel $W/exit42.bin --flat 0x100000 --device /dev/vmxlab \
 	--irqchip user

@@ -16,6 +16,7 @@ kernel=$1
 modules=$2
 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
+copy_module=$here/../../../tests/lab/copy-module.sh
 guest_modules="virtio_ring virtio virtio_mmio failover net_failover virtio_net"
 
 [ -r "$kernel" ] || { echo "mklinuxtest.sh: cannot read $kernel" >&2; exit 1; }
@@ -30,19 +31,14 @@ cp "$here/linux_init.sh" "$root/init"
 chmod 755 "$root/init"
 loaded=
 for name in $guest_modules; do
-	src=$(find "$modules" -name "$name.ko" -o -name "$name.ko.*" | head -n1)
-	if [ -z "$src" ]; then
-		# Built into some kernels; Debian's has them all as modules.
+	rc=0
+	sh "$copy_module" "$modules" "$name" "$root/lib/modules" || rc=$?
+	case $rc in
+	0)	loaded="$loaded $name" ;;
+	1)	# Built into some kernels; Debian's has them all as modules.
 		grep -qs "/$name.ko" "$modules/modules.builtin" ||
-			echo "mklinuxtest.sh: warning: no $name module in $modules" >&2
-		continue
-	fi
-	loaded="$loaded $name"
-	case "$src" in
-	*.ko)		cp "$src" "$root/lib/modules/$name.ko" ;;
-	*.ko.xz)	xz -dc "$src" >"$root/lib/modules/$name.ko" ;;
-	*.ko.zst)	zstd -qdc "$src" >"$root/lib/modules/$name.ko" ;;
-	*.ko.gz)	gzip -dc "$src" >"$root/lib/modules/$name.ko" ;;
+			echo "mklinuxtest.sh: warning: no $name module in $modules" >&2 ;;
+	*)	exit 1 ;;
 	esac
 done
 echo "$loaded" >"$root/lib/modules/order"

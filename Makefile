@@ -11,6 +11,9 @@
 # The kernel module itself is described by Kbuild.
 
 BUILD   ?= $(CURDIR)/build
+# KDIR and the libnl flags are recursive variables, expanded only when a
+# recipe runs: by then the deps-* prerequisites below have installed the
+# headers and -dev packages they name, even on a machine's first run.
 KDIR    ?= $(shell scripts/kdir.sh)
 CC      ?= gcc
 HOSTCC  ?= $(CC)
@@ -22,17 +25,20 @@ LINUX_SRC   := /usr/src/linux-source-6.1.tar.xz
 COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
-.PHONY: all deps module launcher selftests bench unit lab-check check run \
-	bench-exits bench-latency clean
+.PHONY: all deps deps-build deps-unit deps-lab deps-run module launcher \
+	selftests bench unit lab-check check run bench-exits bench-latency clean
 
 all: module launcher selftests bench
 
-deps:
-	@scripts/deps.sh build
+# Package installation runs as a prerequisite, never as a recipe's first
+# line: make expands a whole recipe before running it, so a variable that
+# depends on a package must not share a recipe with its installation.
+deps: deps-build
+deps-build deps-unit deps-lab deps-run:
+	@scripts/deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- module
-module:
-	@scripts/deps.sh build
+module: | deps-build
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	@mkdir -p $(BUILD)
 	cp vmxlab.ko $(BUILD)/vmxlab.ko
@@ -40,8 +46,7 @@ module:
 # ---------------------------------------------------------------- harness
 # kselftest_harness.h is not packaged as a header; take it from Debian's
 # kernel source tarball once and keep it in the build tree.
-$(HARNESS):
-	@scripts/deps.sh unit
+$(HARNESS): | deps-unit
 	@mkdir -p $(HARNESS_DIR)
 	tar -xJf $(LINUX_SRC) -C $(HARNESS_DIR) --strip-components=4 \
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
@@ -55,7 +60,7 @@ $(HARNESS):
 LAUNCHER_SRCS := $(wildcard user/*.c) \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
 LAUNCHER_HDRS := $(wildcard user/*.h module/irq/*.h include/*.h)
-LAUNCHER_CFLAGS := $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Imodule \
+LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Imodule \
 		   $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LAUNCHER_LIBS := -static -lnl-route-3 -lnl-3 -lpthread -lm
 
@@ -73,7 +78,7 @@ launcher:
 	@echo "launcher: user/ has no launcher yet; nothing to build"
 endif
 
-$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS)
+$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRCS) $(LAUNCHER_LIBS)
 
@@ -134,8 +139,7 @@ $(BUILD)/bench/timer_latency: tests/bench/timer_latency.c $(SELFTEST_LIB) \
 # The benchmark gets a lab boot of its own, sharing the kernel cache.
 BENCH_LAB := $(BUILD)/bench-lab
 
-bench-exits: module bench
-	@scripts/deps.sh lab
+bench-exits: module bench | deps-lab
 	@rm -rf $(BENCH_LAB)/selftests && mkdir -p $(BENCH_LAB)/selftests \
 		$(BUILD)/lab/cache $(BENCH_LAB)/lab
 	@ln -sfn $(BUILD)/lab/cache $(BENCH_LAB)/lab/cache
@@ -148,8 +152,7 @@ bench-exits: module bench
 # Two benchmarks in one boot: the TSC-deadline timer (in-kernel irqchips,
 # vmxlab and KVM) and, through the launcher, an IOAPIC line's latency with
 # the irqchip in the kernel, split and in userspace.
-bench-latency: module launcher bench
-	@scripts/deps.sh lab
+bench-latency: module launcher bench | deps-lab
 	@rm -rf $(BENCH_LAB)/selftests && mkdir -p $(BENCH_LAB)/selftests \
 		$(BUILD)/lab/cache $(BENCH_LAB)/lab
 	@ln -sfn $(BUILD)/lab/cache $(BENCH_LAB)/lab/cache
@@ -186,8 +189,7 @@ unit: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- lab
 # The launcher's Linux-guest test (zz_linux) boots the lab's own kernel.
-lab-check: module selftests
-	@scripts/deps.sh lab
+lab-check: module selftests | deps-lab
 ifneq ($(LAUNCHER_TEST),)
 	scripts/linux-guest.sh $(BUILD) $(BUILD)/selftests
 endif
@@ -204,8 +206,7 @@ check:
 	exit $$rc
 
 # The main job: Debian's kernel under vmxlab, here or in the lab.
-run: module launcher
-	@scripts/deps.sh run
+run: module launcher | deps-run
 	scripts/run.sh $(BUILD)
 
 clean:

@@ -13,6 +13,7 @@
 #include <asm/processor.h>
 
 #include "vmxlab.h"
+#include "mem.h"
 
 #define MAX_BASIC_LEAF		0xd
 #define MAX_EXT_LEAF		0x80000008
@@ -192,7 +193,7 @@ long vmxlab_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 
 	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
 		return -EFAULT;
-	t.e = kvcalloc(t.max, sizeof(*t.e), GFP_KERNEL);
+	t.e = vmxlab_zalloc_array(t.max, sizeof(*t.e));
 	if (!t.e)
 		return -ENOMEM;
 	build_supported(&t);
@@ -205,7 +206,7 @@ long vmxlab_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)
 	    copy_to_user(ucpuid->entries, t.e, t.nent * sizeof(*t.e)))
 		err = -EFAULT;
 out:
-	kvfree(t.e);
+	vmxlab_free(t.e, t.max * sizeof(*t.e));
 	return err;
 }
 
@@ -219,8 +220,8 @@ int vcpu_set_cpuid2(struct vmxlab_vcpu *vcpu, struct kvm_cpuid2 __user *u)
 	if (hdr.nent > VMXLAB_MAX_CPUID)
 		return -E2BIG;
 	if (hdr.nent) {
-		entries = vmemdup_user(u->entries,
-				       array_size(sizeof(*entries), hdr.nent));
+		entries = vmxlab_memdup_user(u->entries,
+					     hdr.nent * sizeof(*entries));
 		if (IS_ERR(entries))
 			return PTR_ERR(entries);
 	}
@@ -229,10 +230,10 @@ int vcpu_set_cpuid2(struct vmxlab_vcpu *vcpu, struct kvm_cpuid2 __user *u)
 			    (!hdr.nent || !memcmp(entries, vcpu->cpuid,
 						  hdr.nent * sizeof(*entries)));
 
-		kvfree(entries);
+		vmxlab_free(entries, hdr.nent * sizeof(*entries));
 		return same ? 0 : -EINVAL;
 	}
-	kvfree(vcpu->cpuid);
+	vmxlab_free(vcpu->cpuid, vcpu->cpuid_nent * sizeof(*entries));
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
 	return 0;

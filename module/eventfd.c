@@ -20,9 +20,19 @@
 #include "vmxlab.h"
 #include "irqchip.h"
 #include "eventfd.h"
+#include "mem.h"
+
+/*
+ * Bounds, so that no caller can make the per-exit and per-EOI scans
+ * arbitrarily long: KVM allows 1000 devices per I/O bus; it has no irqfd
+ * limit, so vmxlab's is generous (a VMM with hundreds of MSI vectors fits).
+ */
+#define VMXLAB_MAX_IOEVENTFDS	1000
+#define VMXLAB_MAX_IRQFDS	4096
 
 struct irqfd {
 	struct list_head link;
+	struct list_head resample_link;	/* on vm->resamplers if resampling */
 	struct vmxlab_vm *vm;
 	struct eventfd_ctx *ctx;
 	struct eventfd_ctx *resample;	/* level line: lowered at EOI */
@@ -77,7 +87,16 @@ static void irqfd_free(struct irqfd *irqfd)
 	eventfd_ctx_put(irqfd->ctx);
 	if (irqfd->resample)
 		eventfd_ctx_put(irqfd->resample);
-	kfree(irqfd);
+	vmxlab_free(irqfd, sizeof(*irqfd));
+}
+
+/* Called with vm->eventfd_lock held. */
+static void irqfd_unlink(struct vmxlab_vm *vm, struct irqfd *irqfd)
+{
+	list_del(&irqfd->link);
+	if (irqfd->resample)
+		list_del(&irqfd->resample_link);
+	vm->nr_irqfds--;
 }
 
 static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
@@ -90,7 +109,7 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	f = fdget(args->fd);
 	if (!f.file)
 		return -EBADF;
-	irqfd = kzalloc(sizeof(*irqfd), GFP_KERNEL_ACCOUNT);
+	irqfd = vmxlab_zalloc(sizeof(*irqfd));
 	if (!irqfd) {
 		err = -ENOMEM;
 		goto out;
@@ -98,7 +117,7 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	irqfd->ctx = eventfd_ctx_fileget(f.file);
 	if (IS_ERR(irqfd->ctx)) {
 		err = PTR_ERR(irqfd->ctx);
-		kfree(irqfd);
+		vmxlab_free(irqfd, sizeof(*irqfd));
 		goto out;
 	}
 	irqfd->vm = vm;
@@ -107,8 +126,9 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 		irqfd->resample = eventfd_ctx_fdget(args->resamplefd);
 		if (IS_ERR(irqfd->resample)) {
 			err = PTR_ERR(irqfd->resample);
+			irqfd->resample = NULL;
 			eventfd_ctx_put(irqfd->ctx);
-			kfree(irqfd);
+			vmxlab_free(irqfd, sizeof(*irqfd));
 			goto out;
 		}
 	}
@@ -116,14 +136,19 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	init_poll_funcptr(&irqfd->pt, irqfd_queue);
 
 	mutex_lock(&vm->eventfd_lock);
+	if (vm->nr_irqfds >= VMXLAB_MAX_IRQFDS)
+		err = -ENOSPC;
 	list_for_each_entry(other, &vm->irqfds, link) {
-		if (other->ctx == irqfd->ctx) {
-			err = -EBUSY;
+		if (err)
 			break;
-		}
+		if (other->ctx == irqfd->ctx)
+			err = -EBUSY;
 	}
 	if (!err) {
 		list_add_tail(&irqfd->link, &vm->irqfds);
+		if (irqfd->resample)
+			list_add_tail(&irqfd->resample_link, &vm->resamplers);
+		vm->nr_irqfds++;
 		events = vfs_poll(f.file, &irqfd->pt);
 		/* Signalled before we were listening: deliver it now. */
 		if (events & EPOLLIN)
@@ -134,7 +159,7 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 		eventfd_ctx_put(irqfd->ctx);
 		if (irqfd->resample)
 			eventfd_ctx_put(irqfd->resample);
-		kfree(irqfd);
+		vmxlab_free(irqfd, sizeof(*irqfd));
 	}
 out:
 	fdput(f);
@@ -151,7 +176,7 @@ static int irqfd_deassign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	mutex_lock(&vm->eventfd_lock);
 	list_for_each_entry_safe(irqfd, tmp, &vm->irqfds, link) {
 		if (irqfd->ctx == ctx && irqfd->gsi == args->gsi) {
-			list_del(&irqfd->link);
+			irqfd_unlink(vm, irqfd);
 			irqfd_free(irqfd);
 		}
 	}
@@ -170,7 +195,9 @@ long vm_irqfd(struct vmxlab_vm *vm, void __user *argp)
 		return -EINVAL;
 	if (args.flags & KVM_IRQFD_FLAG_DEASSIGN)
 		return irqfd_deassign(vm, &args);
-	if (!irqchip_in_kernel(vm))
+	/* As KVM: resampling needs the IOAPIC, which split leaves to userspace. */
+	if (args.flags & KVM_IRQFD_FLAG_RESAMPLE ? !irqchip_has_ioapic(vm) :
+	    !irqchip_in_kernel(vm))
 		return -EINVAL;
 	return irqfd_assign(vm, &args);
 }
@@ -185,11 +212,11 @@ void irqfd_resample_eoi(struct vmxlab_vm *vm, u8 vector,
 {
 	struct irqfd *irqfd;
 
-	if (list_empty(&vm->irqfds))
+	if (list_empty(&vm->resamplers))
 		return;
 	mutex_lock(&vm->eventfd_lock);
-	list_for_each_entry(irqfd, &vm->irqfds, link) {
-		if (!irqfd->resample || pin_vector(vm, irqfd->gsi) != vector)
+	list_for_each_entry(irqfd, &vm->resamplers, resample_link) {
+		if (pin_vector(vm, irqfd->gsi) != vector)
 			continue;
 		irqchip_set_gsi(vm, irqfd->gsi, 0);
 		eventfd_signal(irqfd->resample, 1);
@@ -226,7 +253,7 @@ long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
 	ctx = eventfd_ctx_fdget(args.fd);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	ev = kzalloc(sizeof(*ev), GFP_KERNEL_ACCOUNT);
+	ev = vmxlab_zalloc(sizeof(*ev));
 	if (!ev) {
 		eventfd_ctx_put(ctx);
 		return -ENOMEM;
@@ -246,26 +273,30 @@ long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
 			    other->datamatch != ev->datamatch)
 				continue;
 			list_del_rcu(&other->link);
+			vm->nr_ioeventfds--;
 			synchronize_rcu();
 			eventfd_ctx_put(other->ctx);
-			kfree(other);
+			vmxlab_free(other, sizeof(*other));
 			err = 0;
 			break;
 		}
 		eventfd_ctx_put(ev->ctx);
-		kfree(ev);
+		vmxlab_free(ev, sizeof(*ev));
 	} else {
+		if (vm->nr_ioeventfds >= VMXLAB_MAX_IOEVENTFDS)
+			err = -ENOSPC;
 		list_for_each_entry(other, &vm->ioeventfds, link) {
-			if (ioeventfd_same(other, ev)) {
-				err = -EEXIST;
+			if (err)
 				break;
-			}
+			if (ioeventfd_same(other, ev))
+				err = -EEXIST;
 		}
 		if (err) {
 			eventfd_ctx_put(ev->ctx);
-			kfree(ev);
+			vmxlab_free(ev, sizeof(*ev));
 		} else {
 			list_add_tail_rcu(&ev->link, &vm->ioeventfds);
+			vm->nr_ioeventfds++;
 		}
 	}
 	mutex_unlock(&vm->eventfd_lock);
@@ -299,6 +330,7 @@ void vm_eventfds_init(struct vmxlab_vm *vm)
 {
 	mutex_init(&vm->eventfd_lock);
 	INIT_LIST_HEAD(&vm->irqfds);
+	INIT_LIST_HEAD(&vm->resamplers);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 }
 
@@ -311,6 +343,6 @@ void vm_eventfds_destroy(struct vmxlab_vm *vm)
 		irqfd_free(irqfd);
 	list_for_each_entry_safe(ev, etmp, &vm->ioeventfds, link) {
 		eventfd_ctx_put(ev->ctx);
-		kfree(ev);
+		vmxlab_free(ev, sizeof(*ev));
 	}
 }

@@ -26,6 +26,7 @@
 #include "vmxlab.h"
 #include "irqchip.h"
 #include "eventfd.h"
+#include "mem.h"
 #include "irq/apic_bus.h"
 #include "irq/ioapic.h"
 #include "irq/irq_route.h"
@@ -52,6 +53,14 @@ static_assert(sizeof(struct pit_state) == sizeof(struct kvm_pit_state2));
 bool irqchip_in_kernel(struct vmxlab_vm *vm)
 {
 	return READ_ONCE(vm->irqchip) != NULL;
+}
+
+/* A full in-kernel irqchip: IOAPIC and PICs here, not in userspace. */
+bool irqchip_has_ioapic(struct vmxlab_vm *vm)
+{
+	struct vm_irqchip *chip = READ_ONCE(vm->irqchip);
+
+	return chip && !chip->split;
 }
 
 bool lapic_in_kernel(struct vmxlab_vcpu *vcpu)
@@ -144,12 +153,12 @@ static struct vm_irqchip *irqchip_alloc(struct vmxlab_vm *vm, bool split)
 {
 	struct vm_irqchip *chip;
 
-	chip = kzalloc(sizeof(*chip), GFP_KERNEL_ACCOUNT);
+	chip = vmxlab_zalloc(sizeof(*chip));
 	if (!chip)
 		return NULL;
-	chip->route = kvzalloc(sizeof(*chip->route), GFP_KERNEL_ACCOUNT);
+	chip->route = vmxlab_zalloc(sizeof(*chip->route));
 	if (!chip->route) {
-		kfree(chip);
+		vmxlab_free(chip, sizeof(*chip));
 		return NULL;
 	}
 	chip->split = split;
@@ -218,18 +227,27 @@ static void split_scan_routes(struct vm_irqchip *chip,
 	}
 }
 
+/* The PIT's timer is the one source that fires on its own: stop it. */
+void irqchip_stop_sources(struct vmxlab_vm *vm)
+{
+	struct vm_irqchip *chip = vm->irqchip;
+
+	if (!chip || !chip->pit)
+		return;
+	pit_destroy(chip->pit);
+	vmxlab_free(chip->pit, sizeof(*chip->pit));
+	chip->pit = NULL;
+}
+
 void irqchip_destroy(struct vmxlab_vm *vm)
 {
 	struct vm_irqchip *chip = vm->irqchip;
 
 	if (!chip)
 		return;
-	if (chip->pit) {
-		pit_destroy(chip->pit);
-		kfree(chip->pit);
-	}
-	kvfree(chip->route);
-	kfree(chip);
+	irqchip_stop_sources(vm);
+	vmxlab_free(chip->route, sizeof(*chip->route));
+	vmxlab_free(chip, sizeof(*chip));
 	vm->irqchip = NULL;
 }
 
@@ -251,7 +269,7 @@ static int irqchip_create_pit(struct vmxlab_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (!chip || chip->split)
 		return -ENOENT;
-	pit = kzalloc(sizeof(*pit), GFP_KERNEL_ACCOUNT);
+	pit = vmxlab_zalloc(sizeof(*pit));
 	if (!pit)
 		return -ENOMEM;
 	pit_init(pit);
@@ -264,7 +282,7 @@ static int irqchip_create_pit(struct vmxlab_vm *vm, void __user *argp)
 	mutex_unlock(&vm->lock);
 	if (err) {
 		pit_destroy(pit);
-		kfree(pit);
+		vmxlab_free(pit, sizeof(*pit));
 	}
 	return err;
 }
@@ -308,7 +326,7 @@ static int irqchip_get(struct vmxlab_vm *vm, void __user *argp, bool set)
 
 	if (!chip || chip->split)
 		return -ENXIO;
-	state = memdup_user(argp, sizeof(*state));
+	state = vmxlab_memdup_user(argp, sizeof(*state));
 	if (IS_ERR(state))
 		return PTR_ERR(state);
 	switch (state->chip_id) {
@@ -334,7 +352,7 @@ static int irqchip_get(struct vmxlab_vm *vm, void __user *argp, bool set)
 	}
 	if (!err && !set && copy_to_user(argp, state, sizeof(*state)))
 		err = -EFAULT;
-	kfree(state);
+	vmxlab_free(state, sizeof(*state));
 	return err;
 }
 
@@ -370,12 +388,12 @@ static int irqchip_set_gsi_routing(struct vmxlab_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (hdr.nr > IRQ_ROUTE_MAX_ENTRIES || hdr.flags)
 		return -EINVAL;
-	ue = vmemdup_user(argp + sizeof(hdr), array_size(hdr.nr, sizeof(*ue)));
+	ue = vmxlab_memdup_user(argp + sizeof(hdr), hdr.nr * sizeof(*ue));
 	if (IS_ERR(ue))
 		return PTR_ERR(ue);
-	e = kvcalloc(hdr.nr ?: 1, sizeof(*e), GFP_KERNEL);
+	e = vmxlab_zalloc_array(hdr.nr ?: 1, sizeof(*e));
 	if (!e) {
-		kvfree(ue);
+		vmxlab_free(ue, hdr.nr * sizeof(*ue));
 		return -ENOMEM;
 	}
 	for (i = 0; i < hdr.nr; i++) {
@@ -394,8 +412,8 @@ static int irqchip_set_gsi_routing(struct vmxlab_vm *vm, void __user *argp)
 	err = irq_route_set_table(vm->irqchip->route, e, hdr.nr);
 	if (!err && vm->irqchip->split)
 		split_scan_routes(vm->irqchip, e, hdr.nr);
-	kvfree(e);
-	kvfree(ue);
+	vmxlab_free(e, (hdr.nr ?: 1) * sizeof(*e));
+	vmxlab_free(ue, hdr.nr * sizeof(*ue));
 	return err;
 }
 
@@ -430,29 +448,32 @@ long irqchip_vm_ioctl(struct vmxlab_vm *vm, unsigned int ioctl,
 
 /* ---- vCPU level ---- */
 
+/* The LAPIC exists from here on, but no message can reach it yet. */
 int irqchip_vcpu_create(struct vmxlab_vcpu *vcpu)
 {
 	struct vm_irqchip *chip = vcpu->vm->irqchip;
-	int err;
 
 	rcuwait_init(&vcpu->wait);
 	if (!chip)
 		return 0;
-	vcpu->lapic = kzalloc(sizeof(*vcpu->lapic), GFP_KERNEL_ACCOUNT);
+	vcpu->lapic = vmxlab_zalloc(sizeof(*vcpu->lapic));
 	if (!vcpu->lapic)
 		return -ENOMEM;
 	lapic_init(vcpu->lapic, &chip->bus, vcpu, vcpu->id, vcpu->id == 0);
-	err = apic_bus_add(&chip->bus, vcpu->lapic);
-	if (err) {
-		lapic_destroy(vcpu->lapic);
-		kfree(vcpu->lapic);
-		vcpu->lapic = NULL;
-		return err;
-	}
 	/* Application processors wait for INIT/SIPI, as in KVM. */
 	if (vcpu->id != 0)
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return 0;
+}
+
+static_assert(VMXLAB_MAX_VCPUS <= APIC_BUS_MAX_LAPICS);
+
+/* The LAPIC joins the APIC bus; only once the vCPU can no longer fail. */
+void irqchip_vcpu_publish(struct vmxlab_vcpu *vcpu)
+{
+	if (vcpu->lapic)
+		WARN_ON_ONCE(apic_bus_add(&vcpu->vm->irqchip->bus,
+					  vcpu->lapic));
 }
 
 void irqchip_vcpu_destroy(struct vmxlab_vcpu *vcpu)
@@ -461,7 +482,7 @@ void irqchip_vcpu_destroy(struct vmxlab_vcpu *vcpu)
 		return;
 	apic_bus_remove(&vcpu->vm->irqchip->bus, vcpu->lapic);
 	lapic_destroy(vcpu->lapic);
-	kfree(vcpu->lapic);
+	vmxlab_free(vcpu->lapic, sizeof(*vcpu->lapic));
 	vcpu->lapic = NULL;
 }
 
@@ -473,7 +494,7 @@ static int irqchip_lapic_state(struct vmxlab_vcpu *vcpu, void __user *argp,
 
 	if (!vcpu->lapic)
 		return -ENXIO;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = vmxlab_zalloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	if (set) {
@@ -487,7 +508,7 @@ static int irqchip_lapic_state(struct vmxlab_vcpu *vcpu, void __user *argp,
 		if (copy_to_user(argp, s, sizeof(*s)))
 			err = -EFAULT;
 	}
-	kfree(s);
+	vmxlab_free(s, sizeof(*s));
 	return err;
 }
 
@@ -619,21 +640,30 @@ int irqchip_rdmsr(struct vmxlab_vcpu *vcpu, u32 msr, u64 *data, bool *handled)
 int irqchip_wrmsr(struct vmxlab_vcpu *vcpu, u32 msr, u64 data, bool host,
 		  bool *handled)
 {
-	int err;
-
 	*handled = vcpu->lapic &&
 		   (msr == LAPIC_MSR_APIC_BASE || msr == LAPIC_MSR_TSC_DEADLINE ||
 		    (msr >= LAPIC_MSR_X2APIC_FIRST &&
 		     msr <= LAPIC_MSR_X2APIC_LAST));
 	if (!*handled)
 		return 0;
-	if (msr == LAPIC_MSR_APIC_BASE) {
-		err = lapic_set_base(vcpu->lapic, data, host);
-		if (!err)
-			vcpu->apic_base = lapic_get_base(vcpu->lapic);
-		return err < 0 ? -EINVAL : 0;
-	}
+	if (msr == LAPIC_MSR_APIC_BASE)
+		return irqchip_set_apic_base(vcpu, data, host);
 	return lapic_wrmsr(vcpu->lapic, msr, data) < 0 ? -EINVAL : 0;
+}
+
+/* IA32_APIC_BASE, from WRMSR or from KVM_SET_SREGS/MSRS (host). */
+int irqchip_set_apic_base(struct vmxlab_vcpu *vcpu, u64 base, bool host)
+{
+	if (!vcpu->lapic) {
+		if (base & ~(0xffffff000ULL | BIT(8) | BIT(10) | BIT(11)))
+			return -EINVAL;
+		vcpu->apic_base = base;
+		return 0;
+	}
+	if (lapic_set_base(vcpu->lapic, base, host) < 0)
+		return -EINVAL;
+	vcpu->apic_base = lapic_get_base(vcpu->lapic);
+	return 0;
 }
 
 u64 irqchip_get_cr8(struct vmxlab_vcpu *vcpu)

@@ -18,13 +18,17 @@ struct kvm_enable_cap;
 long irqchip_vm_ioctl(struct vmxlab_vm *vm, unsigned int ioctl,
 		      void __user *argp, unsigned long arg);
 int irqchip_enable_split(struct vmxlab_vm *vm, const struct kvm_enable_cap *c);
+void irqchip_stop_sources(struct vmxlab_vm *vm);
 void irqchip_destroy(struct vmxlab_vm *vm);
+bool irqchip_has_ioapic(struct vmxlab_vm *vm);
 int irqchip_set_gsi(struct vmxlab_vm *vm, u32 gsi, int level);
 bool irqchip_in_kernel(struct vmxlab_vm *vm);
 bool lapic_in_kernel(struct vmxlab_vcpu *vcpu);
 
 /* vCPU side. */
 int irqchip_vcpu_create(struct vmxlab_vcpu *vcpu);
+void irqchip_vcpu_publish(struct vmxlab_vcpu *vcpu);
+int irqchip_set_apic_base(struct vmxlab_vcpu *vcpu, u64 base, bool host);
 void irqchip_vcpu_destroy(struct vmxlab_vcpu *vcpu);
 long irqchip_vcpu_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);

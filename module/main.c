@@ -12,6 +12,7 @@
 #include <linux/preempt.h>
 
 #include "vmxlab.h"
+#include "mem.h"
 #include "vmx/vmx_cpu.h"
 
 static struct dentry *vmxlab_debugfs;
@@ -104,6 +105,7 @@ static int __init vmxlab_init(void)
 	int err;
 
 	vmxlab_debugfs = debugfs_create_dir("vmxlab", NULL);
+	vmxlab_mem_debugfs(vmxlab_debugfs);
 	err = vmx_cpu_setup(vmxlab_debugfs);
 	if (err)
 		goto out_debugfs;

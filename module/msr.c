@@ -11,6 +11,7 @@
 
 #include "vmxlab.h"
 #include "irqchip.h"
+#include "mem.h"
 #include "vmx/vmx_ops.h"
 
 #define MISC_ENABLE_DEFAULT	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
@@ -185,7 +186,7 @@ static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 {
 	if (!host)
 		return vmx_set_efer(vcpu, data);
-	if (data & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+	if (!vmx_efer_valid(data))
 		return -EINVAL;
 	vcpu->vmx.efer = data;
 	vmcs_write(GUEST_IA32_EFER, data);
@@ -234,10 +235,7 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (data & ~(0xffffff000ULL | BIT(8) | BIT(10) | BIT(11)))
-			return -EINVAL;
-		vcpu->apic_base = data;
-		return 0;
+		return irqchip_set_apic_base(vcpu, data, host);
 	case MSR_IA32_MISC_ENABLE:
 		vcpu->misc_enable = data;
 		return 0;
@@ -295,7 +293,7 @@ int vcpu_msrs_ioctl(struct vmxlab_vcpu *vcpu, struct kvm_msrs __user *u,
 		return -EFAULT;
 	if (hdr.nmsrs >= MAX_IO_MSRS)
 		return -E2BIG;
-	entries = memdup_user(u->entries, hdr.nmsrs * sizeof(*entries));
+	entries = vmxlab_memdup_user(u->entries, hdr.nmsrs * sizeof(*entries));
 	if (IS_ERR(entries))
 		return PTR_ERR(entries);
 	for (i = 0; i < hdr.nmsrs; i++, done++) {
@@ -308,6 +306,6 @@ int vcpu_msrs_ioctl(struct vmxlab_vcpu *vcpu, struct kvm_msrs __user *u,
 	}
 	if (!set && copy_to_user(u->entries, entries, done * sizeof(*entries)))
 		done = -EFAULT;
-	kfree(entries);
+	vmxlab_free(entries, hdr.nmsrs * sizeof(*entries));
 	return done;
 }

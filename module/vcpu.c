@@ -9,6 +9,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -18,7 +19,7 @@
 
 #include "vmxlab.h"
 #include "irqchip.h"
-#include "mmu/walk.h"
+#include "mem.h"
 #include "vmx/vmx_ops.h"
 #include "irq/lapic.h"
 
@@ -32,13 +33,17 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 	vmx_vcpu_load(notifier_to_vcpu(pn), cpu);
 }
 
+/*
+ * Called with the runqueue lock held: no timer or LAPIC work here. A TSC
+ * deadline timed by the preemption timer stays so while the thread is
+ * preempted (it is runnable and re-checks the deadline before its next
+ * entry), as KVM leaves its hv timer; a vCPU that blocks or returns to
+ * userspace gives the deadline back to the hrtimer (irqchip_vcpu_leaving).
+ */
 static void vcpu_sched_out(struct preempt_notifier *pn,
 			   struct task_struct *next)
 {
-	struct vmxlab_vcpu *vcpu = notifier_to_vcpu(pn);
-
-	irqchip_vcpu_leaving(vcpu);
-	vmx_vcpu_put(vcpu);
+	vmx_vcpu_put(notifier_to_vcpu(pn));
 }
 
 static struct preempt_ops vcpu_preempt_ops = {
@@ -62,78 +67,32 @@ static void vcpu_put(struct vmxlab_vcpu *vcpu)
 	preempt_enable();
 }
 
-static void pio_in_to_rax(struct vmxlab_vcpu *vcpu)
-{
-	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
-	u64 value = 0;
-
-	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
-	if (vcpu->pio.size == 4)
-		*rax = value;
-	else if (vcpu->pio.size == 2)
-		*rax = (*rax & ~0xffffULL) | value;
-	else
-		*rax = (*rax & ~0xffULL) | value;
-}
-
-static int pio_in_to_memory(struct vmxlab_vcpu *vcpu)
-{
-	u64 step = vcpu->pio.dir * (s64)vcpu->pio.size;
-	u32 i;
-	int err;
-
-	if (vcpu->pio.dir > 0)
-		return guest_write_linear(vcpu, vcpu->pio.linear,
-					  vcpu->pio_data,
-					  vcpu->pio.count * vcpu->pio.size);
-	for (i = 0; i < vcpu->pio.count; i++) {
-		err = guest_write_linear(vcpu, vcpu->pio.linear + i * step,
-					 vcpu->pio_data + i * vcpu->pio.size,
-					 vcpu->pio.size);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void mmio_read_done(struct vmxlab_vcpu *vcpu)
-{
-	u64 *gpr = vcpu->vmx.regs.gpr;
-	u64 value = 0;
-
-	memcpy(&value, vcpu->run->mmio.data, vcpu->mmio.size);
-	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-	mmio_insn_complete_read(&vcpu->mmio, gpr, value);
-	vmcs_write(GUEST_RSP, gpr[VCPU_RSP]);
-	vmcs_write(GUEST_RIP, vmcs_read(GUEST_RIP) + vcpu->mmio.len);
-}
-
-/* Finish the instruction whose exit userspace has just served. */
+/*
+ * Finish the instruction whose exit userspace has just served. Returns 1
+ * to go on into the guest, 0 if an exit for userspace was filled in
+ * instead (the instruction could not be finished), or -errno.
+ */
 static int vcpu_complete_userspace_io(struct vmxlab_vcpu *vcpu)
 {
 	enum vcpu_completion c = vcpu->completion;
-	int err = 0;
 
 	vcpu->completion = COMPLETE_NONE;
 	switch (c) {
 	case COMPLETE_NONE:
-		return 0;
+		break;
 	case COMPLETE_SKIP:
+		vmx_skip_instruction(vcpu);
 		break;
 	case COMPLETE_PIO_IN:
-		pio_in_to_rax(vcpu);
+		vmx_complete_pio_in(vcpu);
 		break;
 	case COMPLETE_PIO_STRING_IN:
-		err = pio_in_to_memory(vcpu);
-		if (err || !vcpu->pio.done)
-			return err;
-		break;
+		return vmx_complete_string_in(vcpu);
 	case COMPLETE_MMIO_READ:
-		mmio_read_done(vcpu);
-		return 0;
+		vmx_complete_mmio_read(vcpu);
+		break;
 	}
-	vmx_skip_instruction(vcpu);
-	return err;
+	return 1;
 }
 
 static void vcpu_report_state(struct vmxlab_vcpu *vcpu)
@@ -158,9 +117,9 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	vcpu_load(vcpu);
 	err = vcpu_complete_userspace_io(vcpu);
 	/* As KVM: the pending exit completes, exit_reason stays as it was. */
-	if (!err && READ_ONCE(run->immediate_exit))
+	if (err > 0 && READ_ONCE(run->immediate_exit))
 		err = -EINTR;
-	else if (!err)
+	else if (err > 0)
 		err = vmx_vcpu_run(vcpu);
 	vcpu->ran = true;
 	irqchip_vcpu_leaving(vcpu);
@@ -195,7 +154,7 @@ static int vcpu_get_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 	struct fxsave_image *fx;
 	struct kvm_fpu fpu = {};
 
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL);
+	xs = vmxlab_zalloc(sizeof(*xs));
 	if (!xs)
 		return -ENOMEM;
 	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
@@ -209,8 +168,8 @@ static int vcpu_get_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 	fpu.last_ip = fx->fip;
 	fpu.last_dp = fx->fdp;
 	memcpy(fpu.xmm, fx->xmm, sizeof(fpu.xmm));
-	/* As KVM: MXCSR is not part of this ioctl (see KVM_GET_XSAVE). */
-	kfree(xs);
+	fpu.mxcsr = fx->mxcsr;
+	vmxlab_free(xs, sizeof(*xs));
 	return copy_to_user(u, &fpu, sizeof(fpu)) ? -EFAULT : 0;
 }
 
@@ -224,7 +183,7 @@ static int vcpu_set_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 
 	if (copy_from_user(&fpu, u, sizeof(fpu)))
 		return -EFAULT;
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL);
+	xs = vmxlab_zalloc(sizeof(*xs));
 	if (!xs)
 		return -ENOMEM;
 	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
@@ -240,10 +199,26 @@ static int vcpu_set_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 	fx->fip = fpu.last_ip;
 	fx->fdp = fpu.last_dp;
 	memcpy(fx->xmm, fpu.xmm, sizeof(fpu.xmm));
+	/* An MXCSR with reserved bits set is refused there, as in KVM. */
+	fx->mxcsr = fpu.mxcsr;
 	err = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
 					     guest_xfeatures(), &pkru);
-	kfree(xs);
+	vmxlab_free(xs, sizeof(*xs));
 	return err;
+}
+
+/* As KVM: the APIC base is checked first, then the rest goes in. */
+static int vcpu_set_sregs(struct vmxlab_vcpu *vcpu,
+			  const struct kvm_sregs *sregs)
+{
+	int err;
+
+	if (!vmx_sregs_valid(vcpu, sregs))
+		return -EINVAL;
+	err = irqchip_set_apic_base(vcpu, sregs->apic_base, true);
+	if (err)
+		return err;
+	return vmx_set_sregs(vcpu, sregs);
 }
 
 static long vcpu_ioctl_loaded(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
@@ -255,7 +230,7 @@ static long vcpu_ioctl_loaded(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 	} *u;
 	long r;
 
-	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	u = vmxlab_zalloc(sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	vcpu_load(vcpu);
@@ -280,7 +255,7 @@ static long vcpu_ioctl_loaded(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 		r = -EFAULT;
 		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
 			break;
-		r = vmx_set_sregs(vcpu, &u->sregs);
+		r = vcpu_set_sregs(vcpu, &u->sregs);
 		break;
 	case KVM_GET_MSRS:
 		r = vcpu_msrs_ioctl(vcpu, argp, false);
@@ -292,7 +267,7 @@ static long vcpu_ioctl_loaded(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 		r = -EINVAL;
 	}
 	vcpu_put(vcpu);
-	kfree(u);
+	vmxlab_free(u, sizeof(*u));
 	return r;
 }
 
@@ -443,31 +418,38 @@ static int vcpu_exits_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vcpu_exits);
 
+static void vcpu_free_struct(struct vmxlab_vcpu *vcpu)
+{
+	vmxlab_page_free(vcpu->pio_data);
+	vmxlab_page_free(vcpu->run);
+	vmxlab_free(vcpu, sizeof(*vcpu));
+	vmxlab_count(VMXLAB_LIVE_VCPUS, -1);
+}
+
 void vmxlab_vcpu_free(struct vmxlab_vcpu *vcpu)
 {
 	debugfs_remove_recursive(vcpu->debugfs);
 	irqchip_vcpu_destroy(vcpu);
 	vmx_vcpu_destroy(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
-	kvfree(vcpu->cpuid);
-	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->run);
-	kfree(vcpu);
+	vmxlab_free(vcpu->cpuid, vcpu->cpuid_nent * sizeof(*vcpu->cpuid));
+	vcpu_free_struct(vcpu);
 }
 
 static struct vmxlab_vcpu *vcpu_alloc(struct vmxlab_vm *vm, unsigned int id)
 {
 	struct vmxlab_vcpu *vcpu;
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = vmxlab_zalloc(sizeof(*vcpu));
 	if (!vcpu)
 		return NULL;
+	vmxlab_count(VMXLAB_LIVE_VCPUS, 1);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
-	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->run = vmxlab_page_alloc();
+	vcpu->pio_data = vmxlab_page_alloc();
 	if (!vcpu->run || !vcpu->pio_data)
 		goto fail;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
@@ -487,45 +469,62 @@ static struct vmxlab_vcpu *vcpu_alloc(struct vmxlab_vm *vm, unsigned int id)
 		vcpu->apic_base = lapic_get_base(vcpu->lapic);
 	return vcpu;
 fail:
-	free_page((unsigned long)vcpu->pio_data);
-	free_page((unsigned long)vcpu->run);
-	kfree(vcpu);
+	vcpu_free_struct(vcpu);
 	return NULL;
 }
 
+static void vcpu_debugfs_add(struct vmxlab_vcpu *vcpu)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	vcpu->debugfs = debugfs_create_dir(name, vcpu->vm->debugfs);
+	debugfs_create_file("exits", 0444, vcpu->debugfs, vcpu,
+			    &vcpu_exits_fops);
+}
+
+/*
+ * Everything that can fail (the fd, the file, the allocations) happens
+ * before the vCPU becomes visible: once its LAPIC is on the APIC bus,
+ * IPIs, MSIs, irqfds and the PIT may hold it, so it must never be freed
+ * again before the VM goes.
+ */
 int vmxlab_create_vcpu(struct vmxlab_vm *vm, unsigned long id)
 {
 	struct vmxlab_vcpu *vcpu;
-	char name[16];
-	int fd;
+	struct file *file;
+	int fd, err;
 
 	if (id >= VMXLAB_MAX_VCPUS)
 		return -EINVAL;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
 	mutex_lock(&vm->lock);
-	if (vm->vcpus[id]) {
-		fd = -EEXIST;
-		goto out;
-	}
+	err = -EEXIST;
+	if (vm->vcpus[id])
+		goto fail;
+	err = -ENOMEM;
 	vcpu = vcpu_alloc(vm, id);
-	if (!vcpu) {
-		fd = -ENOMEM;
-		goto out;
+	if (!vcpu)
+		goto fail;
+	file = anon_inode_getfile("vmxlab-vcpu", &vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		vmxlab_vcpu_free(vcpu);
+		goto fail;
 	}
 	vmxlab_vm_get(vm);
-	fd = anon_inode_getfd("vmxlab-vcpu", &vcpu_fops, vcpu,
-			      O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		vmxlab_vm_put(vm);
-		vmxlab_vcpu_free(vcpu);
-		goto out;
-	}
-	vm->vcpus[id] = vcpu;
+	vcpu_debugfs_add(vcpu);
+	/* Pairs with READ_ONCE() of vm->vcpus[] by the interrupt paths. */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
-	snprintf(name, sizeof(name), "vcpu%lu", id);
-	vcpu->debugfs = debugfs_create_dir(name, vm->debugfs);
-	debugfs_create_file("exits", 0444, vcpu->debugfs, vcpu,
-			    &vcpu_exits_fops);
-out:
+	irqchip_vcpu_publish(vcpu);
 	mutex_unlock(&vm->lock);
+	fd_install(fd, file);
 	return fd;
+fail:
+	mutex_unlock(&vm->lock);
+	put_unused_fd(fd);
+	return err;
 }

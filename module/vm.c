@@ -16,6 +16,7 @@
 #include "vmxlab.h"
 #include "irqchip.h"
 #include "eventfd.h"
+#include "mem.h"
 #include "vmx/vmx_cpu.h"
 
 static atomic_t vm_serial = ATOMIC_INIT(0);
@@ -27,22 +28,39 @@ static int vm_memory_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vm_memory);
 
+static void vm_free_vcpus(struct vmxlab_vm *vm)
+{
+	struct vmxlab_vcpu *vcpu;
+	int i;
+
+	for (i = 0; i < VMXLAB_MAX_VCPUS; i++) {
+		vcpu = vm->vcpus[i];
+		if (!vcpu)
+			continue;
+		WRITE_ONCE(vm->vcpus[i], NULL);
+		vcpu->debugfs = NULL;
+		vmxlab_vcpu_free(vcpu);
+	}
+}
+
+/*
+ * No file refers to the VM any more, but interrupt sources outside any
+ * vCPU may still fire: an irqfd signalled by another process, the PIT's
+ * timer. They go first, so that nothing can reach a LAPIC once the vCPUs
+ * that own them are freed.
+ */
 static void vm_destroy(struct kref *kref)
 {
 	struct vmxlab_vm *vm = container_of(kref, struct vmxlab_vm, refs);
-	int i;
 
 	debugfs_remove_recursive(vm->debugfs);
-	for (i = 0; i < VMXLAB_MAX_VCPUS; i++) {
-		if (vm->vcpus[i]) {
-			vm->vcpus[i]->debugfs = NULL;
-			vmxlab_vcpu_free(vm->vcpus[i]);
-		}
-	}
 	vm_eventfds_destroy(vm);
+	irqchip_stop_sources(vm);
+	vm_free_vcpus(vm);
 	irqchip_destroy(vm);
 	mmu_destroy(vm);
-	kfree(vm);
+	vmxlab_free(vm, sizeof(*vm));
+	vmxlab_count(VMXLAB_LIVE_VMS, -1);
 	vmx_put();
 }
 
@@ -144,11 +162,12 @@ int vmxlab_create_vm(unsigned long type)
 	err = vmx_get();
 	if (err)
 		return err;
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	vm = vmxlab_zalloc(sizeof(*vm));
 	if (!vm) {
 		vmx_put();
 		return -ENOMEM;
 	}
+	vmxlab_count(VMXLAB_LIVE_VMS, 1);
 	mutex_init(&vm->lock);
 	kref_init(&vm->refs);
 	vm_eventfds_init(vm);

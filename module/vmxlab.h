@@ -45,7 +45,9 @@ struct vmxlab_vm {
 	struct vm_irqchip *irqchip;	/* NULL: interrupt controllers in userspace */
 	struct mutex eventfd_lock;	/* irqfds and ioeventfds (writers) */
 	struct list_head irqfds;
+	struct list_head resamplers;	/* the irqfds with a resample fd */
 	struct list_head ioeventfds;	/* RCU for the guest-write path */
+	unsigned int nr_irqfds, nr_ioeventfds;
 	u64 tss_addr;
 	u64 identity_map_addr;
 };
@@ -57,6 +59,16 @@ enum vcpu_completion {
 	COMPLETE_PIO_IN,	/* copy the PIO page into RAX, then step */
 	COMPLETE_PIO_STRING_IN,	/* copy the PIO page to ES:RDI, then step */
 	COMPLETE_MMIO_READ,	/* put run->mmio.data in the destination */
+};
+
+/* A port I/O exit in flight; for INS and OUTS, the string's geometry. */
+struct vcpu_pio {
+	u8 size;		/* bytes per element */
+	u32 count;		/* elements in this exit */
+	int dir;		/* +1, or -1 with EFLAGS.DF */
+	bool rep;
+	u8 addr_size;		/* 2, 4 or 8: how RSI/RDI/RCX wrap */
+	u64 seg_base;
 };
 
 struct vcpu_exit_stats {
@@ -88,14 +100,7 @@ struct vmxlab_vcpu {
 	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
 	enum vcpu_completion completion;
-	struct {			/* COMPLETE_PIO_* */
-		u8 size;
-		u32 count;
-		u64 linear;		/* of the first string element */
-		int dir;		/* +1, or -1 with EFLAGS.DF */
-		bool rep, done;
-		u8 addr_size;
-	} pio;
+	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
 
 	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */

@@ -8,14 +8,16 @@
 
 #include <linux/kvm.h>
 #include <linux/kvm_para.h>
+#include <asm/cpu.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/traps.h>
 
 #include "../vmxlab.h"
 #include "../irqchip.h"
 #include "../eventfd.h"
-#include "../mmu/walk.h"
 #include "vmx_ops.h"
+#include "exits.h"
 
 #define CREATE_TRACE_POINTS
 #include "vmxlab_trace.h"
@@ -54,14 +56,14 @@ static int inject_ud(struct vmxlab_vcpu *vcpu)
 	return 1;
 }
 
-static int skip_and_resume(struct vmxlab_vcpu *vcpu)
+int vmx_skip_and_resume(struct vmxlab_vcpu *vcpu)
 {
 	vmx_skip_instruction(vcpu);
 	return 1;
 }
 
-static int internal_error(struct vmxlab_vcpu *vcpu, u32 suberror,
-			  int ndata, const u64 *data)
+int vmx_internal_error(struct vmxlab_vcpu *vcpu, u32 suberror, int ndata,
+		       const u64 *data)
 {
 	struct kvm_run *run = vcpu->run;
 	int i;
@@ -85,8 +87,38 @@ static int unexpected_exit(struct vmxlab_vcpu *vcpu)
 			    vcpu->id, vcpu->vmx.exit_reason & 0xffff,
 			    vmx_exit_reason_name(vcpu->vmx.exit_reason & 0xffff),
 			    data[2], data[3]);
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
 			      ARRAY_SIZE(data), data);
+}
+
+/* Would this #AC have happened on bare metal (SDM vol. 3, 6.15, #AC)? */
+static bool guest_alignment_check_on(struct vmxlab_vcpu *vcpu)
+{
+	return vmx_guest_cpl() == 3 && (vmx_read_cr0(vcpu) & X86_CR0_AM) &&
+	       (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_AC);
+}
+
+/*
+ * An #AC is the guest's own only if it enabled alignment checking, or if
+ * the host cannot raise one itself; else it is the host's split-lock
+ * detection, which decides (as for a task: warn and let it go on, or
+ * SIGBUS). As KVM, what the host does not resolve goes to userspace.
+ */
+static int handle_alignment_check(struct vmxlab_vcpu *vcpu)
+{
+	u32 error = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT) ||
+	    guest_alignment_check_on(vcpu)) {
+		vmx_inject_exception(vcpu, X86_TRAP_AC, true, error);
+		return 1;
+	}
+	if (handle_guest_split_lock(vmcs_read(GUEST_RIP)))
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_EXCEPTION;
+	vcpu->run->ex.exception = X86_TRAP_AC;
+	vcpu->run->ex.error_code = error;
+	return 0;
 }
 
 static int handle_exception_nmi(struct vmxlab_vcpu *vcpu)
@@ -106,8 +138,9 @@ static int handle_exception_nmi(struct vmxlab_vcpu *vcpu)
 		vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 		return 1;
 	case X86_TRAP_AC:
-		vmx_inject_exception(vcpu, X86_TRAP_AC, true,
-				     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+		return handle_alignment_check(vcpu);
+	case X86_TRAP_MC:
+		/* Handed to the host right after the exit (run.c). */
 		return 1;
 	default:
 		return unexpected_exit(vcpu);
@@ -136,7 +169,7 @@ static int handle_cpuid(struct vmxlab_vcpu *vcpu)
 	g[VCPU_RBX] = ebx;
 	g[VCPU_RCX] = ecx;
 	g[VCPU_RDX] = edx;
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_hlt(struct vmxlab_vcpu *vcpu)
@@ -152,7 +185,7 @@ static int handle_irq_window(struct vmxlab_vcpu *vcpu)
 /* A PAUSE loop: leave the guest so the host can run, then resume it. */
 static int handle_pause(struct vmxlab_vcpu *vcpu)
 {
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_preemption_timer(struct vmxlab_vcpu *vcpu)
@@ -182,7 +215,7 @@ static int handle_vmcall(struct vmxlab_vcpu *vcpu)
 	else
 		ret = -KVM_ENOSYS;
 	g[VCPU_RAX] = vmx_guest_long_mode(vcpu) ? (u64)ret : (u32)ret;
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_cr8(struct vmxlab_vcpu *vcpu, bool write, int reg)
@@ -192,7 +225,7 @@ static int handle_cr8(struct vmxlab_vcpu *vcpu, bool write, int reg)
 
 	if (!write) {
 		set_gpr(vcpu, reg, irqchip_get_cr8(vcpu));
-		return skip_and_resume(vcpu);
+		return vmx_skip_and_resume(vcpu);
 	}
 	value = get_gpr(vcpu, reg);
 	if (value > 15)
@@ -242,7 +275,7 @@ static int handle_cr_access(struct vmxlab_vcpu *vcpu)
 	}
 	if (err)
 		return inject_gp(vcpu);
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 /* Debug registers are kept in software; the guest's never reach the CPU. */
@@ -260,7 +293,7 @@ static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 	if (read) {
 		value = dr < 4 ? vmx->dr[dr] : dr == 6 ? vmx->dr6 : vmx->dr7;
 		set_gpr(vcpu, reg, value);
-		return skip_and_resume(vcpu);
+		return vmx_skip_and_resume(vcpu);
 	}
 	value = get_gpr(vcpu, reg);
 	if (dr >= 6 && (value >> 32))
@@ -272,118 +305,7 @@ static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 			   (VCPU_DR6_INIT & ~VCPU_DR6_VOLATILE);
 	else
 		vmx->dr7 = (value & VCPU_DR7_VOLATILE) | VCPU_DR7_INIT;
-	return skip_and_resume(vcpu);
-}
-
-static void pio_exit(struct vmxlab_vcpu *vcpu, bool in, u16 port, u8 size,
-		     u32 count)
-{
-	struct kvm_run *run = vcpu->run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = count;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-}
-
-static u64 addr_mask(u8 addr_size)
-{
-	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
-}
-
-static u64 segment_base(int seg)
-{
-	return vmcs_read(GUEST_ES_BASE + seg * 2);
-}
-
-/*
- * INS/OUTS: move as many elements as fit in the PIO page in one exit,
- * advance RSI/RDI and RCX, and step over the instruction only when a REP
- * count is exhausted, so the guest re-executes it for the rest.
- */
-static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
-			    u8 size, bool rep)
-{
-	u64 *g = vcpu->vmx.regs.gpr;
-	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
-	u8 addr_size = 2 << ((info >> 7) & 7);
-	u64 mask = addr_mask(addr_size);
-	int dir = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -1 : 1;
-	u64 count = rep ? g[VCPU_RCX] & mask : 1;
-	int index_reg = in ? VCPU_RDI : VCPU_RSI;
-	u64 index = g[index_reg] & mask;
-	u64 linear, gpa;
-	u32 i;
-
-	if (count == 0)
-		return skip_and_resume(vcpu);
-	/* As KVM: OUTS exits once per element, INS fills a page at a time. */
-	count = in ? min_t(u64, count, PAGE_SIZE / size) : 1;
-	linear = (in ? segment_base(0) : segment_base((info >> 15) & 7));
-
-	if (!in) {
-		for (i = 0; i < count; i++) {
-			u64 la = linear + ((index + dir * (s64)i * size) & mask);
-
-			if (guest_read_linear(vcpu, la, vcpu->pio_data + i * size,
-					      size)) {
-				guest_linear_to_phys(vcpu, la, &gpa);
-				vcpu->vmx.regs.cr2 = la;
-				vmx_inject_exception(vcpu, X86_TRAP_PF, true, 0);
-				return 1;
-			}
-		}
-	}
-
-	g[index_reg] = (g[index_reg] & ~mask) |
-		       ((index + dir * (s64)count * size) & mask);
-	if (rep)
-		g[VCPU_RCX] = (g[VCPU_RCX] & ~mask) |
-			      ((g[VCPU_RCX] - count) & mask);
-
-	vcpu->pio.size = size;
-	vcpu->pio.count = count;
-	vcpu->pio.rep = rep;
-	vcpu->pio.done = !rep || !(g[VCPU_RCX] & mask);
-	vcpu->pio.addr_size = addr_size;
-	vcpu->pio.linear = linear + index;
-	vcpu->pio.dir = dir;
-	vcpu->completion = in ? COMPLETE_PIO_STRING_IN :
-			   (vcpu->pio.done ? COMPLETE_SKIP : COMPLETE_NONE);
-	pio_exit(vcpu, in, port, size, count);
-	return 0;
-}
-
-static int handle_io(struct vmxlab_vcpu *vcpu)
-{
-	unsigned long qual = exit_qual();
-	u8 size = (qual & 7) + 1;
-	bool in = qual & BIT(3);
-	u16 port = qual >> 16;
-	u32 value = vcpu->vmx.regs.gpr[VCPU_RAX];
-
-	if (qual & BIT(4))
-		return handle_string_io(vcpu, in, port, size, qual & BIT(5));
-
-	if (!in && ioeventfd_write(vcpu->vm, true, port, size,
-				    value & (u32)((1ULL << (size * 8)) - 1)))
-		return skip_and_resume(vcpu);
-	if (irqchip_pio(vcpu, port, size, !in, &value)) {
-		if (in)
-			memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
-		return skip_and_resume(vcpu);
-	}
-	if (in) {
-		vcpu->pio.size = size;
-		vcpu->completion = COMPLETE_PIO_IN;
-	} else {
-		memcpy(vcpu->pio_data, &vcpu->vmx.regs.gpr[VCPU_RAX], size);
-		vcpu->completion = COMPLETE_SKIP;
-	}
-	pio_exit(vcpu, in, port, size, 1);
-	return 0;
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_msr_read(struct vmxlab_vcpu *vcpu)
@@ -395,7 +317,7 @@ static int handle_msr_read(struct vmxlab_vcpu *vcpu)
 		return inject_gp(vcpu);
 	g[VCPU_RAX] = (u32)data;
 	g[VCPU_RDX] = data >> 32;
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_msr_write(struct vmxlab_vcpu *vcpu)
@@ -405,7 +327,7 @@ static int handle_msr_write(struct vmxlab_vcpu *vcpu)
 
 	if (vmx_set_msr(vcpu, (u32)g[VCPU_RCX], data, false))
 		return inject_gp(vcpu);
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static int handle_invalid_state(struct vmxlab_vcpu *vcpu)
@@ -420,97 +342,29 @@ static int handle_invalid_state(struct vmxlab_vcpu *vcpu)
 
 static int handle_nop(struct vmxlab_vcpu *vcpu)
 {
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
-static enum mmio_insn_mode guest_insn_mode(struct vmxlab_vcpu *vcpu)
+/* Code fetched from MMIO, including an in-kernel device's page. */
+static int handle_fetch_from_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 {
-	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	u64 data[] = { gpa, vmcs_read(GUEST_RIP) };
 
-	if (!(vcpu->vmx.cr0 & X86_CR0_PE) ||
-	    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_VM))
-		return MMIO_INSN_REAL;
-	if (vmx_guest_long_mode(vcpu) && (cs_ar & BIT(13)))
-		return MMIO_INSN_LONG64;
-	return (cs_ar & BIT(14)) ? MMIO_INSN_PROT32 : MMIO_INSN_PROT16;
-}
-
-static int emulation_failed(struct vmxlab_vcpu *vcpu, const u8 *bytes,
-			    unsigned int len, int err)
-{
-	u64 data[3] = { vmcs_read(GUEST_RIP), 0, 0 };
-
-	memcpy(&data[1], bytes, min(len, 16u));
-	pr_info_ratelimited("vcpu%u: cannot emulate MMIO access at rip %#llx: %s\n",
-			    vcpu->id, data[0], mmio_insn_strerror(err));
-	return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, 3, data);
-}
-
-/* An access to a GPA with no RAM behind it: decode and hand to userspace. */
-static int emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
-{
-	enum mmio_insn_mode mode = guest_insn_mode(vcpu);
-	struct mmio_insn *insn = &vcpu->mmio;
-	struct kvm_run *run = vcpu->run;
-	u64 rip = vmcs_read(GUEST_RIP);
-	u64 cs_base = mode == MMIO_INSN_LONG64 ? 0 : vmcs_read(GUEST_CS_BASE);
-	u8 bytes[MMIO_INSN_MAX_LEN] = {};
-	unsigned int len = sizeof(bytes);
-	u64 value = 0;
-	int err;
-
-	/* The tail may lie on an unmapped page: fetch what exists. */
-	while (len && guest_read_linear(vcpu, cs_base + rip, bytes, len))
-		len = len > 1 ? PAGE_SIZE - ((cs_base + rip) & ~PAGE_MASK) : 0;
-	if (!len)
-		return emulation_failed(vcpu, bytes, 0, -MMIO_INSN_ETRUNCATED);
-	err = mmio_insn_decode(insn, bytes, len, mode);
-	if (err || (insn->is_read && insn->is_write))
-		return emulation_failed(vcpu, bytes, len,
-					err ?: -MMIO_INSN_EUNSUPPORTED);
-
-	vcpu->vmx.regs.gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-	if (insn->is_write)
-		value = mmio_insn_store_value(insn, vcpu->vmx.regs.gpr);
-	if (insn->is_write &&
-	    ioeventfd_write(vcpu->vm, false, gpa, insn->size, value)) {
-		vmcs_write(GUEST_RIP, rip + insn->len);
-		return 1;
-	}
-	if (irqchip_mmio(vcpu, gpa, insn->size, insn->is_write, &value)) {
-		if (!insn->is_write) {
-			mmio_insn_complete_read(insn, vcpu->vmx.regs.gpr, value);
-			vmcs_write(GUEST_RSP, vcpu->vmx.regs.gpr[VCPU_RSP]);
-		}
-		vmcs_write(GUEST_RIP, rip + insn->len);
-		return 1;
-	}
-
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn->size;
-	run->mmio.is_write = insn->is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (insn->is_write) {
-		memcpy(run->mmio.data, &value, insn->size);
-		vmcs_write(GUEST_RIP, rip + insn->len);
-		vcpu->completion = COMPLETE_NONE;
-	} else {
-		vcpu->completion = COMPLETE_MMIO_READ;
-	}
-	return 0;
+	/* As KVM: report, and the guest takes #UD if resumed. */
+	vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  ARRAY_SIZE(data), data);
 }
 
 static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
 {
 	unsigned long qual = exit_qual();
 	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
-	int ret;
+	int ret = 1;
 
-	if (irqchip_claims_gpa(vcpu, gpa))
-		return emulate_mmio(vcpu, gpa);
-	ret = mmu_handle_ept_violation(vcpu->vm, gpa,
-				       qual & EPT_VIOLATION_ACC_WRITE);
+	if (!irqchip_claims_gpa(vcpu, gpa))
+		ret = mmu_handle_ept_violation(vcpu->vm, gpa,
+					       qual & EPT_VIOLATION_ACC_WRITE);
 	if (ret < 0)
 		return ret;
 	/* An IRET that faulted re-executes, so NMIs stay blocked. */
@@ -519,15 +373,9 @@ static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
 		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 	if (ret == 0)
 		return 1;
-	if (qual & EPT_VIOLATION_ACC_INSTR) {
-		u64 data[] = { gpa, vmcs_read(GUEST_RIP) };
-
-		/* As KVM: report, and the guest takes #UD if resumed. */
-		vmx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
-		return internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				      ARRAY_SIZE(data), data);
-	}
-	return emulate_mmio(vcpu, gpa);
+	if (qual & EPT_VIOLATION_ACC_INSTR)
+		return handle_fetch_from_mmio(vcpu, gpa);
+	return vmx_emulate_mmio(vcpu, gpa);
 }
 
 static int handle_ept_misconfig(struct vmxlab_vcpu *vcpu)
@@ -554,7 +402,7 @@ static int handle_xsetbv(struct vmxlab_vcpu *vcpu)
 	     !(value & XFEATURE_MASK_YMM)))
 		return inject_gp(vcpu);
 	vcpu->vmx.xcr0 = value;
-	return skip_and_resume(vcpu);
+	return vmx_skip_and_resume(vcpu);
 }
 
 static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
@@ -579,7 +427,7 @@ static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_VMON]			= inject_ud,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
-	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_IO_INSTRUCTION]		= vmx_handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_msr_read,
 	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
 	[EXIT_REASON_INVALID_STATE]		= handle_invalid_state,

@@ -137,8 +137,12 @@ void vmx_get_sregs(struct vmxlab_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->apic_base = vcpu->apic_base;
 }
 
-/* The checks KVM_SET_SREGS makes before touching anything. */
-static bool sregs_valid(const struct kvm_sregs *sregs)
+/*
+ * The checks KVM_SET_SREGS makes before touching anything, so that what
+ * it accepts always enters: KVM's, plus EFER's reserved bits (KVM masks
+ * those on the way to the CPU; vmxlab refuses them).
+ */
+bool vmx_sregs_valid(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	bool paging = sregs->cr0 & X86_CR0_PG;
 
@@ -147,6 +151,8 @@ static bool sregs_valid(const struct kvm_sregs *sregs)
 	if ((sregs->cr0 & X86_CR0_NW) && !(sregs->cr0 & X86_CR0_CD))
 		return false;
 	if (sregs->cr0 >> 32 || sregs->cr4 & X86_CR4_VMXE)
+		return false;
+	if (!vmx_cr4_valid(vcpu, sregs->cr4) || !vmx_efer_valid(sregs->efer))
 		return false;
 	if ((sregs->efer & EFER_LME) && paging) {
 		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
@@ -165,8 +171,6 @@ int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 	struct kvm_sregs copy = *sregs;
 	int i, err;
 
-	if (!sregs_valid(sregs))
-		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(segment_field); i++)
 		set_segment(segment_field[i], sregs_segment(&copy, i));
 	vmcs_write(GUEST_GDTR_BASE, sregs->gdt.base);
@@ -176,7 +180,6 @@ int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmx->regs.cr2 = sregs->cr2;
 	vmcs_write(GUEST_CR3, sregs->cr3);
 	vcpu->cr8 = sregs->cr8 & 15;
-	vcpu->apic_base = sregs->apic_base;
 
 	/* Userspace sets LMA itself; take EFER as given. */
 	vmx->efer = sregs->efer;

@@ -10,7 +10,10 @@
 #include <linux/kvm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
+#include <asm/traps.h>
 #include <asm/irq_vectors.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
@@ -49,6 +52,13 @@ int vmx_guest_cpl(void)
 bool vmx_guest_long_mode(struct vmxlab_vcpu *vcpu)
 {
 	return vcpu->vmx.efer & EFER_LMA;
+}
+
+/* 64-bit mode proper: long mode with a 64-bit code segment (CS.L). */
+bool vmx_guest_64bit_code(struct vmxlab_vcpu *vcpu)
+{
+	return vmx_guest_long_mode(vcpu) &&
+	       (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
 void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
@@ -217,13 +227,20 @@ int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0)
 			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
 			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP)
 
+/* The CR4 bits this vCPU may set at all: vmxlab's, the CPU's, its CPUID's. */
+bool vmx_cr4_valid(struct vmxlab_vcpu *vcpu, unsigned long cr4)
+{
+	unsigned long host_ok = CR4_SUPPORTED & vmx_msrs_cr4_fixed1();
+
+	return !(cr4 & ~(host_ok & vcpu_cr4_allowed(vcpu)));
+}
+
 int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
 	unsigned long old = vmx->cr4;
-	unsigned long host_ok = CR4_SUPPORTED & vmx_msrs_cr4_fixed1();
 
-	if (cr4 & ~(host_ok & vcpu_cr4_allowed(vcpu)))
+	if (!vmx_cr4_valid(vcpu, cr4))
 		return -EINVAL;
 	if ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
@@ -241,12 +258,20 @@ int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4)
 
 #define EFER_SUPPORTED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
+/* No reserved bits, and NX only where the host has it to give. */
+bool vmx_efer_valid(u64 efer)
+{
+	if (efer & ~EFER_SUPPORTED)
+		return false;
+	return !(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX);
+}
+
 /* WRMSR to EFER from the guest; LMA follows LME and CR0.PG. */
 int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
 
-	if (efer & ~EFER_SUPPORTED)
+	if (!vmx_efer_valid(efer))
 		return -EINVAL;
 	if ((vmx->cr0 & X86_CR0_PG) &&
 	    ((efer ^ vmx->efer) & EFER_LME))
@@ -285,15 +310,52 @@ static void vmx_requeue_idt_vectoring(struct vmx_vcpu *vmx)
 			   vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
-static bool vmx_exit_is_nmi(u32 reason)
+static bool vmx_exit_is_event(u32 reason, u32 type, int vector)
 {
-	u32 info;
+	u32 info, mask = INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK;
 
 	if (reason != EXIT_REASON_EXCEPTION_NMI)
 		return false;
 	info = vmcs_read32(VM_EXIT_INTR_INFO);
-	return (info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-	       (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR);
+	if (vector >= 0)
+		mask |= INTR_INFO_VECTOR_MASK;
+	return (info & mask) == (INTR_INFO_VALID_MASK | type |
+				 (vector >= 0 ? vector : 0));
+}
+
+/* A machine check taken in the guest, or during entry, is the host's. */
+static void vmx_machine_check(u32 exit_reason)
+{
+	u32 reason = exit_reason & 0xffff;
+
+	if (reason != EXIT_REASON_MCE_DURING_VMENTRY &&
+	    !vmx_exit_is_event(reason, INTR_TYPE_HARD_EXCEPTION, X86_TRAP_MC))
+		return;
+#ifdef CONFIG_X86_MCE
+	{
+		/* As KVM: the handler sees an interrupted user context. */
+		struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+		do_machine_check(&regs);
+	}
+#endif
+}
+
+/*
+ * What a VM exit takes from the host and must be put back before IRQs
+ * are on again: NMIs and #MCs that hit the guest, host breakpoints (an
+ * exit sets DR7 to 0x400) and DEBUGCTL (an exit clears it).
+ */
+static void vmx_after_exit_irqs_off(struct vmx_vcpu *vmx)
+{
+	u32 reason = vmx->exit_reason & 0xffff;
+
+	if (vmx_exit_is_event(reason, INTR_TYPE_NMI_INTR, -1))
+		asm volatile("int $2");
+	vmx_machine_check(vmx->exit_reason);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	vmx_restore_host_debugctl(vmx);
 }
 
 /*
@@ -344,8 +406,7 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 	}
 	vmx->launched = true;
 	vmx->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	if (vmx_exit_is_nmi(vmx->exit_reason & 0xffff))
-		asm volatile("int $2");
+	vmx_after_exit_irqs_off(vmx);
 	local_irq_enable();
 
 	vmx->idt_vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);

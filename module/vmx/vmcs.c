@@ -23,7 +23,11 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include <asm/debugreg.h>
+#include <asm/nospec-branch.h>
+
 #include "../vmxlab.h"
+#include "../mem.h"
 #include "vmx_cpu.h"
 #include "vmx_ops.h"
 
@@ -46,6 +50,9 @@ struct vmx_config {
 static struct vmx_config vmcfg;
 static DEFINE_PER_CPU(struct list_head, loaded_vmcss);
 static DEFINE_PER_CPU(void *, current_vmcs);
+/* The VM whose VMCS this CPU loaded last; only compared, never followed. */
+static DEFINE_PER_CPU(const void *, last_vm);
+static atomic_long_t vm_switch_barriers;
 static DEFINE_IDA(vpid_ida);
 
 void vmx_insn_failed(const char *insn, unsigned long field)
@@ -142,6 +149,7 @@ int vmx_engine_setup(void)
 		return -EOPNOTSUPP;
 
 	vmcfg.vpid = vmcfg.proc2 & SECONDARY_EXEC_ENABLE_VPID;
+	ept_set_flush_type(vmx_invept_type(m->ept_vpid_cap));
 	if (m->pinbased & ((u64)PIN_BASED_VMX_PREEMPTION_TIMER << 32)) {
 		u64 misc;
 
@@ -259,7 +267,9 @@ static void vmx_set_controls(struct vmxlab_vcpu *vcpu)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmcfg.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmcfg.entry);
-	vmcs_write(EXCEPTION_BITMAP, BIT(DB_VECTOR) | BIT(AC_VECTOR));
+	/* #MC: a host machine check must reach the host, not the guest. */
+	vmcs_write(EXCEPTION_BITMAP, BIT(DB_VECTOR) | BIT(AC_VECTOR) |
+		   BIT(MC_VECTOR));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);
@@ -344,17 +354,15 @@ void vmx_vcpu_reset(struct vmxlab_vcpu *vcpu)
 int vmx_vcpu_create(struct vmxlab_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
-	struct page *page;
 	int vpid;
 
-	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!page)
+	vmx->vmcs = vmxlab_page_alloc();
+	if (!vmx->vmcs)
 		return -ENOMEM;
-	vmx->vmcs = page_address(page);
 	*(u32 *)vmx->vmcs = vmcfg.revision;
-	vmx->msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vmx->msr_bitmap = vmxlab_page_alloc();
 	if (!vmx->msr_bitmap) {
-		__free_page(page);
+		vmxlab_page_free(vmx->vmcs);
 		return -ENOMEM;
 	}
 	vmx_init_msr_bitmap(vmx->msr_bitmap);
@@ -388,13 +396,13 @@ void vmx_vcpu_destroy(struct vmxlab_vcpu *vcpu)
 	cpus_read_unlock();
 	if (vmx->vpid)
 		ida_free(&vpid_ida, vmx->vpid);
-	free_page((unsigned long)vmx->msr_bitmap);
-	free_page((unsigned long)vmx->vmcs);
+	vmxlab_page_free(vmx->msr_bitmap);
+	vmxlab_page_free(vmx->vmcs);
 }
 
 void vmx_flush_tlb(struct vmxlab_vcpu *vcpu)
 {
-	invept(INVEPT_SINGLE_CONTEXT, vcpu->vm->mmu.eptp);
+	ept_flush_this_cpu(vcpu->vm->mmu.eptp);
 	if (vcpu->vmx.vpid)
 		invvpid(INVVPID_SINGLE_CONTEXT, vcpu->vmx.vpid);
 }
@@ -447,6 +455,9 @@ static void vmx_switch_to_guest(struct vmx_vcpu *vmx)
 	vmcs_write(HOST_CR3, h->cr3);
 	h->cr4 = cr4_read_shadow();
 	vmcs_write(HOST_CR4, h->cr4);
+	/* A VM exit clears both (SDM vol. 3, 28.5.1 and 28.5.2). */
+	h->debugctl = get_debugctlmsr();
+	asm volatile("sldt %0" : "=g"(h->ldt_sel));
 
 	for (i = 0; i < NR_SWAPPED_MSRS; i++) {
 		if (i == SWAP_TSC_AUX && !host_has_tsc_aux())
@@ -487,6 +498,36 @@ static void vmx_switch_to_host(struct vmx_vcpu *vmx)
 	}
 	load_fixmap_gdt(raw_smp_processor_id());
 	load_idt(&h->idt);
+	/* The exit also left LDTR null and the TR limit at 0x67. */
+	if (h->ldt_sel)
+		asm volatile("lldt %0" : : "rm"(h->ldt_sel));
+	invalidate_tss_limit();
+}
+
+/* The host's DEBUGCTL (LBR, BTF) after an exit cleared it; IRQs off. */
+void vmx_restore_host_debugctl(struct vmx_vcpu *vmx)
+{
+	if (vmx->host.debugctl)
+		update_debugctlmsr(vmx->host.debugctl);
+}
+
+/*
+ * A VMCS of another VM is about to run here: keep that guest's branch
+ * predictions from steering this one (as KVM; tasks are already
+ * separated by the kernel's own IBPB on mm switches).
+ */
+static void vmx_barrier_between_vms(struct vmxlab_vcpu *vcpu)
+{
+	if (this_cpu_read(last_vm) == vcpu->vm)
+		return;
+	this_cpu_write(last_vm, vcpu->vm);
+	indirect_branch_prediction_barrier();
+	atomic_long_inc(&vm_switch_barriers);
+}
+
+unsigned long vmx_vm_switch_barriers(void)
+{
+	return atomic_long_read(&vm_switch_barriers);
 }
 
 /* Make @vcpu's VMCS current on @cpu, the CPU we are running on. */
@@ -506,6 +547,7 @@ void vmx_vcpu_load(struct vmxlab_vcpu *vcpu, int cpu)
 	if (this_cpu_read(current_vmcs) != vmx->vmcs) {
 		vmcs_load(__pa(vmx->vmcs));
 		this_cpu_write(current_vmcs, vmx->vmcs);
+		vmx_barrier_between_vms(vcpu);
 	}
 	if (moved) {
 		vmx_set_host_cpu_state(cpu);

@@ -41,6 +41,8 @@ struct vmx_host_state {
 	u16 ds, es, fs, gs;
 	struct desc_ptr gdt, idt;
 	u64 msr[NR_SWAPPED_MSRS];
+	unsigned long debugctl;
+	u16 ldt_sel;
 	bool msrs_saved;
 };
 
@@ -80,8 +82,14 @@ void vmx_vcpu_reset(struct vmxlab_vcpu *vcpu);
 void vmx_vcpu_load(struct vmxlab_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct vmxlab_vcpu *vcpu);
 
-/* VMCLEAR every VMCS active on this CPU (before VMXOFF). */
+/* VMCLEAR every VMCS active on this CPU (before VMXOFF; IRQs off). */
 void vmx_clear_loaded_vmcss(void);
+
+/* Host state a VM exit loses, put back after each exit (IRQs off). */
+void vmx_restore_host_debugctl(struct vmx_vcpu *vmx);
+
+/* IBPBs issued between VMCSs of different VMs, for debugfs. */
+unsigned long vmx_vm_switch_barriers(void);
 
 /* Event injection and windows (vCPU loaded). */
 bool vmx_event_injection_pending(void);
@@ -98,17 +106,31 @@ void vmx_set_preemption_timer(bool on, u64 ticks);
 /* Enter the guest until an exit needs userspace; 0 or -errno. */
 int vmx_vcpu_run(struct vmxlab_vcpu *vcpu);
 
+/* Finish an instruction after userspace served its exit (pio.c, mmio.c). */
+void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu);
+int vmx_complete_string_in(struct vmxlab_vcpu *vcpu);
+void vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu);
+
 /* Register access for the vCPU ioctls (vCPU loaded). */
 void vmx_get_regs(struct vmxlab_vcpu *vcpu, struct kvm_regs *regs);
 void vmx_set_regs(struct vmxlab_vcpu *vcpu, const struct kvm_regs *regs);
 void vmx_get_sregs(struct vmxlab_vcpu *vcpu, struct kvm_sregs *sregs);
+bool vmx_sregs_valid(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs);
+/* Only what vmx_sregs_valid() accepted. */
 int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs);
 int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host);
 int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host);
 void vmx_flush_tlb(struct vmxlab_vcpu *vcpu);
 
+/* Segment registers in VMCS and VMX instruction-information order. */
+enum vmx_sreg {
+	VCPU_SREG_ES, VCPU_SREG_CS, VCPU_SREG_SS, VCPU_SREG_DS,
+	VCPU_SREG_FS, VCPU_SREG_GS,
+};
+
 /* Guest state helpers shared by the exit handlers. */
 unsigned long vmx_rip(void);
+bool vmx_guest_64bit_code(struct vmxlab_vcpu *vcpu);
 void vmx_skip_instruction(struct vmxlab_vcpu *vcpu);
 int vmx_guest_cpl(void);
 bool vmx_guest_long_mode(struct vmxlab_vcpu *vcpu);
@@ -117,6 +139,8 @@ void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
 int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer);
+bool vmx_efer_valid(u64 efer);
+bool vmx_cr4_valid(struct vmxlab_vcpu *vcpu, unsigned long cr4);
 
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed. */
 int vmx_enter_guest(struct vmx_guest_regs *regs, bool launched);

@@ -36,8 +36,7 @@ static const char *ept_missing(u64 cap)
 		return "EPT does not support 4-level page walks";
 	if (!(cap & VMXCAP_EPT_MEMTYPE_WB))
 		return "EPT does not support write-back paging structures";
-	if (!(cap & VMXCAP_EPT_INVEPT) ||
-	    !(cap & (VMXCAP_EPT_INVEPT_SINGLE | VMXCAP_EPT_INVEPT_ALL)))
+	if (!vmx_invept_type(cap))
 		return "the CPU has no usable INVEPT";
 	return NULL;
 }
@@ -61,6 +60,18 @@ const char *vmx_caps_missing(const struct vmx_msrs *m)
 	if (!may_set(m->procbased2, VMXCAP_SECONDARY_UG))
 		return "the CPU has no unrestricted guest mode";
 	return ept_missing(m->ept_vpid_cap);
+}
+
+/* Single-context INVEPT where the CPU has it, else all-context; 0: none. */
+int vmx_invept_type(u64 ept_vpid_cap)
+{
+	if (!(ept_vpid_cap & VMXCAP_EPT_INVEPT))
+		return 0;
+	if (ept_vpid_cap & VMXCAP_EPT_INVEPT_SINGLE)
+		return VMXCAP_INVEPT_SINGLE_CONTEXT;
+	if (ept_vpid_cap & VMXCAP_EPT_INVEPT_ALL)
+		return VMXCAP_INVEPT_ALL_CONTEXT;
+	return 0;
 }
 
 int vmx_adjust_controls(u32 required, u32 optional, u64 cap_msr, u32 *ctl)

@@ -43,6 +43,16 @@ struct vmx_msrs {
 #define VMXCAP_EPT_INVEPT_SINGLE		BIT_ULL(25)
 #define VMXCAP_EPT_INVEPT_ALL		BIT_ULL(26)
 
+/* INVEPT types (the instruction's register operand). */
+#define VMXCAP_INVEPT_SINGLE_CONTEXT	1
+#define VMXCAP_INVEPT_ALL_CONTEXT	2
+
+/*
+ * The INVEPT type vmxlab uses on this CPU: single-context where it
+ * exists, else all-context; 0 if the CPU has neither.
+ */
+int vmx_invept_type(u64 ept_vpid_cap);
+
 /*
  * Return NULL if the CPU has everything vmxlab requires, or a short
  * sentence naming the first thing missing.

@@ -31,6 +31,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "vmx.h"
 #include "vmx_cpu.h"
 
 struct vmx_cpu {
@@ -133,13 +134,21 @@ static int vmx_on_this_cpu(void)
 	return 0;
 }
 
+/*
+ * VMXOFF forgets the VMCSs active here: VMCLEAR them first, so their
+ * state reaches memory and the next CPU to load one starts clean (SDM
+ * vol. 3, 25.11.3). Runs with IRQs off, so that no VMCLEAR IPI from
+ * another CPU runs between.
+ */
 static void vmx_off_this_cpu(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpus);
 	int cpu = smp_processor_id();
 
+	lockdep_assert_irqs_disabled();
 	if (!vc->vmx_on)
 		return;
+	vmx_clear_loaded_vmcss();
 	if (vmxoff_insn())
 		pr_err("cpu%d: VMXOFF faulted\n", cpu);
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -254,9 +263,11 @@ static int vmx_cpu_online(unsigned int cpu)
 
 static int vmx_cpu_offline(unsigned int cpu)
 {
-	preempt_disable();
+	unsigned long flags;
+
+	local_irq_save(flags);
 	vmx_off_this_cpu();
-	preempt_enable();
+	local_irq_restore(flags);
 	return 0;
 }
 
@@ -304,7 +315,9 @@ static int vmx_cpus_show(struct seq_file *m, void *unused)
 
 	mutex_lock(&vmx_users_lock);
 	cpus_read_lock();
-	seq_printf(m, "users %u enabled %d\n", vmx_users, vmx_enabled);
+	seq_printf(m, "users %u enabled %d vm_switch_ibpb %lu ibpb_on_cpu %d\n",
+		   vmx_users, vmx_enabled, vmx_vm_switch_barriers(),
+		   boot_cpu_has(X86_FEATURE_USE_IBPB));
 	for_each_possible_cpu(cpu) {
 		bool vmxe = false;
 		bool online = cpu_online(cpu);

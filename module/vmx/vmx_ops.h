@@ -77,25 +77,6 @@ fail:
 	return -EIO;
 }
 
-#define INVEPT_SINGLE_CONTEXT	1
-#define INVEPT_ALL_CONTEXT	2
-
-static inline void invept(unsigned long type, u64 eptp)
-{
-	struct {
-		u64 eptp, reserved;
-	} desc = { eptp, 0 };
-
-	asm goto("1: invept %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
-		 : fail);
-	return;
-fail:
-	vmx_insn_failed("invept", type);
-}
-
 #define INVVPID_SINGLE_CONTEXT	1
 
 static inline void invvpid(unsigned long type, u16 vpid)

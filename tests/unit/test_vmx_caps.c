@@ -142,4 +142,21 @@ TEST(adjust_fails_on_unsupported_required_bit)
 	EXPECT_EQ(0xabcdU, ctl);
 }
 
+/* Single-context INVEPT where there is one; all-context is enough too. */
+TEST(invept_type_follows_the_cpu)
+{
+	struct vmx_msrs m = capable_cpu();
+
+	EXPECT_EQ(VMXCAP_INVEPT_SINGLE_CONTEXT, vmx_invept_type(m.ept_vpid_cap));
+	m.ept_vpid_cap &= ~VMXCAP_EPT_INVEPT_SINGLE;
+	EXPECT_EQ(VMXCAP_INVEPT_ALL_CONTEXT, vmx_invept_type(m.ept_vpid_cap));
+	EXPECT_EQ(NULL, vmx_caps_missing(&m));
+	m.ept_vpid_cap &= ~VMXCAP_EPT_INVEPT_ALL;
+	EXPECT_EQ(0, vmx_invept_type(m.ept_vpid_cap));
+	EXPECT_MISSING(m, "INVEPT");
+	m.ept_vpid_cap |= VMXCAP_EPT_INVEPT_SINGLE;
+	m.ept_vpid_cap &= ~VMXCAP_EPT_INVEPT;
+	EXPECT_EQ(0, vmx_invept_type(m.ept_vpid_cap));
+}
+
 TEST_HARNESS_MAIN

@@ -12,20 +12,20 @@
 
 void irq_lock_init(struct irq_lock *lock)
 {
-	spin_lock_init(&lock->lock);
+	raw_spin_lock_init(&lock->lock);
 }
 
 void irq_lock(struct irq_lock *lock)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&lock->lock, flags);
+	raw_spin_lock_irqsave(&lock->lock, flags);
 	lock->flags = flags;
 }
 
 void irq_unlock(struct irq_lock *lock)
 {
-	spin_unlock_irqrestore(&lock->lock, lock->flags);
+	raw_spin_unlock_irqrestore(&lock->lock, lock->flags);
 }
 
 u64 irq_host_now_ns(void)

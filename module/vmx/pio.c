@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits: IN and OUT, handled by an in-kernel device or sent to
+ * userspace as KVM_EXIT_IO, and the string forms INS and OUTS, whose
+ * memory operands are read and written through the guest's page tables
+ * with the guest's rights. After userspace has served an exit, the next
+ * KVM_RUN completes the instruction here.
+ *
+ * As KVM does, OUTS moves one element per exit and INS up to a page of
+ * elements; a REP instruction is stepped over only once its count is
+ * exhausted, so the guest re-executes it for the rest.
+ */
+#include <linux/kvm.h>
+#include <asm/traps.h>
+
+#include "../vmxlab.h"
+#include "../irqchip.h"
+#include "../eventfd.h"
+#include "vmx_ops.h"
+#include "linear.h"
+#include "exits.h"
+
+static void pio_exit(struct vmxlab_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u32 count)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+}
+
+static u64 addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
+static u64 segment_base(struct vmxlab_vcpu *vcpu, int seg)
+{
+	if (vmx_guest_64bit_code(vcpu) && seg != VCPU_SREG_FS &&
+	    seg != VCPU_SREG_GS)
+		return 0;
+	return vmcs_read(GUEST_ES_BASE + seg * 2);
+}
+
+/* The linear address of element @i of the string I/O in vcpu->pio. */
+static u64 string_elem_linear(struct vmxlab_vcpu *vcpu, u64 index, u32 i)
+{
+	const struct vcpu_pio *s = &vcpu->pio;
+	u64 mask = addr_mask(s->addr_size);
+	u64 la = s->seg_base + ((index + s->dir * (s64)i * s->size) & mask);
+
+	return vmx_guest_64bit_code(vcpu) ? la : (u32)la;
+}
+
+static void string_advance(struct vmxlab_vcpu *vcpu, int index_reg, u32 n)
+{
+	const struct vcpu_pio *s = &vcpu->pio;
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 mask = addr_mask(s->addr_size);
+
+	g[index_reg] = (g[index_reg] & ~mask) |
+		       ((g[index_reg] + s->dir * (s64)n * s->size) & mask);
+	if (s->rep)
+		g[VCPU_RCX] = (g[VCPU_RCX] & ~mask) |
+			      ((g[VCPU_RCX] - n) & mask);
+}
+
+static bool string_done(struct vmxlab_vcpu *vcpu)
+{
+	return !vcpu->pio.rep ||
+	       !(vcpu->vmx.regs.gpr[VCPU_RCX] & addr_mask(vcpu->pio.addr_size));
+}
+
+/* String I/O that cannot be done in guest RAM (an MMIO operand). */
+static int string_io_unsupported(struct vmxlab_vcpu *vcpu, u64 linear)
+{
+	u64 data[] = { vmcs_read(GUEST_RIP), linear };
+
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  ARRAY_SIZE(data), data);
+}
+
+/*
+ * INS: how many of the first @count elements have a writable destination
+ * in guest RAM. Checked before the exit, so that a fault reaches the
+ * guest before userspace consumes any data from the port.
+ */
+static u32 ins_writable_elements(struct vmxlab_vcpu *vcpu, u64 index,
+				 u32 count, struct guest_pf *pf, int *err)
+{
+	u32 access = vmx_access_kind(PFERR_WRITE);
+	u64 checked_page = ~0ULL;
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		u64 la = string_elem_linear(vcpu, index, i);
+		u64 page, last = (la + vcpu->pio.size - 1) >> PAGE_SHIFT;
+
+		for (page = la >> PAGE_SHIFT; page <= last; page++) {
+			u64 addr = max(la, page << PAGE_SHIFT), gpa;
+
+			if (page == checked_page)
+				continue;
+			*err = vmx_linear_to_phys(vcpu, addr, access, &gpa, pf);
+			if (!*err && !mmu_gpa_is_ram(vcpu->vm, gpa, true))
+				*err = -EOPNOTSUPP;
+			if (*err)
+				return i;
+			checked_page = page;
+		}
+	}
+	*err = 0;
+	return count;
+}
+
+static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
+{
+	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] &
+		    addr_mask(vcpu->pio.addr_size);
+	struct guest_pf pf;
+	u32 n;
+	int err;
+
+	count = min_t(u64, count, PAGE_SIZE / vcpu->pio.size);
+	n = ins_writable_elements(vcpu, index, count, &pf, &err);
+	if (!n && err == -EFAULT) {
+		vmx_inject_page_fault(vcpu, &pf);
+		return 1;
+	}
+	if (!n)
+		return string_io_unsupported(vcpu,
+					     string_elem_linear(vcpu, index, 0));
+	vcpu->pio.count = n;
+	vcpu->completion = COMPLETE_PIO_STRING_IN;
+	pio_exit(vcpu, true, port, vcpu->pio.size, n);
+	return 0;
+}
+
+static int string_out(struct vmxlab_vcpu *vcpu, u16 port)
+{
+	u64 index = vcpu->vmx.regs.gpr[VCPU_RSI] &
+		    addr_mask(vcpu->pio.addr_size);
+	u64 la = string_elem_linear(vcpu, index, 0);
+	struct guest_pf pf;
+	int err;
+
+	err = vmx_read_linear(vcpu, la, vcpu->pio_data, vcpu->pio.size,
+			      vmx_access_kind(0), &pf);
+	if (err == -EFAULT) {
+		vmx_inject_page_fault(vcpu, &pf);
+		return 1;
+	}
+	if (err)
+		return string_io_unsupported(vcpu, la);
+	vcpu->pio.count = 1;
+	string_advance(vcpu, VCPU_RSI, 1);
+	vcpu->completion = string_done(vcpu) ? COMPLETE_SKIP : COMPLETE_NONE;
+	pio_exit(vcpu, false, port, vcpu->pio.size, 1);
+	return 0;
+}
+
+static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
+			    u8 size, bool rep)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	int seg = in ? VCPU_SREG_ES : (info >> 15) & 7;
+	struct vcpu_pio *s = &vcpu->pio;
+	u64 count;
+
+	s->size = size;
+	s->rep = rep;
+	s->addr_size = 2 << ((info >> 7) & 7);
+	s->dir = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -1 : 1;
+	s->seg_base = segment_base(vcpu, seg);
+	count = rep ? vcpu->vmx.regs.gpr[VCPU_RCX] & addr_mask(s->addr_size) : 1;
+	if (!count)
+		return vmx_skip_and_resume(vcpu);
+	return in ? string_in(vcpu, port, count) : string_out(vcpu, port);
+}
+
+int vmx_handle_io(struct vmxlab_vcpu *vcpu)
+{
+	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
+	u8 size = (qual & 7) + 1;
+	bool in = qual & BIT(3);
+	u16 port = qual >> 16;
+	u32 value = vcpu->vmx.regs.gpr[VCPU_RAX];
+
+	if (qual & BIT(4))
+		return handle_string_io(vcpu, in, port, size, qual & BIT(5));
+
+	if (!in && ioeventfd_write(vcpu->vm, true, port, size,
+				    value & (u32)((1ULL << (size * 8)) - 1)))
+		return vmx_skip_and_resume(vcpu);
+	if (irqchip_pio(vcpu, port, size, !in, &value)) {
+		if (in)
+			memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
+		return vmx_skip_and_resume(vcpu);
+	}
+	vcpu->pio.size = size;
+	if (in) {
+		vcpu->completion = COMPLETE_PIO_IN;
+	} else {
+		memcpy(vcpu->pio_data, &vcpu->vmx.regs.gpr[VCPU_RAX], size);
+		vcpu->completion = COMPLETE_SKIP;
+	}
+	pio_exit(vcpu, in, port, size, 1);
+	return 0;
+}
+
+/* IN: the value userspace put in the PIO page lands in AL, AX or EAX. */
+void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu)
+{
+	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
+	u64 value = 0;
+
+	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
+	if (vcpu->pio.size == 4)
+		*rax = value;
+	else if (vcpu->pio.size == 2)
+		*rax = (*rax & ~0xffffULL) | value;
+	else
+		*rax = (*rax & ~0xffULL) | value;
+	vmx_skip_instruction(vcpu);
+}
+
+/*
+ * INS: write the elements userspace read, page by page. RDI and RCX move
+ * only over the elements written, so that if the guest's memory changed
+ * since the exit (another vCPU, userspace) the guest takes its #PF at
+ * the right element. Returns 1 to enter the guest, 0 with an exit for
+ * userspace filled in.
+ */
+int vmx_complete_string_in(struct vmxlab_vcpu *vcpu)
+{
+	const struct vcpu_pio *s = &vcpu->pio;
+	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] & addr_mask(s->addr_size);
+	u32 access = vmx_access_kind(PFERR_WRITE);
+	struct guest_pf pf;
+	u32 done = 0, n;
+	int err = 0;
+
+	while (done < s->count && !err) {
+		u64 la = string_elem_linear(vcpu, index, done);
+		u32 room = (PAGE_SIZE - (la & ~PAGE_MASK)) / s->size;
+
+		n = s->dir > 0 ? clamp_t(u32, room, 1, s->count - done) : 1;
+		err = vmx_write_linear(vcpu, la, vcpu->pio_data + done * s->size,
+				       n * s->size, access, &pf);
+		if (!err)
+			done += n;
+	}
+	string_advance(vcpu, VCPU_RDI, done);
+	if (err == -EFAULT) {
+		vmx_inject_page_fault(vcpu, &pf);
+		return 1;
+	}
+	if (err)
+		return string_io_unsupported(vcpu,
+					     string_elem_linear(vcpu, index, done));
+	if (string_done(vcpu))
+		vmx_skip_instruction(vcpu);
+	return 1;
+}

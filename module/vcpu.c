@@ -418,6 +418,21 @@ static int vcpu_exits_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vcpu_exits);
 
+/* The VMCS as the CPU holds it: loaded here for the read, like an ioctl. */
+static int vcpu_vmcs_show(struct seq_file *m, void *unused)
+{
+	struct vmxlab_vcpu *vcpu = m->private;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	vcpu_load(vcpu);
+	vmx_show_vmcs(m);
+	vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcpu_vmcs);
+
 static void vcpu_free_struct(struct vmxlab_vcpu *vcpu)
 {
 	vmxlab_page_free(vcpu->pio_data);
@@ -481,6 +496,8 @@ static void vcpu_debugfs_add(struct vmxlab_vcpu *vcpu)
 	vcpu->debugfs = debugfs_create_dir(name, vcpu->vm->debugfs);
 	debugfs_create_file("exits", 0444, vcpu->debugfs, vcpu,
 			    &vcpu_exits_fops);
+	debugfs_create_file("vmcs", 0400, vcpu->debugfs, vcpu,
+			    &vcpu_vmcs_fops);
 }
 
 /*

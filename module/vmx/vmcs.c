@@ -12,6 +12,7 @@
 #include <linux/idr.h>
 #include <linux/io.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -523,6 +524,37 @@ static void vmx_barrier_between_vms(struct vmxlab_vcpu *vcpu)
 	this_cpu_write(last_vm, vcpu->vm);
 	indirect_branch_prediction_barrier();
 	atomic_long_inc(&vm_switch_barriers);
+}
+
+/* The fields a reader of the engine looks at first (debugfs "vmcs"). */
+void vmx_show_vmcs(struct seq_file *m)
+{
+	static const struct {
+		const char *name;
+		unsigned long field;
+	} fields[] = {
+		{ "pin_based_controls", PIN_BASED_VM_EXEC_CONTROL },
+		{ "cpu_based_controls", CPU_BASED_VM_EXEC_CONTROL },
+		{ "secondary_controls", SECONDARY_VM_EXEC_CONTROL },
+		{ "exit_controls", VM_EXIT_CONTROLS },
+		{ "entry_controls", VM_ENTRY_CONTROLS },
+		{ "exception_bitmap", EXCEPTION_BITMAP },
+		{ "cr0_guest_host_mask", CR0_GUEST_HOST_MASK },
+		{ "cr4_guest_host_mask", CR4_GUEST_HOST_MASK },
+		{ "guest_rip", GUEST_RIP },
+		{ "guest_rflags", GUEST_RFLAGS },
+		{ "guest_cr0", GUEST_CR0 },
+		{ "guest_cr3", GUEST_CR3 },
+		{ "guest_cr4", GUEST_CR4 },
+		{ "guest_efer", GUEST_IA32_EFER },
+		{ "guest_activity_state", GUEST_ACTIVITY_STATE },
+		{ "guest_interruptibility", GUEST_INTERRUPTIBILITY_INFO },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		seq_printf(m, "%-24s %#lx\n", fields[i].name,
+			   vmcs_read(fields[i].field));
 }
 
 unsigned long vmx_vm_switch_barriers(void)

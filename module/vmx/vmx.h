@@ -90,6 +90,9 @@ void vmx_restore_host_debugctl(struct vmx_vcpu *vmx);
 
 /* IBPBs issued between VMCSs of different VMs, for debugfs. */
 unsigned long vmx_vm_switch_barriers(void);
+/* Print the main VMCS fields of the loaded vCPU. */
+struct seq_file;
+void vmx_show_vmcs(struct seq_file *m);
 
 /* Event injection and windows (vCPU loaded). */
 bool vmx_event_injection_pending(void);

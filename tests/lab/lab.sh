@@ -56,8 +56,9 @@ ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
 LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
 BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 BOCHS_VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
-# Debian modules the lab loads: KVM (the reference) and tun (for taps).
-LAB_MODULES="irqbypass kvm kvm-intel tun"
+# Debian modules the lab loads: KVM (the reference), tun (for taps) and
+# msr (/dev/cpu/N/msr, with which tests look at host MSRs).
+LAB_MODULES="irqbypass kvm kvm-intel tun msr"
 
 # Kernel messages that mean something went wrong in the kernel. They are
 # looked for in the kernel log that /init dumps after each test program:
@@ -67,6 +68,14 @@ SPLAT_RE+='|possible circular locking|possible recursive locking'
 SPLAT_RE+='|inconsistent lock state|lock held when returning|INFO: lockdep'
 SPLAT_RE+='|rcu_sched self-detected stall|rcu: INFO|suspicious RCU usage'
 SPLAT_RE+='|soft lockup|hung_task|blocked for more than'
+# The allocator's own checks (slub_debug, see the kernel command line).
+SPLAT_RE+='|^KMSG: \[ *[0-9.]*\] BUG [^ ]+ \(|Poison overwritten|Redzone overwritten'
+SPLAT_RE+='|Object already free|Freepointer corrupt|Padding overwritten'
+SPLAT_RE+='|list_add corruption|list_del corruption|stack-protector|Kernel panic'
+
+# Freed objects poisoned and red-zoned, so that a use-after-free or an
+# overflow splats where it happens instead of passing silently.
+KERNEL_DEBUG="slub_debug=FZPU init_on_free=1 page_poison=1"
 
 cpus=
 build=$REPO/build
@@ -280,7 +289,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL lab
   KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz console=ttyS0,115200 quiet vmxlab_lab=1 vmxlab_cpus=$cpus
+  APPEND initrd=/initrd.gz console=ttyS0,115200 quiet vmxlab_lab=1 vmxlab_cpus=$cpus $KERNEL_DEBUG
 EOF
 xorriso -as mkisofs -quiet -o "$rundir/boot.iso" \
 	-b isolinux/isolinux.bin -c isolinux/boot.cat \

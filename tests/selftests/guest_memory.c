@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory beyond the first slot: a second slot backed by transparent
- * huge pages, written by the guest page by page and read back by the
- * host, on /dev/vmxlab and /dev/kvm. On vmxlab the EPT must map it with
- * 2 MiB pages, as its debugfs statistics show.
+ * Guest memory beyond the first slot, on /dev/vmxlab and /dev/kvm:
+ *   a slot backed by transparent huge pages, written by the guest page by
+ *   page and read back by the host (on vmxlab the EPT must map it with
+ *   2 MiB pages, as its debugfs statistics show);
+ *   slots far larger than memory (2 TiB, sparse), and the size limit;
+ *   the host changing the memory behind a slot (MADV_DONTNEED, a new
+ *   mapping over it, mremap away): the guest sees what the slot's host
+ *   address maps now, as with KVM's MMU notifier;
+ *   guest memory is never pinned: VmPin stays 0 and RLIMIT_MEMLOCK does
+ *   not bound a guest.
  */
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
@@ -107,6 +117,8 @@ FIXTURE_SETUP(mem)
 FIXTURE_TEARDOWN(mem)
 {
 	vm_free(self->vm);
+	if (!strcmp(variant->path, VMXLAB_DEV))
+		EXPECT_VMXLAB_HOLDS_NOTHING();
 }
 
 TEST_F(mem, huge_page_backed_slot)
@@ -142,6 +154,238 @@ TEST_F(mem, huge_page_backed_slot)
 	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION,
 			   &(struct kvm_userspace_memory_region){ .slot = 1 }));
 	EXPECT_EQ(0, debugfs_value("ept_2m_mappings"));
+}
+
+/* ------------------------------------------------ large slots */
+
+#define BIG_GPA		(1ULL << 40)
+#define BIG_SIZE	(2ULL << 40)
+#define BIG_GVA		0x100000000ULL
+
+/* Write the first and the last page of the big slot through two pages. */
+static void guest_touch_ends(void)
+{
+	*(volatile uint64_t *)BIG_GVA = 0x1111;
+	*(volatile uint64_t *)(BIG_GVA + 4096) = 0x2222;
+	GUEST_DONE();
+}
+
+TEST_F(mem, sparse_two_tib_slot)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1, .guest_phys_addr = BIG_GPA, .memory_size = BIG_SIZE,
+	};
+	char *hva;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	hva = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, hva);
+	self->vm = vm_create_with_vcpu(variant->path, guest_touch_ends,
+				       &self->vcpu);
+	region.userspace_addr = (uintptr_t)hva;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+		TH_LOG("2 TiB slot: %s", strerror(errno));
+	vm_map_page(self->vm, BIG_GVA, BIG_GPA);
+	vm_map_page(self->vm, BIG_GVA + 4096, BIG_GPA + BIG_SIZE - 4096);
+	RUN_DONE(self->vcpu);
+	EXPECT_EQ(0x1111ULL, *(uint64_t *)hva);
+	EXPECT_EQ(0x2222ULL, *(uint64_t *)(hva + BIG_SIZE - 4096));
+	vm_free(self->vm);
+	self->vm = NULL;
+	munmap(hva, BIG_SIZE);
+}
+
+/* As KVM on x86: at most 2^31 - 1 pages in one slot. */
+TEST_F(mem, slot_size_limit)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1, .guest_phys_addr = 0,
+		.memory_size = 1ULL << (31 + 12),
+		.userspace_addr = 0x100000000000ULL,	/* 16 TiB, unmapped */
+	};
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_bare(variant->path);
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region));
+	EXPECT_EQ(EINVAL, errno);
+	region.memory_size -= 4096;
+	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+		TH_LOG("2^31 - 1 pages: %s", strerror(errno));
+}
+
+/* ------------------------------------------------ the host changes memory */
+
+#define SLOT_GPA	0x40000000ULL
+
+static void guest_read_twice(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)SLOT_GPA;
+
+	GUEST_SYNC(*p);
+	GUEST_SYNC(*p);
+	GUEST_DONE();
+}
+
+static uint64_t *memory_slot(struct __test_metadata *_metadata,
+			     struct vm *vm)
+{
+	uint64_t *hva = vm_add_memory(vm, 1, SLOT_GPA, 4096, 0);
+
+	if (!hva)
+		return NULL;
+	*hva = 0x5a5a;
+	return hva;
+}
+
+TEST_F(mem, madv_dontneed_reaches_the_guest)
+{
+	struct ucall uc;
+	uint64_t *hva;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_read_twice,
+				       &self->vcpu);
+	hva = memory_slot(_metadata, self->vm);
+	ASSERT_NE(NULL, hva);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x5a5aULL, uc.args[0]);
+	/* The page goes; the next touch of it is a fresh zero page. */
+	ASSERT_EQ(0, madvise(hva, 4096, MADV_DONTNEED));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0ULL, uc.args[0]) TH_LOG("the guest kept the old page");
+	EXPECT_EQ(0ULL, *hva);
+	RUN_DONE(self->vcpu);
+}
+
+TEST_F(mem, new_mapping_over_a_slot_reaches_the_guest)
+{
+	struct ucall uc;
+	uint64_t *hva, *fresh;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_read_twice,
+				       &self->vcpu);
+	hva = memory_slot(_metadata, self->vm);
+	ASSERT_NE(NULL, hva);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x5a5aULL, uc.args[0]);
+	fresh = mmap(hva, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(hva, fresh);
+	*fresh = 0x7777;
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x7777ULL, uc.args[0]) TH_LOG("the guest kept the old page");
+	RUN_DONE(self->vcpu);
+}
+
+/* Memory moved away from a slot's address: KVM_RUN fails with EFAULT. */
+TEST_F(mem, mremap_away_faults_the_run)
+{
+	struct ucall uc;
+	uint64_t *hva, *moved;
+	void *hole;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_read_twice,
+				       &self->vcpu);
+	hva = memory_slot(_metadata, self->vm);
+	ASSERT_NE(NULL, hva);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	hole = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	moved = mremap(hva, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	ASSERT_EQ(hole, moved);
+	EXPECT_EQ(0x5a5aULL, *moved);
+	EXPECT_EQ(-EFAULT, vcpu_run(self->vcpu));
+	/* Memory back at the slot's address: the guest goes on. */
+	ASSERT_EQ(hva, mremap(moved, 4096, 4096,
+			      MREMAP_MAYMOVE | MREMAP_FIXED, hva));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x5a5aULL, uc.args[0]);
+	RUN_DONE(self->vcpu);
+}
+
+/* ------------------------------------------------ nothing pinned */
+
+#define TOUCH_SIZE	(8ULL << 20)
+
+static void guest_touch_all(void)
+{
+	uint64_t off;
+
+	for (off = 0; off < TOUCH_SIZE; off += 4096)
+		*(volatile uint64_t *)(SLOT_GPA + off) = off;
+	GUEST_DONE();
+}
+
+static long status_kb(const char *field)
+{
+	char line[128];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = atol(line + n + 1);
+	fclose(f);
+	return kb;
+}
+
+/* Take CAP_IPC_LOCK away, so that RLIMIT_MEMLOCK binds this process. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	unsigned int bit = 1u << (CAP_IPC_LOCK % 32);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_IPC_LOCK / 32].effective &= ~bit;
+	data[CAP_IPC_LOCK / 32].permitted &= ~bit;
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/* Without CAP_IPC_LOCK and with a 64 KiB RLIMIT_MEMLOCK, touch 8 MiB. */
+static int touch_unprivileged(const char *path)
+{
+	struct rlimit memlock = { 64 << 10, 64 << 10 };
+	struct vcpu *vcpu;
+	struct ucall uc;
+	struct vm *vm;
+
+	if (setrlimit(RLIMIT_MEMLOCK, &memlock) || drop_ipc_lock())
+		return 2;
+	vm = vm_create_with_vcpu(path, guest_touch_all, &vcpu);
+	if (!vm_add_memory(vm, 1, SLOT_GPA, TOUCH_SIZE, 0))
+		return 3;
+	if (vcpu_run(vcpu) || get_ucall(vcpu, &uc) != UCALL_DONE)
+		return 4;
+	/* VmPin counts the pages pinned for this mm: none. */
+	if (status_kb("VmPin") != 0)
+		return 5;
+	vm_free(vm);
+	return 0;
+}
+
+TEST_F(mem, guest_memory_is_not_pinned)
+{
+	int status;
+	pid_t pid;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	pid = fork();
+	if (pid == 0)
+		_exit(touch_unprivileged(variant->path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2: setup, 3: slot, 4: run, 5: VmPin not 0");
 }
 
 TEST_HARNESS_MAIN

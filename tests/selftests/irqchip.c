@@ -10,6 +10,8 @@
  * Guest handlers are small assembly stubs patched into the library's IDT.
  */
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
@@ -286,6 +288,85 @@ TEST_F(irq, timer_tsc_deadline_by_preemption_timer)
 	ASSERT_EQ(0, vcpu_enable_tsc_deadline(self->vcpu));
 	RUN_DONE(self->vcpu);
 	EXPECT_LT(0, exit_count("preemption-timer"));
+	write_param(PTIMER_PARAM, "N");
+}
+
+/* A deadline far enough out that the vCPU's thread is preempted first. */
+static void guest_tsc_deadline_long_busy(void)
+{
+	uint64_t deadline;
+
+	apic_enable();
+	apic_write(APIC_LVTT, VEC_TIMER | LVT_TSC_DEADLINE);
+	deadline = guest_rdtsc() + 50000000;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	asm volatile("sti");
+	while (!isr_count)
+		asm volatile("" ::: "memory");
+	GUEST_ASSERT(isr_tsc >= deadline);
+	GUEST_DONE();
+}
+
+static atomic_int hog_stop;
+
+static void *hog_cpu(void *arg)
+{
+	while (!atomic_load(&hog_stop))
+		;
+	return NULL;
+}
+
+static long involuntary_switches(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/thread-self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n);
+	fclose(f);
+	return n;
+}
+
+static void pin_thread_to(pthread_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(tid, sizeof(set), &set);
+}
+
+/*
+ * The same, with another thread hogging the vCPU's CPU, so that the
+ * vCPU's thread is preempted while the preemption timer times the
+ * deadline: preemption only leaves the deadline where it is (no timer
+ * work under the runqueue lock) and the next entry delivers it.
+ */
+TEST_F(irq, preemption_timer_deadline_survives_preemption)
+{
+	long before;
+	pthread_t hog;
+
+	if (strcmp(variant->path, VMXLAB_DEV))
+		SKIP(return, "a vmxlab option");
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	ASSERT_EQ(0, write_param(PTIMER_PARAM, "Y"));
+	self->vcpu = irq_vm(_metadata, &self->vm, variant->path,
+			    guest_tsc_deadline_long_busy);
+	ASSERT_EQ(0, vcpu_enable_tsc_deadline(self->vcpu));
+	pin_thread_to(pthread_self(), 0);
+	atomic_store(&hog_stop, 0);
+	ASSERT_EQ(0, pthread_create(&hog, NULL, hog_cpu, NULL));
+	pin_thread_to(hog, 0);
+	before = involuntary_switches();
+	RUN_DONE(self->vcpu);
+	EXPECT_LT(before, involuntary_switches())
+		TH_LOG("the vCPU's thread was never preempted");
+	atomic_store(&hog_stop, 1);
+	pthread_join(hog, NULL);
 	write_param(PTIMER_PARAM, "N");
 }
 

@@ -143,6 +143,20 @@ static int load_use_unload(const char *ko)
 	return module_unload();
 }
 
+/*
+ * Runs before anything here reloads the module: after every other test
+ * program of the lab, vmxlab must hold no VM, vCPU, byte, page or guest
+ * page at all.
+ */
+TEST_F(mod, nothing_held_after_all_the_tests)
+{
+	ASSERT_TRUE(module_loaded() || !vmxlab_in_lab())
+		TH_LOG("vmxlab.ko is not loaded in the lab");
+	if (!module_loaded())
+		SKIP(return, "vmxlab.ko is not loaded");
+	EXPECT_VMXLAB_HOLDS_NOTHING();
+}
+
 TEST_F(mod, pinned_while_vm_open)
 {
 	int fd, vm;

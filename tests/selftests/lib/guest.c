@@ -25,6 +25,7 @@
 
 #define PTE_P		(1ULL << 0)
 #define PTE_RW		(1ULL << 1)
+#define PTE_US		(1ULL << 2)
 #define PTE_PS		(1ULL << 7)
 #define PTE_ADDR	0x000ffffffffff000ULL
 
@@ -228,6 +229,8 @@ static void build_tables(struct vm *vm)
 	gdt[SEL_CODE32 / 8] = seg_desc(0, 0xfffff, 0x9b, 0xc);
 	gdt[SEL_CODE16 / 8] = seg_desc(0, 0xffff, 0x9b, 0);
 	gdt[SEL_DATA16 / 8] = seg_desc(0, 0xffff, 0x93, 0);
+	gdt[SEL_USER_CODE64 / 8] = seg_desc(0, 0xfffff, 0xfb, 0xa);
+	gdt[SEL_USER_DATA / 8] = seg_desc(0, 0xfffff, 0xf3, 0xc);
 
 	/* Interrupt gates on IST1; stub n sits 16 bytes after stub n-1. */
 	for (i = 0; i < 256; i++) {
@@ -271,6 +274,44 @@ void vm_map_page(struct vm *vm, uint64_t gva, uint64_t gpa)
 	pt = next_table(vm, pd, (gva >> 21) & 511);
 	((uint64_t *)must_hva(vm, pt))[(gva >> 12) & 511] =
 		(gpa & PTE_ADDR) | PTE_P | PTE_RW;
+}
+
+uint64_t *vm_pte(struct vm *vm, uint64_t gva)
+{
+	uint64_t table = PML4_GPA;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		uint64_t e = ((uint64_t *)must_hva(vm, table))
+				[(gva >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			lib_fail("vm_pte: %#llx has no 4 KiB mapping",
+				 (unsigned long long)gva);
+		table = e & PTE_ADDR;
+	}
+	return (uint64_t *)must_hva(vm, table) + ((gva >> 12) & 511);
+}
+
+void vm_enable_user_mode(struct vm *vm)
+{
+	uint64_t *pml4 = must_hva(vm, PML4_GPA);
+	uint64_t *pdpt = must_hva(vm, PDPT_GPA);
+	uint64_t *pd = must_hva(vm, PD_GPA);
+	int i;
+
+	pml4[0] |= PTE_US;
+	for (i = 0; i < 4; i++)
+		pdpt[i] |= PTE_US;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] |= PTE_US;
+}
+
+uint64_t *vm_pde(struct vm *vm, uint64_t gpa)
+{
+	if (gpa >= (4ULL << 30))
+		lib_fail("vm_pde: %#llx is above 4 GiB", (unsigned long long)gpa);
+	return (uint64_t *)must_hva(vm, PD_GPA) + gpa / LARGE_PAGE;
 }
 
 /* ------------------------------------------------------------ VMs */
@@ -457,7 +498,7 @@ static void set_common_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs)
 	set_seg(&sregs->ldt, 0, 0, 0xffff, 2, false, false, false, false);
 	sregs->ldt.unusable = 1;
 	sregs->gdt.base = vm->tables ? GDT_GPA : 0;
-	sregs->gdt.limit = vm->tables ? 8 * 8 - 1 : 0xffff;
+	sregs->gdt.limit = vm->tables ? GDT_ENTRIES * 8 - 1 : 0xffff;
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
 	sregs->cr2 = 0;
@@ -785,6 +826,22 @@ const char *exit_str(struct vcpu *vcpu, char *buf, size_t size)
 
 /* ------------------------------------------------------------ guest side */
 
+/* IRETQ to CPL 3 at fn on stack rsp, with IOPL 3 so that ucalls work. */
+void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)
+{
+	asm volatile("push %[ss]\n\t"
+		     "push %[rsp]\n\t"
+		     "push %[flags]\n\t"
+		     "push %[cs]\n\t"
+		     "push %[rip]\n\t"
+		     "iretq"
+		     : : [ss] "i"(SEL_USER_DATA), [rsp] "r"(rsp),
+		       [flags] "i"(0x3002), [cs] "i"(SEL_USER_CODE64),
+		       [rip] "r"(fn)
+		     : "memory");
+	__builtin_unreachable();
+}
+
 void guest_ucall(uint64_t cmd, uint64_t nargs, const uint64_t *args)
 {
 	struct ucall uc;
@@ -825,7 +882,7 @@ void guest_return_fn(void)
 void guest_handle_exception(struct guest_ex_regs *regs);
 void guest_handle_exception(struct guest_ex_regs *regs)
 {
-	uint64_t args[4], cr2;
+	uint64_t args[6], cr2;
 
 	if (regs->r15 == GUEST_FIXUP_MAGIC) {
 		regs->rip = regs->r14;
@@ -837,8 +894,10 @@ void guest_handle_exception(struct guest_ex_regs *regs)
 	args[1] = regs->error_code;
 	args[2] = regs->rip;
 	args[3] = cr2;
+	args[4] = regs->rcx;
+	args[5] = regs->rdi;
 	for (;;)
-		guest_ucall(UCALL_UNHANDLED, 4, args);
+		guest_ucall(UCALL_UNHANDLED, 6, args);
 }
 
 /*

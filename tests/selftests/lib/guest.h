@@ -7,7 +7,8 @@
  * How a guest is built (slot 0, guest-physical = guest-virtual):
  *
  *   0x00001000  GDT          0x08 code64, 0x10 data, 0x18 TSS, 0x28 code32,
- *                            0x30 code16, 0x38 data16
+ *                            0x30 code16, 0x38 data16, 0x43 user code64,
+ *                            0x4b user data (both DPL 3)
  *   0x00002000  IDT          256 interrupt gates, all on IST1
  *   0x00003000  TSSs         one per vCPU (0x80 apart); TR points at its own
  *   0x00004000  page tables  PML4, PDPT, 4 PDs: the low 4 GiB identity
@@ -32,7 +33,8 @@
  * memory: SYNC with up to six integer arguments, ASSERT with the
  * expression, file and line (pointers into the program's .rodata, read
  * from the guest's copy), DONE, and UNHANDLED for an exception the guest
- * did not expect. A guest function that returns reports DONE.
+ * did not expect (with RCX and RDI, which string instructions move). A
+ * guest function that returns reports DONE.
  */
 #ifndef GUEST_H
 #define GUEST_H
@@ -68,6 +70,9 @@
 #define SEL_CODE32		0x28
 #define SEL_CODE16		0x30
 #define SEL_DATA16		0x38
+#define SEL_USER_CODE64		0x43	/* DPL 3, RPL 3 */
+#define SEL_USER_DATA		0x4b	/* DPL 3, RPL 3 */
+#define GDT_ENTRIES		10
 
 /* Exception vectors. */
 #define DE_VECTOR		0
@@ -86,7 +91,7 @@ enum ucall_cmd {
 	UCALL_SYNC,
 	UCALL_ASSERT,
 	UCALL_DONE,
-	UCALL_UNHANDLED,	/* vector, error code, rip, cr2 */
+	UCALL_UNHANDLED,	/* vector, error code, rip, cr2, rcx, rdi */
 };
 
 struct ucall {
@@ -160,6 +165,12 @@ void *gpa_to_hva(struct vm *vm, uint64_t gpa);
 uint64_t vm_alloc(struct vm *vm, uint64_t size);
 /* Map the 4 KiB page at gva (at or above 4 GiB) to gpa, writable. */
 void vm_map_page(struct vm *vm, uint64_t gva, uint64_t gpa);
+/* The page-table entry of gva mapped by vm_map_page(), to change its bits. */
+uint64_t *vm_pte(struct vm *vm, uint64_t gva);
+/* Let CPL 3 reach the whole low 4 GiB (U/S set on the identity map). */
+void vm_enable_user_mode(struct vm *vm);
+/* The 2 MiB identity-map entry (PDE) covering gpa, below 4 GiB. */
+uint64_t *vm_pde(struct vm *vm, uint64_t gpa);
 /* Copy [start, end) of this program into guest memory at gpa. */
 void vm_load(struct vm *vm, uint64_t gpa, const void *start, const void *end);
 /* Copy a range of this program's data to its guest copy, or back. */
@@ -226,6 +237,9 @@ struct guest_ex_regs {
 };
 
 void guest_ucall(uint64_t cmd, uint64_t nargs, const uint64_t *args);
+/* Continue at fn in 64-bit user mode (CPL 3, IOPL 3) on stack rsp. */
+void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)
+	__attribute__((noreturn));
 void guest_assert_fail(const char *expr, const char *file, uint64_t line,
 		       uint64_t a, uint64_t b, bool has_ab)
 	__attribute__((noreturn));

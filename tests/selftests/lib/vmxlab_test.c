@@ -34,7 +34,7 @@ static int parse_cpu_line(struct vmx_state *st, const char *line)
 int vmx_state_read(struct vmx_state *st)
 {
 	char line[128];
-	int enabled, err = 0;
+	int enabled, ibpb, err = 0;
 	FILE *f;
 
 	memset(st, 0, sizeof(*st));
@@ -42,9 +42,11 @@ int vmx_state_read(struct vmx_state *st)
 	if (!f)
 		return -errno;
 	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "users %u enabled %d", &st->users, &enabled) != 2)
+	    sscanf(line, "users %u enabled %d vm_switch_ibpb %lu ibpb_on_cpu %d",
+		   &st->users, &enabled, &st->vm_switch_ibpb, &ibpb) != 4)
 		err = -EPROTO;
 	st->enabled = enabled;
+	st->ibpb_on_cpu = ibpb;
 	while (!err && fgets(line, sizeof(line), f))
 		err = parse_cpu_line(st, line);
 	fclose(f);
@@ -69,4 +71,30 @@ bool vmx_state_all(const struct vmx_state *st, bool on)
 int online_cpus(void)
 {
 	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+int vmxlab_alloc_read(struct vmxlab_alloc *a)
+{
+	char key[32];
+	long value;
+	int found = 0;
+	FILE *f = fopen(VMXLAB_DEBUGFS_ALLOC, "re");
+
+	memset(a, 0, sizeof(*a));
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%31s %ld", key, &value) == 2) {
+		long *slot = !strcmp(key, "vms") ? &a->vms :
+			     !strcmp(key, "vcpus") ? &a->vcpus :
+			     !strcmp(key, "bytes") ? &a->bytes :
+			     !strcmp(key, "pages") ? &a->pages :
+			     !strcmp(key, "guest_pages") ? &a->guest_pages : NULL;
+
+		if (slot) {
+			*slot = value;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 5 ? 0 : -EPROTO;
 }

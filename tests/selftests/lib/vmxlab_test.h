@@ -28,6 +28,8 @@ struct vmx_cpu_state {
 struct vmx_state {
 	unsigned int users;
 	bool enabled;
+	unsigned long vm_switch_ibpb;	/* IBPBs between VMs' VMCSs */
+	bool ibpb_on_cpu;		/* the CPU has IBPB and uses it */
 	int nr_cpus;
 	struct vmx_cpu_state cpu[VMXLAB_MAX_CPUS];
 };
@@ -43,6 +45,36 @@ bool vmx_state_all(const struct vmx_state *st, bool on);
 
 /* Number of CPUs online now. */
 int online_cpus(void);
+
+/* What vmxlab holds now (debugfs vmxlab/alloc). */
+#define VMXLAB_DEBUGFS_ALLOC	"/sys/kernel/debug/vmxlab/alloc"
+
+struct vmxlab_alloc {
+	long vms, vcpus, bytes, pages, guest_pages;
+};
+
+/* Read vmxlab's allocation counters; 0 or -errno. */
+int vmxlab_alloc_read(struct vmxlab_alloc *a);
+
+/*
+ * After everything is closed, vmxlab must hold nothing at all. Only
+ * EXPECTs, so that it may run in a fixture's teardown; where vmxlab is
+ * not loaded (an ordinary machine) there is nothing to check.
+ */
+#define EXPECT_VMXLAB_HOLDS_NOTHING()						\
+	do {									\
+		struct vmxlab_alloc __a;					\
+		int __err = vmxlab_alloc_read(&__a);				\
+		if (__err == -ENOENT && !vmxlab_in_lab())			\
+			break;							\
+		EXPECT_EQ(0, __err) TH_LOG("%s: %s", VMXLAB_DEBUGFS_ALLOC,	\
+					   strerror(-__err));			\
+		EXPECT_EQ(0, __a.vms);						\
+		EXPECT_EQ(0, __a.vcpus);					\
+		EXPECT_EQ(0, __a.bytes);					\
+		EXPECT_EQ(0, __a.pages);					\
+		EXPECT_EQ(0, __a.guest_pages);					\
+	} while (0)
 
 /*
  * Open a device node into fd. Where it does not exist, skip the test on an

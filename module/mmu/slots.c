@@ -23,6 +23,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <asm/processor.h>
 
 #include "../vmxlab.h"
 #include "../mem.h"
@@ -511,7 +512,9 @@ static int check_region(const struct kvm_userspace_memory_region *r)
 		return -EINVAL;
 	if (r->guest_phys_addr + r->memory_size < r->guest_phys_addr)
 		return -EINVAL;
-	if (r->guest_phys_addr + r->memory_size > (1ULL << 48))
+	/* As KVM with EPT: within the host's physical-address width. */
+	if (r->guest_phys_addr + r->memory_size >
+	    (1ULL << boot_cpu_data.x86_phys_bits))
 		return -EINVAL;
 	if (r->memory_size &&
 	    !access_ok((void __user *)(unsigned long)r->userspace_addr,

@@ -12,26 +12,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
-#define VMCS_HOST_RSP	0x6c14
-
-/* Offsets in struct vmx_guest_regs (enum vmx_gpr order). */
-#define G_RAX	(0 * 8)
-#define G_RCX	(1 * 8)
-#define G_RDX	(2 * 8)
-#define G_RBX	(3 * 8)
-#define G_RBP	(5 * 8)
-#define G_RSI	(6 * 8)
-#define G_RDI	(7 * 8)
-#define G_R8	(8 * 8)
-#define G_R9	(9 * 8)
-#define G_R10	(10 * 8)
-#define G_R11	(11 * 8)
-#define G_R12	(12 * 8)
-#define G_R13	(13 * 8)
-#define G_R14	(14 * 8)
-#define G_R15	(15 * 8)
-#define G_CR2	(16 * 8)
-
+#include "vmenter.h"
 
 SYM_FUNC_START(vmx_enter_guest)
 	push	%rbp
@@ -45,31 +26,31 @@ SYM_FUNC_START(vmx_enter_guest)
 	push	%rdi
 	push	%rsi
 
-	mov	$VMCS_HOST_RSP, %eax
+	mov	$VMENTER_VMCS_HOST_RSP, %eax
 	vmwrite	%rsp, %rax
 
 	/* Guest CR2; writing it is slow on real CPUs, so only on change. */
-	mov	G_CR2(%rdi), %rax
+	mov	VMENTER_CR2(%rdi), %rax
 	mov	%cr2, %rdx
 	cmp	%rax, %rdx
 	je	1f
 	mov	%rax, %cr2
 1:
-	mov	G_RAX(%rdi), %rax
-	mov	G_RCX(%rdi), %rcx
-	mov	G_RDX(%rdi), %rdx
-	mov	G_RBX(%rdi), %rbx
-	mov	G_RBP(%rdi), %rbp
-	mov	G_RSI(%rdi), %rsi
-	mov	G_R8(%rdi), %r8
-	mov	G_R9(%rdi), %r9
-	mov	G_R10(%rdi), %r10
-	mov	G_R11(%rdi), %r11
-	mov	G_R12(%rdi), %r12
-	mov	G_R13(%rdi), %r13
-	mov	G_R14(%rdi), %r14
-	mov	G_R15(%rdi), %r15
-	mov	G_RDI(%rdi), %rdi
+	mov	VMENTER_RAX(%rdi), %rax
+	mov	VMENTER_RCX(%rdi), %rcx
+	mov	VMENTER_RDX(%rdi), %rdx
+	mov	VMENTER_RBX(%rdi), %rbx
+	mov	VMENTER_RBP(%rdi), %rbp
+	mov	VMENTER_RSI(%rdi), %rsi
+	mov	VMENTER_R8(%rdi), %r8
+	mov	VMENTER_R9(%rdi), %r9
+	mov	VMENTER_R10(%rdi), %r10
+	mov	VMENTER_R11(%rdi), %r11
+	mov	VMENTER_R12(%rdi), %r12
+	mov	VMENTER_R13(%rdi), %r13
+	mov	VMENTER_R14(%rdi), %r14
+	mov	VMENTER_R15(%rdi), %r15
+	mov	VMENTER_RDI(%rdi), %rdi
 
 	/* Flush CPU buffers (MDS and relatives) where the host asks for it. */
 	VM_CLEAR_CPU_BUFFERS
@@ -94,23 +75,23 @@ SYM_INNER_LABEL(vmx_guest_exit, SYM_L_GLOBAL)
 	push	%rdi
 	mov	16(%rsp), %rdi
 
-	mov	%rax, G_RAX(%rdi)
-	mov	%rcx, G_RCX(%rdi)
-	mov	%rdx, G_RDX(%rdi)
-	mov	%rbx, G_RBX(%rdi)
-	mov	%rbp, G_RBP(%rdi)
-	mov	%rsi, G_RSI(%rdi)
-	mov	%r8, G_R8(%rdi)
-	mov	%r9, G_R9(%rdi)
-	mov	%r10, G_R10(%rdi)
-	mov	%r11, G_R11(%rdi)
-	mov	%r12, G_R12(%rdi)
-	mov	%r13, G_R13(%rdi)
-	mov	%r14, G_R14(%rdi)
-	mov	%r15, G_R15(%rdi)
-	popq	G_RDI(%rdi)
+	mov	%rax, VMENTER_RAX(%rdi)
+	mov	%rcx, VMENTER_RCX(%rdi)
+	mov	%rdx, VMENTER_RDX(%rdi)
+	mov	%rbx, VMENTER_RBX(%rdi)
+	mov	%rbp, VMENTER_RBP(%rdi)
+	mov	%rsi, VMENTER_RSI(%rdi)
+	mov	%r8, VMENTER_R8(%rdi)
+	mov	%r9, VMENTER_R9(%rdi)
+	mov	%r10, VMENTER_R10(%rdi)
+	mov	%r11, VMENTER_R11(%rdi)
+	mov	%r12, VMENTER_R12(%rdi)
+	mov	%r13, VMENTER_R13(%rdi)
+	mov	%r14, VMENTER_R14(%rdi)
+	mov	%r15, VMENTER_R15(%rdi)
+	popq	VMENTER_RDI(%rdi)
 	mov	%cr2, %rax
-	mov	%rax, G_CR2(%rdi)
+	mov	%rax, VMENTER_CR2(%rdi)
 
 	/* Guest-controlled return addresses must not steer host returns. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT

@@ -158,9 +158,24 @@ TEST_F(mem, huge_page_backed_slot)
 
 /* ------------------------------------------------ large slots */
 
-#define BIG_GPA		(1ULL << 40)
-#define BIG_SIZE	(2ULL << 40)
 #define BIG_GVA		0x100000000ULL
+
+/* The host's physical-address width, which bounds guest memory (as KVM). */
+static int phys_bits(void)
+{
+	char line[256];
+	int bits = 0;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	if (!f)
+		return 0;
+	while (!bits && fgets(line, sizeof(line), f))
+		sscanf(line, "address sizes : %d bits physical", &bits);
+	fclose(f);
+	return bits;
+}
+
+static uint64_t big_gpa, big_size;
 
 /* Write the first and the last page of the big slot through two pages. */
 static void guest_touch_ends(void)
@@ -170,48 +185,68 @@ static void guest_touch_ends(void)
 	GUEST_DONE();
 }
 
-TEST_F(mem, sparse_two_tib_slot)
+/*
+ * Half of the guest-physical address space in one slot, backed by a
+ * sparse mapping: 512 GiB with the lab CPU's 40 bits. Only the pages the
+ * guest touches cost anything.
+ */
+TEST_F(mem, sparse_slot_of_half_the_address_space)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 1, .guest_phys_addr = BIG_GPA, .memory_size = BIG_SIZE,
-	};
+	struct kvm_userspace_memory_region region = { .slot = 1 };
+	int bits = phys_bits();
 	char *hva;
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
-	hva = mmap(NULL, BIG_SIZE, PROT_READ | PROT_WRITE,
+	ASSERT_LE(36, bits) TH_LOG("no address sizes in /proc/cpuinfo");
+	big_size = 1ULL << (bits - 1);
+	big_gpa = 1ULL << (bits - 2);
+	hva = mmap(NULL, big_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, hva);
 	self->vm = vm_create_with_vcpu(variant->path, guest_touch_ends,
 				       &self->vcpu);
+	region.guest_phys_addr = big_gpa;
+	region.memory_size = big_size;
 	region.userspace_addr = (uintptr_t)hva;
 	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		TH_LOG("2 TiB slot: %s", strerror(errno));
-	vm_map_page(self->vm, BIG_GVA, BIG_GPA);
-	vm_map_page(self->vm, BIG_GVA + 4096, BIG_GPA + BIG_SIZE - 4096);
+		TH_LOG("%llu GiB slot: %s", (unsigned long long)(big_size >> 30),
+		       strerror(errno));
+	vm_map_page(self->vm, BIG_GVA, big_gpa);
+	vm_map_page(self->vm, BIG_GVA + 4096, big_gpa + big_size - 4096);
 	RUN_DONE(self->vcpu);
 	EXPECT_EQ(0x1111ULL, *(uint64_t *)hva);
-	EXPECT_EQ(0x2222ULL, *(uint64_t *)(hva + BIG_SIZE - 4096));
+	EXPECT_EQ(0x2222ULL, *(uint64_t *)(hva + big_size - 4096));
 	vm_free(self->vm);
 	self->vm = NULL;
-	munmap(hva, BIG_SIZE);
+	munmap(hva, big_size);
 }
 
-/* As KVM on x86: at most 2^31 - 1 pages in one slot. */
-TEST_F(mem, slot_size_limit)
+/* Slots end within the physical-address width, and hold < 2^31 pages. */
+TEST_F(mem, slot_size_limits)
 {
+	int bits = phys_bits();
 	struct kvm_userspace_memory_region region = {
 		.slot = 1, .guest_phys_addr = 0,
-		.memory_size = 1ULL << (31 + 12),
 		.userspace_addr = 0x100000000000ULL,	/* 16 TiB, unmapped */
 	};
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
+	ASSERT_LE(36, bits) TH_LOG("no address sizes in /proc/cpuinfo");
 	self->vm = vm_create_bare(variant->path);
+	region.memory_size = 1ULL << (31 + 12);
 	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region));
 	EXPECT_EQ(EINVAL, errno);
-	region.memory_size -= 4096;
+	region.memory_size = 1ULL << bits;
+	region.guest_phys_addr = 4096;
+	if (bits < 43) {
+		EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION,
+				    &region)) TH_LOG("past the last address");
+		EXPECT_EQ(EINVAL, errno);
+	}
+	region.guest_phys_addr = 0;
+	region.memory_size = bits < 43 ? 1ULL << bits : (1ULL << 43) - 4096;
 	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		TH_LOG("2^31 - 1 pages: %s", strerror(errno));
+		TH_LOG("up to the last address: %s", strerror(errno));
 }
 
 /* ------------------------------------------------ the host changes memory */

@@ -12,9 +12,10 @@
  *   KVM_SET_SREGS with reserved EFER bits (vmxlab failed the entry) and
  *   with an APIC base that switches the in-kernel LAPIC to x2APIC mode
  *   (vmxlab never told the LAPIC);
- *   MXCSR through KVM_GET/SET_FPU (vmxlab dropped it);
+ *   MXCSR through KVM_GET/SET_FPU (vmxlab dropped it; so does KVM 6.1);
  *   a resampling irqfd with a split irqchip (vmxlab accepted it);
- *   ioeventfds beyond the bus limit (vmxlab had no limit).
+ *   ioeventfds and irqfds beyond a limit (vmxlab had none).
+ * Where KVM 6.1 behaves otherwise, the test says so and checks what it does.
  */
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -95,57 +96,6 @@ static int run_with_alarm(struct vcpu *vcpu, long ms)
 	return r;
 }
 
-/* ------------------------------------------------ code in MMIO pages */
-
-/* A 32-bit flat guest with an in-kernel irqchip that jumps to @target. */
-static void jump_to_32bit(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(hostile) *self, const char *path,
-			  uint32_t target)
-{
-	/* mov $target, %eax; jmp *%eax */
-	uint8_t code[] = { 0xb8, 0, 0, 0, 0, 0xff, 0xe0 };
-	struct kvm_cpuid2 *cpuid;
-	struct kvm_regs regs;
-	int r;
-
-	memcpy(code + 1, &target, 4);
-	self->vm = vm_create(path);
-	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_IRQCHIP, 0));
-	self->vcpu = vcpu_create(self->vm, 0);
-	cpuid = default_cpuid(self->vm);
-	ASSERT_EQ(0, vcpu_set_cpuid(self->vcpu, cpuid));
-	free(cpuid);
-	memcpy(gpa_to_hva(self->vm, CODE32_GPA), code, sizeof(code));
-	vcpu_set_protected_mode(self->vcpu, CODE32_GPA, STACK32_GPA, 0);
-
-	/*
-	 * vmxlab: an emulation failure where the code was, at once. KVM,
-	 * whose APIC-access page reads as zeros, may instead emulate those
-	 * forever: there the run must at least end when a signal comes.
-	 */
-	r = run_with_alarm(self->vcpu, 500);
-	if (!is_vmxlab(path) && r == -EINTR)
-		return;
-	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(-r));
-	ASSERT_EXIT_REASON(self->vcpu, KVM_EXIT_INTERNAL_ERROR);
-	EXPECT_EQ((uint32_t)KVM_INTERNAL_ERROR_EMULATION,
-		  self->vcpu->run->internal.suberror);
-	vcpu_regs_get(self->vcpu, &regs);
-	EXPECT_EQ(target, regs.rip);
-}
-
-TEST_F(hostile, code_fetch_from_the_apic_page)
-{
-	GUEST_DEVICE_OR_SKIP(variant->path);
-	jump_to_32bit(_metadata, self, variant->path, APIC_BASE);
-}
-
-TEST_F(hostile, code_fetch_from_the_ioapic_page)
-{
-	GUEST_DEVICE_OR_SKIP(variant->path);
-	jump_to_32bit(_metadata, self, variant->path, IOAPIC_BASE + 0x10);
-}
-
 /* ------------------------------------------------ string I/O */
 
 static void guest_rep_insb(uint64_t dst, uint64_t count)
@@ -193,6 +143,14 @@ TEST_F(hostile, rep_ins_faults_at_the_read_only_page)
 	for (i = 0; i < 16; i++)
 		((uint8_t *)run + run->io.data_offset)[i] = 0xa0 + i;
 
+	/*
+	 * KVM 6.1 reads the port for the second page too before it finds
+	 * the page read-only: one more exit, whose data is dropped.
+	 */
+	if (!is_vmxlab(variant->path)) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+		EXPECT_EQ(16U, run->io.count);
+	}
 	RUN_UCALL(self->vcpu, UCALL_UNHANDLED, &self->uc);
 	EXPECT_EQ((uint64_t)PF_VECTOR, self->uc.args[0]);
 	EXPECT_EQ(0x3ULL, self->uc.args[1]) TH_LOG("error code: P|W");
@@ -283,7 +241,9 @@ static void guest_done(void)
 
 /*
  * A reserved EFER bit must never turn into a failed entry: vmxlab
- * refuses it with -EINVAL; KVM 6.1 takes the ioctl and masks the bit.
+ * refuses it with -EINVAL and the vCPU runs on as it was. KVM 6.1 takes
+ * the value and then fails the entry (invalid guest state, seen in the
+ * lab): the difference is on purpose.
  */
 TEST_F(hostile, sregs_with_reserved_efer_bits)
 {
@@ -296,10 +256,13 @@ TEST_F(hostile, sregs_with_reserved_efer_bits)
 	vcpu_sregs_get(self->vcpu, &sregs);
 	sregs.efer |= EFER_RESERVED_BIT;
 	r = ioctl(self->vcpu->fd, KVM_SET_SREGS, &sregs);
-	if (is_vmxlab(variant->path))
-		EXPECT_EQ(-1, r);
-	if (r)
-		EXPECT_EQ(EINVAL, errno);
+	if (!is_vmxlab(variant->path)) {
+		ASSERT_EQ(0, r);
+		RUN_EXIT(self->vcpu, KVM_EXIT_FAIL_ENTRY);
+		return;
+	}
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINVAL, errno);
 	RUN_DONE(self->vcpu);
 }
 
@@ -356,12 +319,18 @@ static void guest_report_mxcsr(void)
 	GUEST_DONE();
 }
 
-TEST_F(hostile, fpu_ioctls_carry_mxcsr)
+/* struct kvm_fpu has MXCSR; KVM 6.1 leaves it out, vmxlab carries it. */
+TEST(fpu_ioctls_carry_mxcsr_on_vmxlab)
 {
+	struct {
+		struct vm *vm;
+		struct vcpu *vcpu;
+		struct ucall uc;
+	} s, *self = &s;
 	struct kvm_fpu fpu;
 
-	GUEST_DEVICE_OR_SKIP(variant->path);
-	self->vm = vm_create_with_vcpu(variant->path, guest_report_mxcsr,
+	GUEST_DEVICE_OR_SKIP(VMXLAB_DEV);
+	self->vm = vm_create_with_vcpu(VMXLAB_DEV, guest_report_mxcsr,
 				       &self->vcpu);
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_FPU, &fpu));
 	fpu.mxcsr = 0x1fa0;	/* all masked, round down, precision set */
@@ -376,6 +345,8 @@ TEST_F(hostile, fpu_ioctls_carry_mxcsr)
 	fpu.mxcsr = 0x80001f80;
 	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_FPU, &fpu));
 	EXPECT_EQ(EINVAL, errno);
+	vm_free(self->vm);
+	EXPECT_VMXLAB_HOLDS_NOTHING();
 }
 
 /* ------------------------------------------------ eventfd limits */
@@ -403,14 +374,20 @@ TEST_F(hostile, resampling_irqfd_needs_the_full_irqchip)
 	close(irqfd.resamplefd);
 }
 
-/* As KVM's I/O bus: 1000 devices, then -ENOSPC. */
-TEST_F(hostile, ioeventfd_count_is_bounded)
+/*
+ * vmxlab bounds ioeventfds at 1000 (KVM 6.1 counts them apart from its
+ * I/O bus limit and has none): then -ENOSPC.
+ */
+TEST(ioeventfd_count_is_bounded_on_vmxlab)
 {
 	struct kvm_ioeventfd ev = { .len = 1, .flags = KVM_IOEVENTFD_FLAG_PIO };
+	struct {
+		struct vm *vm;
+	} s, *self = &s;
 	int i, efd;
 
-	GUEST_DEVICE_OR_SKIP(variant->path);
-	self->vm = vm_create_bare(variant->path);
+	GUEST_DEVICE_OR_SKIP(VMXLAB_DEV);
+	self->vm = vm_create_bare(VMXLAB_DEV);
 	efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_GE(efd, 0);
 	ev.fd = efd;
@@ -429,7 +406,9 @@ TEST_F(hostile, ioeventfd_count_is_bounded)
 	ev.flags &= ~KVM_IOEVENTFD_FLAG_DEASSIGN;
 	ev.addr = 0x1000 + KVM_IOBUS_MAX;
 	EXPECT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &ev));
+	vm_free(self->vm);
 	close(efd);
+	EXPECT_VMXLAB_HOLDS_NOTHING();
 }
 
 /* vmxlab bounds irqfds too (KVM does not): 4096, then -ENOSPC. */
@@ -459,6 +438,64 @@ TEST(irqfd_count_is_bounded_on_vmxlab)
 	for (i = 0; i < 4097; i++)
 		close(fds[i]);
 	EXPECT_VMXLAB_HOLDS_NOTHING();
+}
+
+/* ------------------------------------------------ code in MMIO pages
+ *
+ * Last, because before its fix vmxlab hung the host CPU here.
+ */
+
+/* A 32-bit flat guest with an in-kernel irqchip that jumps to @target. */
+static void jump_to_32bit(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(hostile) *self, const char *path,
+			  uint32_t target)
+{
+	/* mov $target, %eax; jmp *%eax */
+	uint8_t code[] = { 0xb8, 0, 0, 0, 0, 0xff, 0xe0 };
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_regs regs;
+	int r;
+
+	memcpy(code + 1, &target, 4);
+	self->vm = vm_create(path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	self->vcpu = vcpu_create(self->vm, 0);
+	cpuid = default_cpuid(self->vm);
+	ASSERT_EQ(0, vcpu_set_cpuid(self->vcpu, cpuid));
+	free(cpuid);
+	memcpy(gpa_to_hva(self->vm, CODE32_GPA), code, sizeof(code));
+	vcpu_set_protected_mode(self->vcpu, CODE32_GPA, STACK32_GPA, 0);
+
+	/*
+	 * vmxlab: an emulation failure where the code was, at once. KVM,
+	 * whose APIC-access page reads as zeros, may instead emulate those
+	 * forever: there the run must at least end when a signal comes.
+	 */
+	r = run_with_alarm(self->vcpu, 500);
+	if (!is_vmxlab(path) && r == -EINTR)
+		return;
+	ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(-r));
+	ASSERT_EXIT_REASON(self->vcpu, KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ((uint32_t)KVM_INTERNAL_ERROR_EMULATION,
+		  self->vcpu->run->internal.suberror);
+	vcpu_regs_get(self->vcpu, &regs);
+	/* KVM runs through the APIC page's zeros to the end of the page. */
+	if (is_vmxlab(path))
+		EXPECT_EQ(target, regs.rip);
+	EXPECT_LE(target, regs.rip);
+	EXPECT_GE((target & ~0xfffULL) + 0x1000, regs.rip);
+}
+
+TEST_F(hostile, code_fetch_from_the_apic_page)
+{
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	jump_to_32bit(_metadata, self, variant->path, APIC_BASE);
+}
+
+TEST_F(hostile, code_fetch_from_the_ioapic_page)
+{
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	jump_to_32bit(_metadata, self, variant->path, IOAPIC_BASE + 0x10);
 }
 
 TEST_HARNESS_MAIN

@@ -18,9 +18,10 @@
 #include <linux/wait.h>
 
 #include "vmxlab.h"
-#include "irqchip.h"
+#include "irq/kernel/irqchip.h"
 #include "eventfd.h"
 #include "mem.h"
+#include "io_bus.h"
 
 /*
  * Bounds, so that no caller can make the per-exit and per-EOI scans
@@ -43,6 +44,7 @@ struct irqfd {
 };
 
 struct ioeventfd {
+	struct io_device dev;	/* on the VM's PIO or MMIO bus */
 	struct list_head link;
 	struct eventfd_ctx *ctx;
 	u64 addr;
@@ -230,12 +232,94 @@ static bool ioeventfd_same(const struct ioeventfd *a, const struct ioeventfd *b)
 	       (!a->datamatch || !b->datamatch || a->value == b->value);
 }
 
+static struct ioeventfd *to_ioeventfd(struct io_device *dev)
+{
+	return container_of(dev, struct ioeventfd, dev);
+}
+
+/* A guest write the VMM asked to hear about through an eventfd. */
+static int ioeventfd_write(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			   u64 addr, unsigned int len, u64 value)
+{
+	struct ioeventfd *ev = to_ioeventfd(dev);
+
+	if (addr != ev->addr || (ev->len && ev->len != len))
+		return -EOPNOTSUPP;
+	if (ev->datamatch && ev->value != value)
+		return -EOPNOTSUPP;
+	eventfd_signal(ev->ctx, 1);
+	return 0;
+}
+
+static const struct io_device_ops ioeventfd_ops = {
+	.write = ioeventfd_write,
+};
+
+static enum io_bus_kind ioeventfd_bus(const struct ioeventfd *ev)
+{
+	return ev->pio ? IO_BUS_PIO : IO_BUS_MMIO;
+}
+
+static void ioeventfd_free(struct ioeventfd *ev)
+{
+	eventfd_ctx_put(ev->ctx);
+	vmxlab_free(ev, sizeof(*ev));
+}
+
+/* Called with vm->eventfd_lock held; takes @ev or frees it. */
+static int ioeventfd_assign(struct vmxlab_vm *vm, struct ioeventfd *ev)
+{
+	struct ioeventfd *other;
+	int err = 0;
+
+	if (vm->nr_ioeventfds >= VMXLAB_MAX_IOEVENTFDS)
+		err = -ENOSPC;
+	list_for_each_entry(other, &vm->ioeventfds, link) {
+		if (err)
+			break;
+		if (ioeventfd_same(other, ev))
+			err = -EEXIST;
+	}
+	/* An any-length one waits on its address's first byte. */
+	if (!err)
+		err = io_bus_register(vm, ioeventfd_bus(ev), ev->addr,
+				      ev->len ?: 1, &ev->dev);
+	if (err) {
+		ioeventfd_free(ev);
+		return err;
+	}
+	list_add_tail(&ev->link, &vm->ioeventfds);
+	vm->nr_ioeventfds++;
+	return 0;
+}
+
+/* Called with vm->eventfd_lock held; frees @key. */
+static int ioeventfd_deassign(struct vmxlab_vm *vm, struct ioeventfd *key)
+{
+	struct ioeventfd *other, *tmp;
+	int err = -ENOENT;
+
+	list_for_each_entry_safe(other, tmp, &vm->ioeventfds, link) {
+		if (other->ctx != key->ctx || !ioeventfd_same(other, key) ||
+		    other->datamatch != key->datamatch)
+			continue;
+		io_bus_unregister(vm, ioeventfd_bus(other), &other->dev);
+		list_del(&other->link);
+		vm->nr_ioeventfds--;
+		ioeventfd_free(other);
+		err = 0;
+		break;
+	}
+	ioeventfd_free(key);
+	return err;
+}
+
 long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
 {
-	struct ioeventfd *ev, *other, *tmp;
 	struct kvm_ioeventfd args;
 	struct eventfd_ctx *ctx;
-	int err = 0;
+	struct ioeventfd *ev;
+	int err;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
@@ -258,6 +342,7 @@ long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
 		eventfd_ctx_put(ctx);
 		return -ENOMEM;
 	}
+	ev->dev.ops = &ioeventfd_ops;
 	ev->ctx = ctx;
 	ev->addr = args.addr;
 	ev->len = args.len;
@@ -266,64 +351,12 @@ long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp)
 	ev->value = args.datamatch;
 
 	mutex_lock(&vm->eventfd_lock);
-	if (args.flags & KVM_IOEVENTFD_FLAG_DEASSIGN) {
-		err = -ENOENT;
-		list_for_each_entry_safe(other, tmp, &vm->ioeventfds, link) {
-			if (other->ctx != ctx || !ioeventfd_same(other, ev) ||
-			    other->datamatch != ev->datamatch)
-				continue;
-			list_del_rcu(&other->link);
-			vm->nr_ioeventfds--;
-			synchronize_rcu();
-			eventfd_ctx_put(other->ctx);
-			vmxlab_free(other, sizeof(*other));
-			err = 0;
-			break;
-		}
-		eventfd_ctx_put(ev->ctx);
-		vmxlab_free(ev, sizeof(*ev));
-	} else {
-		if (vm->nr_ioeventfds >= VMXLAB_MAX_IOEVENTFDS)
-			err = -ENOSPC;
-		list_for_each_entry(other, &vm->ioeventfds, link) {
-			if (err)
-				break;
-			if (ioeventfd_same(other, ev))
-				err = -EEXIST;
-		}
-		if (err) {
-			eventfd_ctx_put(ev->ctx);
-			vmxlab_free(ev, sizeof(*ev));
-		} else {
-			list_add_tail_rcu(&ev->link, &vm->ioeventfds);
-			vm->nr_ioeventfds++;
-		}
-	}
+	if (args.flags & KVM_IOEVENTFD_FLAG_DEASSIGN)
+		err = ioeventfd_deassign(vm, ev);
+	else
+		err = ioeventfd_assign(vm, ev);
 	mutex_unlock(&vm->eventfd_lock);
 	return err;
-}
-
-/* A guest write the VMM asked to hear about through an eventfd. */
-bool ioeventfd_write(struct vmxlab_vm *vm, bool pio, u64 addr,
-		     unsigned int len, u64 value)
-{
-	struct ioeventfd *ev;
-	bool hit = false;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(ev, &vm->ioeventfds, link) {
-		if (ev->pio != pio || ev->addr != addr)
-			continue;
-		if (ev->len && ev->len != len)
-			continue;
-		if (ev->datamatch && ev->value != value)
-			continue;
-		eventfd_signal(ev->ctx, 1);
-		hit = true;
-		break;
-	}
-	rcu_read_unlock();
-	return hit;
 }
 
 void vm_eventfds_init(struct vmxlab_vm *vm)
@@ -341,8 +374,7 @@ void vm_eventfds_destroy(struct vmxlab_vm *vm)
 
 	list_for_each_entry_safe(irqfd, itmp, &vm->irqfds, link)
 		irqfd_free(irqfd);
-	list_for_each_entry_safe(ev, etmp, &vm->ioeventfds, link) {
-		eventfd_ctx_put(ev->ctx);
-		vmxlab_free(ev, sizeof(*ev));
-	}
+	/* No vCPU runs any more: the bus goes whole, after this. */
+	list_for_each_entry_safe(ev, etmp, &vm->ioeventfds, link)
+		ioeventfd_free(ev);
 }

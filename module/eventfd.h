@@ -13,7 +13,5 @@ long vm_irqfd(struct vmxlab_vm *vm, void __user *argp);
 long vm_ioeventfd(struct vmxlab_vm *vm, void __user *argp);
 void irqfd_resample_eoi(struct vmxlab_vm *vm, u8 vector,
 			int (*pin_vector)(struct vmxlab_vm *vm, u32 pin));
-bool ioeventfd_write(struct vmxlab_vm *vm, bool pio, u64 addr,
-		     unsigned int len, u64 value);
 
 #endif

@@ -18,8 +18,9 @@
 #include <asm/fpu/api.h>
 
 #include "vmxlab.h"
-#include "irqchip.h"
+#include "irq/kernel/irqchip.h"
 #include "mem.h"
+#include "run.h"
 #include "vmx/vmx_ops.h"
 #include "irq/lapic.h"
 
@@ -120,9 +121,9 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	if (err > 0 && READ_ONCE(run->immediate_exit))
 		err = -EINTR;
 	else if (err > 0)
-		err = vmx_vcpu_run(vcpu);
+		err = vcpu_run_loop(vcpu);
 	vcpu->ran = true;
-	irqchip_vcpu_leaving(vcpu);
+	vcpu_deadline_to_host_timer(vcpu);
 	vcpu_report_state(vcpu);
 	vcpu_put(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
@@ -148,17 +149,26 @@ static u64 guest_xfeatures(void)
 	return vmx_host_xcr0() ?: XFEATURE_MASK_FPSSE;
 }
 
+/* The guest's FPU state as an XSAVE image, in a buffer of our own. */
+static struct kvm_xsave *guest_xsave_image(struct vmxlab_vcpu *vcpu)
+{
+	struct kvm_xsave *xs = vmxlab_zalloc(sizeof(*xs));
+
+	if (xs)
+		fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
+					       sizeof(xs->region),
+					       guest_xfeatures(), 0);
+	return xs;
+}
+
 static int vcpu_get_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 {
-	struct kvm_xsave *xs;
+	struct kvm_xsave *xs = guest_xsave_image(vcpu);
 	struct fxsave_image *fx;
 	struct kvm_fpu fpu = {};
 
-	xs = vmxlab_zalloc(sizeof(*xs));
 	if (!xs)
 		return -ENOMEM;
-	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
-				       sizeof(xs->region), guest_xfeatures(), 0);
 	fx = (struct fxsave_image *)xs->region;
 	memcpy(fpu.fpr, fx->st, sizeof(fpu.fpr));
 	fpu.fcw = fx->fcw;
@@ -183,11 +193,9 @@ static int vcpu_set_fpu(struct vmxlab_vcpu *vcpu, struct kvm_fpu __user *u)
 
 	if (copy_from_user(&fpu, u, sizeof(fpu)))
 		return -EFAULT;
-	xs = vmxlab_zalloc(sizeof(*xs));
+	xs = guest_xsave_image(vcpu);
 	if (!xs)
 		return -ENOMEM;
-	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
-				       sizeof(xs->region), guest_xfeatures(), 0);
 	fx = (struct fxsave_image *)xs->region;
 	/* XRSTOR ignores the legacy area unless the header marks it in use. */
 	xs->region[XSAVE_HEADER_OFFSET / 4] |= XFEATURE_MASK_FPSSE;
@@ -221,53 +229,85 @@ static int vcpu_set_sregs(struct vmxlab_vcpu *vcpu,
 	return vmx_set_sregs(vcpu, sregs);
 }
 
+static void get_regs(struct vmxlab_vcpu *vcpu, void *regs)
+{
+	vmx_get_regs(vcpu, regs);
+}
+
+static int set_regs(struct vmxlab_vcpu *vcpu, const void *regs)
+{
+	vmx_set_regs(vcpu, regs);
+	vcpu->completion = COMPLETE_NONE;
+	return 0;
+}
+
+static void get_sregs(struct vmxlab_vcpu *vcpu, void *sregs)
+{
+	vmx_get_sregs(vcpu, sregs);
+}
+
+static int set_sregs(struct vmxlab_vcpu *vcpu, const void *sregs)
+{
+	return vcpu_set_sregs(vcpu, sregs);
+}
+
+/* A fixed-size register block, read or written with the vCPU loaded. */
+struct loaded_state {
+	unsigned int get, set;		/* the two ioctls */
+	size_t size;
+	void (*read)(struct vmxlab_vcpu *vcpu, void *buf);
+	int (*write)(struct vmxlab_vcpu *vcpu, const void *buf);
+};
+
+static const struct loaded_state loaded_states[] = {
+	{ KVM_GET_REGS, KVM_SET_REGS, sizeof(struct kvm_regs),
+	  get_regs, set_regs },
+	{ KVM_GET_SREGS, KVM_SET_SREGS, sizeof(struct kvm_sregs),
+	  get_sregs, set_sregs },
+};
+
+static long loaded_state_ioctl(struct vmxlab_vcpu *vcpu,
+			       const struct loaded_state *st, bool set,
+			       void __user *argp)
+{
+	void *buf = vmxlab_zalloc(st->size);
+	long r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (set && copy_from_user(buf, argp, st->size)) {
+		r = -EFAULT;
+		goto out;
+	}
+	vcpu_load(vcpu);
+	if (set)
+		r = st->write(vcpu, buf);
+	else
+		st->read(vcpu, buf);
+	vcpu_put(vcpu);
+	if (!set && copy_to_user(argp, buf, st->size))
+		r = -EFAULT;
+out:
+	vmxlab_free(buf, st->size);
+	return r;
+}
+
+/* Register and MSR ioctls: the VMCS and the CPU hold the state. */
 static long vcpu_ioctl_loaded(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 			      void __user *argp)
 {
-	union {
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-	} *u;
 	long r;
+	int i;
 
-	u = vmxlab_zalloc(sizeof(*u));
-	if (!u)
-		return -ENOMEM;
-	vcpu_load(vcpu);
-	switch (ioctl) {
-	case KVM_GET_REGS:
-		vmx_get_regs(vcpu, &u->regs);
-		r = copy_to_user(argp, &u->regs, sizeof(u->regs)) ? -EFAULT : 0;
-		break;
-	case KVM_SET_REGS:
-		r = -EFAULT;
-		if (copy_from_user(&u->regs, argp, sizeof(u->regs)))
-			break;
-		vmx_set_regs(vcpu, &u->regs);
-		vcpu->completion = COMPLETE_NONE;
-		r = 0;
-		break;
-	case KVM_GET_SREGS:
-		vmx_get_sregs(vcpu, &u->sregs);
-		r = copy_to_user(argp, &u->sregs, sizeof(u->sregs)) ? -EFAULT : 0;
-		break;
-	case KVM_SET_SREGS:
-		r = -EFAULT;
-		if (copy_from_user(&u->sregs, argp, sizeof(u->sregs)))
-			break;
-		r = vcpu_set_sregs(vcpu, &u->sregs);
-		break;
-	case KVM_GET_MSRS:
-		r = vcpu_msrs_ioctl(vcpu, argp, false);
-		break;
-	case KVM_SET_MSRS:
-		r = vcpu_msrs_ioctl(vcpu, argp, true);
-		break;
-	default:
-		r = -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(loaded_states); i++) {
+		if (ioctl == loaded_states[i].get || ioctl == loaded_states[i].set)
+			return loaded_state_ioctl(vcpu, &loaded_states[i],
+						  ioctl == loaded_states[i].set,
+						  argp);
 	}
+	vcpu_load(vcpu);
+	r = vcpu_msrs_ioctl(vcpu, argp, ioctl == KVM_SET_MSRS);
 	vcpu_put(vcpu);
-	vmxlab_free(u, sizeof(*u));
 	return r;
 }
 
@@ -301,59 +341,83 @@ static long vcpu_set_mp_state(struct vmxlab_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/* The vCPU ioctls, each called with vcpu->mutex held. */
+typedef long (*vcpu_ioctl_fn)(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			      void __user *argp);
+
+static long ioctl_run(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+		      void __user *argp)
+{
+	return argp ? -EINVAL : vcpu_run(vcpu);
+}
+
+static long ioctl_fpu(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+		      void __user *argp)
+{
+	return ioctl == KVM_GET_FPU ? vcpu_get_fpu(vcpu, argp) :
+				      vcpu_set_fpu(vcpu, argp);
+}
+
+static long ioctl_cpuid(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			void __user *argp)
+{
+	long r;
+
+	if (ioctl == KVM_GET_CPUID2)
+		return vcpu_get_cpuid2(vcpu, argp);
+	r = vcpu_set_cpuid2(vcpu, argp);
+	if (!r && vcpu->lapic)
+		lapic_set_x2apic_supported(vcpu->lapic, vcpu_has_x2apic(vcpu));
+	return r;
+}
+
+static long ioctl_mp_state(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			   void __user *argp)
+{
+	return ioctl == KVM_GET_MP_STATE ? vcpu_get_mp_state(vcpu, argp) :
+					   vcpu_set_mp_state(vcpu, argp);
+}
+
+static const struct {
+	unsigned int ioctl;
+	vcpu_ioctl_fn fn;
+} vcpu_ioctls[] = {
+	{ KVM_RUN, ioctl_run },
+	{ KVM_GET_REGS, vcpu_ioctl_loaded },
+	{ KVM_SET_REGS, vcpu_ioctl_loaded },
+	{ KVM_GET_SREGS, vcpu_ioctl_loaded },
+	{ KVM_SET_SREGS, vcpu_ioctl_loaded },
+	{ KVM_GET_MSRS, vcpu_ioctl_loaded },
+	{ KVM_SET_MSRS, vcpu_ioctl_loaded },
+	{ KVM_GET_FPU, ioctl_fpu },
+	{ KVM_SET_FPU, ioctl_fpu },
+	{ KVM_GET_CPUID2, ioctl_cpuid },
+	{ KVM_SET_CPUID2, ioctl_cpuid },
+	{ KVM_GET_MP_STATE, ioctl_mp_state },
+	{ KVM_SET_MP_STATE, ioctl_mp_state },
+	{ KVM_GET_LAPIC, irqchip_vcpu_ioctl },
+	{ KVM_SET_LAPIC, irqchip_vcpu_ioctl },
+	{ KVM_INTERRUPT, irqchip_vcpu_ioctl },
+	{ KVM_NMI, irqchip_vcpu_ioctl },
+};
+
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,
 		       unsigned long arg)
 {
 	struct vmxlab_vcpu *vcpu = file->private_data;
-	void __user *argp = (void __user *)arg;
-	long r;
+	/* What KVM answers for a vCPU ioctl it does not know. */
+	long r = -EINVAL;
+	int i;
 
 	if (vcpu->vm->mmu.mm != current->mm)
 		return -EIO;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
-	switch (ioctl) {
-	case KVM_RUN:
-		r = arg ? -EINVAL : vcpu_run(vcpu);
-		break;
-	case KVM_GET_REGS:
-	case KVM_SET_REGS:
-	case KVM_GET_SREGS:
-	case KVM_SET_SREGS:
-	case KVM_GET_MSRS:
-	case KVM_SET_MSRS:
-		r = vcpu_ioctl_loaded(vcpu, ioctl, argp);
-		break;
-	case KVM_GET_FPU:
-		r = vcpu_get_fpu(vcpu, argp);
-		break;
-	case KVM_SET_FPU:
-		r = vcpu_set_fpu(vcpu, argp);
-		break;
-	case KVM_SET_CPUID2:
-		r = vcpu_set_cpuid2(vcpu, argp);
-		if (!r && vcpu->lapic)
-			lapic_set_x2apic_supported(vcpu->lapic,
-						   vcpu_has_x2apic(vcpu));
-		break;
-	case KVM_GET_CPUID2:
-		r = vcpu_get_cpuid2(vcpu, argp);
-		break;
-	case KVM_GET_MP_STATE:
-		r = vcpu_get_mp_state(vcpu, argp);
-		break;
-	case KVM_GET_LAPIC:
-	case KVM_SET_LAPIC:
-	case KVM_INTERRUPT:
-	case KVM_NMI:
-		r = irqchip_vcpu_ioctl(vcpu, ioctl, argp);
-		break;
-	case KVM_SET_MP_STATE:
-		r = vcpu_set_mp_state(vcpu, argp);
-		break;
-	default:
-		/* What KVM answers for a vCPU ioctl it does not know. */
-		r = -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(vcpu_ioctls); i++) {
+		if (vcpu_ioctls[i].ioctl == ioctl) {
+			r = vcpu_ioctls[i].fn(vcpu, ioctl, (void __user *)arg);
+			break;
+		}
 	}
 	mutex_unlock(&vcpu->mutex);
 	return r;
@@ -525,9 +589,15 @@ int vmxlab_create_vcpu(struct vmxlab_vm *vm, unsigned long id)
 	vcpu = vcpu_alloc(vm, id);
 	if (!vcpu)
 		goto fail;
+	err = irqchip_vcpu_attach_mmio(vcpu);
+	if (err) {
+		vmxlab_vcpu_free(vcpu);
+		goto fail;
+	}
 	file = anon_inode_getfile("vmxlab-vcpu", &vcpu_fops, vcpu, O_RDWR);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
+		irqchip_vcpu_detach_mmio(vcpu);
 		vmxlab_vcpu_free(vcpu);
 		goto fail;
 	}

@@ -14,8 +14,9 @@
 #include <linux/uaccess.h>
 
 #include "vmxlab.h"
-#include "irqchip.h"
+#include "irq/kernel/irqchip.h"
 #include "eventfd.h"
+#include "io_bus.h"
 #include "mem.h"
 #include "vmx/vmx_cpu.h"
 
@@ -58,6 +59,7 @@ static void vm_destroy(struct kref *kref)
 	irqchip_stop_sources(vm);
 	vm_free_vcpus(vm);
 	irqchip_destroy(vm);
+	io_bus_destroy(vm);
 	mmu_destroy(vm);
 	vmxlab_free(vm, sizeof(*vm));
 	vmxlab_count(VMXLAB_LIVE_VMS, -1);
@@ -171,7 +173,9 @@ int vmxlab_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	kref_init(&vm->refs);
 	vm_eventfds_init(vm);
-	err = mmu_init(vm);
+	err = io_bus_init(vm);
+	if (!err)
+		err = mmu_init(vm);
 	if (err) {
 		vmxlab_vm_put(vm);
 		return err;

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/rcuwait.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 
@@ -26,7 +27,9 @@
 #define VMXLAB_MAX_CPUID	128
 
 struct dentry;
+struct io_bus;
 struct lapic;
+struct lapic_mmio;
 struct vm_irqchip;
 
 /* Where a vCPU is, for kicks: IPI it only when it is in the guest. */
@@ -46,8 +49,13 @@ struct vmxlab_vm {
 	struct mutex eventfd_lock;	/* irqfds and ioeventfds (writers) */
 	struct list_head irqfds;
 	struct list_head resamplers;	/* the irqfds with a resample fd */
-	struct list_head ioeventfds;	/* RCU for the guest-write path */
+	struct list_head ioeventfds;	/* each also a device on io_bus[] */
 	unsigned int nr_irqfds, nr_ioeventfds;
+	/* The in-kernel I/O bus (io_bus.c): PIO and MMIO, read under io_srcu. */
+	struct io_bus __rcu *io_bus[2];	/* enum io_bus_kind */
+	struct mutex io_bus_lock;
+	struct srcu_struct io_srcu;
+	bool io_srcu_ready;
 	u64 tss_addr;
 	u64 identity_map_addr;
 };
@@ -105,16 +113,16 @@ struct vmxlab_vcpu {
 
 	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */
 	struct lapic *lapic;
+	struct lapic_mmio *lapic_mmio;	/* its xAPIC page on the I/O bus */
 	struct task_struct *task;	/* in KVM_RUN */
 	struct rcuwait wait;		/* halted or waiting for SIPI */
 	int mode;			/* enum vcpu_mode */
-	bool event_pending;		/* kicked since the last look */
+	unsigned long requests;		/* enum vcpu_request bits (requests.h) */
 	bool user_irq_pending;		/* KVM_INTERRUPT */
 	u8 user_irq;
-	bool user_nmi_pending;		/* KVM_NMI or LAPIC NMI */
-	bool pending_eoi_exit;		/* split irqchip: KVM_EXIT_IOAPIC_EOI */
+	bool nmi_pending;		/* taken from a request, not yet injected */
+	u8 eoi_exit_vector;		/* VCPU_REQ_EOI_EXIT */
 	bool preemption_timer_on;	/* VMX preemption timer armed */
-	u8 pending_eoi_vector;
 
 	struct vcpu_exit_stats stats;
 	struct dentry *debugfs;

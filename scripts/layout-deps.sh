@@ -27,8 +27,11 @@ group_of()	# the group of object file $1
 	esac
 }
 
-objs=$(find . -name '*.o' ! -name '*.mod.o' ! -name 'vmxlab.o' | sed 's|^\./||' | sort)
-[ -n "$objs" ] || { echo "layout-deps: no objects; run make module" >&2; exit 1; }
+# The objects Kbuild links into vmxlab.ko, not stale ones left around.
+objs=$(grep -o 'module/[^ ]*\.o' "$top/Kbuild" | sed 's|^module/||' | sort)
+for o in $objs; do
+	[ -f "$o" ] || { echo "layout-deps: no $o; run make module" >&2; exit 1; }
+done
 
 declare -A defined_in
 for o in $objs; do

@@ -191,35 +191,36 @@ static void set_modrm_reg(struct mmio_decoder *d, struct mmio_insn *insn,
 	set_reg(d, insn, num, size);
 }
 
+/* An r/m operand in memory and a register operand, moved one way or both. */
+static void decode_reg_access(struct mmio_decoder *d, struct mmio_insn *insn,
+			      u8 size, bool read, bool write)
+{
+	decode_modrm(d);
+	insn->is_read = read;
+	insn->is_write = write;
+	insn->size = size;
+	set_modrm_reg(d, insn, size);
+}
+
 /* 88, 89: MOV r/m, reg */
 static void decode_mov_store(struct mmio_decoder *d, struct mmio_insn *insn,
 			     u8 size)
 {
-	decode_modrm(d);
-	insn->is_write = true;
-	insn->size = size;
-	set_modrm_reg(d, insn, size);
+	decode_reg_access(d, insn, size, false, true);
 }
 
 /* 8A, 8B: MOV reg, r/m */
 static void decode_mov_load(struct mmio_decoder *d, struct mmio_insn *insn,
 			    u8 size)
 {
-	decode_modrm(d);
-	insn->is_read = true;
-	insn->size = size;
-	set_modrm_reg(d, insn, size);
+	decode_reg_access(d, insn, size, true, false);
 }
 
 /* 86, 87: XCHG r/m, reg. Linux uses it for xAPIC writes on 11AP parts. */
 static void decode_xchg(struct mmio_decoder *d, struct mmio_insn *insn,
 			u8 size)
 {
-	decode_modrm(d);
-	insn->is_read = true;
-	insn->is_write = true;
-	insn->size = size;
-	set_modrm_reg(d, insn, size);
+	decode_reg_access(d, insn, size, true, true);
 }
 
 /* C6 /0, C7 /0: MOV r/m, imm. A 64-bit store takes a signed imm32. */

@@ -13,23 +13,7 @@
 #ifndef VMXLAB_IRQ_HOST_H
 #define VMXLAB_IRQ_HOST_H
 
-#ifdef VMXLAB_HOST
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int8_t s8;
-typedef int16_t s16;
-typedef int32_t s32;
-typedef int64_t s64;
-#else
-#include <linux/types.h>
-#include <linux/string.h>
-#endif
+#include "../portable.h"
 
 #include "irq_host_impl.h"
 

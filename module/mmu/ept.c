@@ -13,6 +13,7 @@
 #include <asm/vmx.h>
 
 #include "../mem.h"
+#include "../vmx_insn.h"
 #include "mmu.h"
 #include "ept.h"
 
@@ -145,27 +146,12 @@ static void ept_free_table(u64 *table, int level)
 	vmxlab_page_free(table);
 }
 
-static void invept(unsigned long type, u64 eptp)
-{
-	struct {
-		u64 eptp, reserved;
-	} desc = { eptp, 0 };
-
-	asm goto("1: invept %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
-		 : fail);
-	return;
-fail:
-	pr_err_ratelimited("invept type %lu failed on cpu%d\n", type,
-			   raw_smp_processor_id());
-}
-
 /* Drop this CPU's cached translations of @eptp (VMX on, IRQs or preemption off). */
 void ept_flush_this_cpu(u64 eptp)
 {
-	invept(ept_flush_type, eptp);
+	if (!invept_insn(ept_flush_type, eptp, 0))
+		pr_err_ratelimited("EPT flush (type %d) failed on cpu%d\n",
+				   ept_flush_type, raw_smp_processor_id());
 }
 
 static void ept_flush_ipi(void *eptp)

@@ -83,8 +83,10 @@ int mmu_read_gpa(struct vmxlab_vm *vm, u64 gpa, void *buf, unsigned int len);
 int mmu_write_gpa(struct vmxlab_vm *vm, u64 gpa, const void *buf,
 		  unsigned int len);
 bool mmu_gpa_is_ram(struct vmxlab_vm *vm, u64 gpa, bool write);
-/* 0 if the 4- or 8-byte value at @gpa was @old and is now @new, -EAGAIN
- * if it was something else, -EFAULT if it is not writable guest RAM. */
+/*
+ * 0 if the 4- or 8-byte value at @gpa was @old and is now @new, -EAGAIN
+ * if it was something else, -EFAULT if it is not writable guest RAM.
+ */
 int mmu_cmpxchg_gpa(struct vmxlab_vm *vm, u64 gpa, u64 old, u64 new,
 		    unsigned int len);
 

@@ -634,6 +634,9 @@ void mmu_destroy(struct vmxlab_vm *vm)
 	struct vmxlab_mmu *mmu = &vm->mmu;
 	int i;
 
+	/* The EPT root is mmu_init()'s first allocation: nothing to undo. */
+	if (!mmu->ept_root)
+		return;
 	/* Unregistering runs ->release unless exit_mmap() already did. */
 	if (mmu->notifier_on)
 		mmu_notifier_unregister(&mmu->notifier, mmu->mm);
@@ -679,16 +682,25 @@ static int gpa_to_user(struct vmxlab_mmu *mmu, u64 gpa, unsigned int len,
 	return 0;
 }
 
-int mmu_read_gpa(struct vmxlab_vm *vm, u64 gpa, void *buf, unsigned int len)
+/* The slot's user address of @gpa, from the VM's own mm only. */
+static int gpa_user_address(struct vmxlab_vm *vm, u64 gpa, unsigned int len,
+			    bool write, void __user **uaddr)
 {
-	void __user *uaddr;
 	int err;
 
 	if (current->mm != vm->mmu.mm)
 		return -EFAULT;
 	mutex_lock(&vm->mmu.lock);
-	err = gpa_to_user(&vm->mmu, gpa, len, false, &uaddr);
+	err = gpa_to_user(&vm->mmu, gpa, len, write, uaddr);
 	mutex_unlock(&vm->mmu.lock);
+	return err;
+}
+
+int mmu_read_gpa(struct vmxlab_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	void __user *uaddr;
+	int err = gpa_user_address(vm, gpa, len, false, &uaddr);
+
 	if (err)
 		return err;
 	return copy_from_user(buf, uaddr, len) ? -EFAULT : 0;
@@ -698,13 +710,8 @@ int mmu_write_gpa(struct vmxlab_vm *vm, u64 gpa, const void *buf,
 		  unsigned int len)
 {
 	void __user *uaddr;
-	int err;
+	int err = gpa_user_address(vm, gpa, len, true, &uaddr);
 
-	if (current->mm != vm->mmu.mm)
-		return -EFAULT;
-	mutex_lock(&vm->mmu.lock);
-	err = gpa_to_user(&vm->mmu, gpa, len, true, &uaddr);
-	mutex_unlock(&vm->mmu.lock);
 	if (err)
 		return err;
 	return copy_to_user(uaddr, buf, len) ? -EFAULT : 0;
@@ -717,12 +724,9 @@ int mmu_cmpxchg_gpa(struct vmxlab_vm *vm, u64 gpa, u64 old, u64 new,
 	void __user *uaddr;
 	int err;
 
-	if (current->mm != vm->mmu.mm || (len != 4 && len != 8) ||
-	    (gpa & (len - 1)))
+	if ((len != 4 && len != 8) || (gpa & (len - 1)))
 		return -EFAULT;
-	mutex_lock(&vm->mmu.lock);
-	err = gpa_to_user(&vm->mmu, gpa, len, true, &uaddr);
-	mutex_unlock(&vm->mmu.lock);
+	err = gpa_user_address(vm, gpa, len, true, &uaddr);
 	if (err)
 		return err;
 	if (!access_ok(uaddr, len))

@@ -191,8 +191,10 @@ static int walk_once(struct walk *w, u64 *gpa, struct guest_pf *pf)
 	if (p->efer & EFER_LMA) {
 		err = walk_levels(w, p->cr3 & PTE_ADDR, 4, gpa, pf);
 	} else if (p->cr4 & CR4_PAE) {
-		/* PDPTEs carry no access rights; their reserved bits were
-		 * checked when the CPU loaded them. */
+		/*
+		 * PDPTEs carry no access rights; their reserved bits were
+		 * checked when the CPU loaded them.
+		 */
 		pdpte = p->pdpte[(w->gva >> 30) & 3];
 		if (!(pdpte & PTE_P))
 			return walk_fault(w, 0, pf);

@@ -14,8 +14,9 @@
 #include <asm/traps.h>
 
 #include "../vmxlab.h"
-#include "../irqchip.h"
-#include "../eventfd.h"
+#include "../irq/kernel/irqchip.h"
+#include "../io_bus.h"
+#include "../run.h"
 #include "vmx_ops.h"
 #include "exits.h"
 
@@ -174,12 +175,14 @@ static int handle_cpuid(struct vmxlab_vcpu *vcpu)
 
 static int handle_hlt(struct vmxlab_vcpu *vcpu)
 {
-	return irqchip_handle_hlt(vcpu);
+	vmx_skip_instruction(vcpu);
+	return vcpu_halt(vcpu);
 }
 
 static int handle_irq_window(struct vmxlab_vcpu *vcpu)
 {
-	return irqchip_handle_irq_window(vcpu);
+	vmx_request_irq_window(false);
+	return vcpu_irq_window_open(vcpu);
 }
 
 /* A PAUSE loop: leave the guest so the host can run, then resume it. */
@@ -190,8 +193,8 @@ static int handle_pause(struct vmxlab_vcpu *vcpu)
 
 static int handle_preemption_timer(struct vmxlab_vcpu *vcpu)
 {
-	irqchip_preemption_timer_expired(vcpu);
-	return 1;
+	vcpu_deadline_due(vcpu);
+	return RESUME_GUEST;
 }
 
 static int handle_nmi_window(struct vmxlab_vcpu *vcpu)
@@ -362,7 +365,7 @@ static int handle_ept_violation(struct vmxlab_vcpu *vcpu)
 	u64 gpa = vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	int ret = 1;
 
-	if (!irqchip_claims_gpa(vcpu, gpa))
+	if (!io_bus_over_ram(vcpu, gpa))
 		ret = mmu_handle_ept_violation(vcpu->vm, gpa,
 					       qual & EPT_VIOLATION_ACC_WRITE);
 	if (ret < 0)
@@ -499,17 +502,6 @@ const char *vmx_exit_reason_name(u32 reason)
 	return "unknown";
 }
 
-/* Split irqchip: an EOI of a level vector goes out to the IOAPIC. */
-static int eoi_exit(struct vmxlab_vcpu *vcpu, int ret)
-{
-	if (ret != 1 || !vcpu->pending_eoi_exit)
-		return ret;
-	vcpu->pending_eoi_exit = false;
-	vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
-	vcpu->run->eoi.vector = vcpu->pending_eoi_vector;
-	return 0;
-}
-
 int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
 {
 	u32 reason = vcpu->vmx.exit_reason & 0xffff;
@@ -522,6 +514,6 @@ int vmx_handle_exit(struct vmxlab_vcpu *vcpu)
 	if (vcpu->vmx.exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_invalid_state(vcpu);
 	if (reason < VMX_NR_EXIT_REASONS && exit_handlers[reason])
-		return eoi_exit(vcpu, exit_handlers[reason](vcpu));
+		return exit_handlers[reason](vcpu);
 	return unexpected_exit(vcpu);
 }

@@ -12,8 +12,7 @@
 #include <linux/kvm.h>
 
 #include "../vmxlab.h"
-#include "../irqchip.h"
-#include "../eventfd.h"
+#include "../io_bus.h"
 #include "vmx_ops.h"
 #include "linear.h"
 #include "exits.h"
@@ -91,13 +90,13 @@ static int fetch_failed(struct vmxlab_vcpu *vcpu, const u8 *bytes,
 	return emulation_failed(vcpu, bytes, len, -MMIO_INSN_ETRUNCATED);
 }
 
+/* One dispatch: whatever in-kernel device the VM has at @gpa. */
 static bool mmio_to_device(struct vmxlab_vcpu *vcpu, u64 gpa,
 			   struct mmio_insn *insn, u64 *value)
 {
-	if (insn->is_write &&
-	    ioeventfd_write(vcpu->vm, false, gpa, insn->size, *value))
-		return true;
-	return irqchip_mmio(vcpu, gpa, insn->size, insn->is_write, value);
+	if (insn->is_write)
+		return !io_bus_write(vcpu, IO_BUS_MMIO, gpa, insn->size, *value);
+	return !io_bus_read(vcpu, IO_BUS_MMIO, gpa, insn->size, value);
 }
 
 static void mmio_advance(struct vmxlab_vcpu *vcpu, unsigned int len)

@@ -14,8 +14,7 @@
 #include <asm/traps.h>
 
 #include "../vmxlab.h"
-#include "../irqchip.h"
-#include "../eventfd.h"
+#include "../io_bus.h"
 #include "vmx_ops.h"
 #include "linear.h"
 #include "exits.h"
@@ -189,19 +188,18 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 	u8 size = (qual & 7) + 1;
 	bool in = qual & BIT(3);
 	u16 port = qual >> 16;
-	u32 value = vcpu->vmx.regs.gpr[VCPU_RAX];
+	u64 value = vcpu->vmx.regs.gpr[VCPU_RAX] & ((1ULL << (size * 8)) - 1);
 
 	if (qual & BIT(4))
 		return handle_string_io(vcpu, in, port, size, qual & BIT(5));
 
-	if (!in && ioeventfd_write(vcpu->vm, true, port, size,
-				    value & (u32)((1ULL << (size * 8)) - 1)))
-		return vmx_skip_and_resume(vcpu);
-	if (irqchip_pio(vcpu, port, size, !in, &value)) {
-		if (in)
-			memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
+	/* One dispatch: whatever device the VM has there, else userspace. */
+	if (in && !io_bus_read(vcpu, IO_BUS_PIO, port, size, &value)) {
+		memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
 		return vmx_skip_and_resume(vcpu);
 	}
+	if (!in && !io_bus_write(vcpu, IO_BUS_PIO, port, size, value))
+		return vmx_skip_and_resume(vcpu);
 	vcpu->pio.size = size;
 	if (in) {
 		vcpu->completion = COMPLETE_PIO_IN;

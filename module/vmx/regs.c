@@ -10,49 +10,43 @@
 #include "../vmxlab.h"
 #include "vmx_ops.h"
 
+/* Where each GPR the VMCS does not hold sits in struct kvm_regs. */
+static const struct {
+	enum vmx_gpr reg;
+	size_t offset;
+} kvm_regs_layout[] = {
+#define KVM_REG(name, reg) { VCPU_##reg, offsetof(struct kvm_regs, name) }
+	KVM_REG(rax, RAX), KVM_REG(rbx, RBX), KVM_REG(rcx, RCX),
+	KVM_REG(rdx, RDX), KVM_REG(rsi, RSI), KVM_REG(rdi, RDI),
+	KVM_REG(rbp, RBP), KVM_REG(r8, R8), KVM_REG(r9, R9),
+	KVM_REG(r10, R10), KVM_REG(r11, R11), KVM_REG(r12, R12),
+	KVM_REG(r13, R13), KVM_REG(r14, R14), KVM_REG(r15, R15),
+#undef KVM_REG
+};
+
+static __u64 *kvm_reg(struct kvm_regs *regs, int i)
+{
+	return (void *)regs + kvm_regs_layout[i].offset;
+}
+
 void vmx_get_regs(struct vmxlab_vcpu *vcpu, struct kvm_regs *regs)
 {
-	const u64 *g = vcpu->vmx.regs.gpr;
+	int i;
 
-	regs->rax = g[VCPU_RAX];
-	regs->rbx = g[VCPU_RBX];
-	regs->rcx = g[VCPU_RCX];
-	regs->rdx = g[VCPU_RDX];
-	regs->rsi = g[VCPU_RSI];
-	regs->rdi = g[VCPU_RDI];
+	for (i = 0; i < ARRAY_SIZE(kvm_regs_layout); i++)
+		*kvm_reg(regs, i) = vcpu->vmx.regs.gpr[kvm_regs_layout[i].reg];
 	regs->rsp = vmcs_read(GUEST_RSP);
-	regs->rbp = g[VCPU_RBP];
-	regs->r8 = g[VCPU_R8];
-	regs->r9 = g[VCPU_R9];
-	regs->r10 = g[VCPU_R10];
-	regs->r11 = g[VCPU_R11];
-	regs->r12 = g[VCPU_R12];
-	regs->r13 = g[VCPU_R13];
-	regs->r14 = g[VCPU_R14];
-	regs->r15 = g[VCPU_R15];
 	regs->rip = vmcs_read(GUEST_RIP);
 	regs->rflags = vmcs_read(GUEST_RFLAGS);
 }
 
 void vmx_set_regs(struct vmxlab_vcpu *vcpu, const struct kvm_regs *regs)
 {
-	u64 *g = vcpu->vmx.regs.gpr;
+	struct kvm_regs *in = (struct kvm_regs *)regs;
+	int i;
 
-	g[VCPU_RAX] = regs->rax;
-	g[VCPU_RBX] = regs->rbx;
-	g[VCPU_RCX] = regs->rcx;
-	g[VCPU_RDX] = regs->rdx;
-	g[VCPU_RSI] = regs->rsi;
-	g[VCPU_RDI] = regs->rdi;
-	g[VCPU_RBP] = regs->rbp;
-	g[VCPU_R8] = regs->r8;
-	g[VCPU_R9] = regs->r9;
-	g[VCPU_R10] = regs->r10;
-	g[VCPU_R11] = regs->r11;
-	g[VCPU_R12] = regs->r12;
-	g[VCPU_R13] = regs->r13;
-	g[VCPU_R14] = regs->r14;
-	g[VCPU_R15] = regs->r15;
+	for (i = 0; i < ARRAY_SIZE(kvm_regs_layout); i++)
+		vcpu->vmx.regs.gpr[kvm_regs_layout[i].reg] = *kvm_reg(in, i);
 	vmcs_write(GUEST_RSP, regs->rsp);
 	vmcs_write(GUEST_RIP, regs->rip);
 	vmcs_write(GUEST_RFLAGS, regs->rflags | X86_EFLAGS_FIXED);
@@ -181,13 +175,11 @@ int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmcs_write(GUEST_CR3, sregs->cr3);
 	vcpu->cr8 = sregs->cr8 & 15;
 
-	/* Userspace sets LMA itself; take EFER as given. */
-	vmx->efer = sregs->efer;
-	vmcs_write(GUEST_IA32_EFER, vmx->efer);
-	if (vmx->efer & EFER_LMA)
-		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
-	else
-		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	/*
+	 * Userspace sets LMA itself: take EFER as given, but let the CR
+	 * checks see the mode being entered, not the one being left.
+	 */
+	vmx_write_efer(vcpu, sregs->efer);
 	vmx->cr0 = sregs->cr0;
 	err = vmx_set_cr4(vcpu, sregs->cr4);
 	if (err)
@@ -195,8 +187,7 @@ int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 	vmx->cr0 = 0;
 	vmx->efer &= ~EFER_LMA;
 	err = vmx_set_cr0(vcpu, sregs->cr0);
-	vmx->efer = sregs->efer;
-	vmcs_write(GUEST_IA32_EFER, vmx->efer);
+	vmx_write_efer(vcpu, sregs->efer);
 	if (err)
 		return err;
 	/* Any change of paging mode invalidates cached guest translations. */

@@ -405,7 +405,7 @@ void vmx_flush_tlb(struct vmxlab_vcpu *vcpu)
 {
 	ept_flush_this_cpu(vcpu->vm->mmu.eptp);
 	if (vcpu->vmx.vpid)
-		invvpid(INVVPID_SINGLE_CONTEXT, vcpu->vmx.vpid);
+		vpid_flush(vcpu->vmx.vpid);
 }
 
 static const u32 swapped_msr_index[NR_SWAPPED_MSRS] = {
@@ -570,6 +570,7 @@ void vmx_vcpu_load(struct vmxlab_vcpu *vcpu, int cpu)
 
 	if (moved) {
 		vmx_clear_remote(vmx);
+		/* Pairs with the smp_wmb() in vmx_clear_here(). */
 		smp_rmb();
 		local_irq_disable();
 		list_add(&vmx->loaded_link, this_cpu_ptr(&loaded_vmcss));

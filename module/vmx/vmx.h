@@ -96,6 +96,7 @@ void vmx_show_vmcs(struct seq_file *m);
 
 /* Event injection and windows (vCPU loaded). */
 bool vmx_event_injection_pending(void);
+bool vmx_guest_interrupts_enabled(void);
 bool vmx_interrupt_allowed(void);
 bool vmx_nmi_allowed(void);
 void vmx_inject_irq(struct vmxlab_vcpu *vcpu, u8 vector);
@@ -106,8 +107,24 @@ void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector);
 bool vmx_has_preemption_timer(void);
 void vmx_set_preemption_timer(bool on, u64 ticks);
 
-/* Enter the guest until an exit needs userspace; 0 or -errno. */
-int vmx_vcpu_run(struct vmxlab_vcpu *vcpu);
+/*
+ * What an exit handler, a completion or a step of the run loop wants
+ * next; a negative errno ends KVM_RUN with that error instead.
+ */
+enum {
+	EXIT_TO_USERSPACE = 0,	/* struct kvm_run says why */
+	RESUME_GUEST = 1,
+};
+
+/* One VM entry and exit (entry.c). */
+enum vmx_entry {
+	VMX_EXITED,		/* the guest ran and exited: dispatch it */
+	VMX_ENTRY_CANCELLED,	/* work came first (request, signal, resched) */
+	VMX_ENTRY_FAILED,	/* VMLAUNCH/VMRESUME refused the VMCS */
+};
+
+enum vmx_entry vmx_enter_exit(struct vmxlab_vcpu *vcpu);
+int vmx_report_entry_failure(struct vmxlab_vcpu *vcpu);
 
 /* Finish an instruction after userspace served its exit (pio.c, mmio.c). */
 void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu);
@@ -142,13 +159,14 @@ void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
 int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer);
+void vmx_write_efer(struct vmxlab_vcpu *vcpu, u64 efer);
 bool vmx_efer_valid(u64 efer);
 bool vmx_cr4_valid(struct vmxlab_vcpu *vcpu, unsigned long cr4);
 
 /* vmenter.S: 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed. */
 int vmx_enter_guest(struct vmx_guest_regs *regs, bool launched);
 
-/* The exit handler table (exits.c). */
+/* The exit handler table (exits.c): RESUME_GUEST, EXIT_TO_USERSPACE, -errno. */
 int vmx_handle_exit(struct vmxlab_vcpu *vcpu);
 const char *vmx_exit_reason_name(u32 reason);
 

@@ -11,6 +11,8 @@
 #include <asm/asm.h>
 #include <asm/vmx.h>
 
+#include "../vmx_insn.h"
+
 void vmx_insn_failed(const char *insn, unsigned long field);
 
 static __always_inline unsigned long vmcs_read(unsigned long field)
@@ -55,44 +57,26 @@ static inline void vmcs_clear_bits(unsigned long field, u32 bits)
 
 static inline int vmcs_clear(u64 vmcs_pa)
 {
-	asm goto("1: vmclear %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m"(vmcs_pa) : "cc", "memory" : fail);
-	return 0;
-fail:
+	if (vmclear_insn(vmcs_pa))
+		return 0;
 	vmx_insn_failed("vmclear", 0);
 	return -EIO;
 }
 
 static inline int vmcs_load(u64 vmcs_pa)
 {
-	asm goto("1: vmptrld %[pa]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [pa] "m"(vmcs_pa) : "cc", "memory" : fail);
-	return 0;
-fail:
+	if (vmptrld_insn(vmcs_pa))
+		return 0;
 	vmx_insn_failed("vmptrld", 0);
 	return -EIO;
 }
 
 #define INVVPID_SINGLE_CONTEXT	1
 
-static inline void invvpid(unsigned long type, u16 vpid)
+static inline void vpid_flush(u16 vpid)
 {
-	struct {
-		u64 vpid, gva;
-	} desc = { vpid, 0 };
-
-	asm goto("1: invvpid %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
-		 : : [desc] "m"(desc), [type] "r"(type) : "cc", "memory"
-		 : fail);
-	return;
-fail:
-	vmx_insn_failed("invvpid", type);
+	if (!invvpid_insn(INVVPID_SINGLE_CONTEXT, vpid, 0))
+		vmx_insn_failed("invvpid", INVVPID_SINGLE_CONTEXT);
 }
 
 #endif

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel side of module/irq/irq_host.h: irqsave spinlocks, the
- * monotonic clock and hrtimers. The vCPU side of the interface (kick,
- * guest TSC) lives with the vCPU, in module/irqchip.c.
+ * The kernel side of module/irq/irq_host.h: irqsave raw spinlocks, the
+ * monotonic clock, hrtimers, and the vCPU behind a LAPIC (a kick goes to
+ * the run loop's vcpu_kick(); guest time is the host TSC plus the vCPU's
+ * offset).
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
+#include <asm/msr.h>
+#include <asm/tsc.h>
 
 #include "../irq_host.h"
+#include "../../vmxlab.h"
+#include "../../run.h"
 
 void irq_lock_init(struct irq_lock *lock)
 {
@@ -64,4 +69,21 @@ void irq_timer_cancel(struct irq_timer *timer)
 void irq_timer_destroy(struct irq_timer *timer)
 {
 	hrtimer_cancel(&timer->hrtimer);
+}
+
+void irq_host_kick_vcpu(void *opaque)
+{
+	vcpu_kick(opaque);
+}
+
+u64 irq_host_guest_tsc(void *opaque)
+{
+	struct vmxlab_vcpu *vcpu = opaque;
+
+	return rdtsc() + vcpu->tsc_offset;
+}
+
+u32 irq_host_tsc_khz(void *opaque)
+{
+	return tsc_khz;
 }

@@ -2,13 +2,9 @@
 /*
  * The in-kernel irqchip: KVM_CREATE_IRQCHIP (LAPICs, IOAPIC, PICs and
  * routing), the split irqchip (LAPICs only), KVM_CREATE_PIT2, line and MSI
- * injection, state save/restore, the vCPU side of module/irq/irq_host.h
- * (kicks and guest time), and what happens before each VM entry.
- *
- * The path of a timer interrupt: the LAPIC's hrtimer fires in hard IRQ
- * context, lapic.c sets IRR and calls irq_host_kick_vcpu(), which wakes
- * the vCPU if halted or IPIs its CPU if it is in the guest; the vCPU's
- * next irqchip_prepare_entry() injects the vector. No userspace involved.
+ * injection, state save/restore, and the devices' guest-facing side
+ * (MMIO, ports, the LAPIC's MSRs and CR8). What to inject before an
+ * entry is the run loop's decision (module/run.c).
  */
 #define pr_fmt(fmt) "vmxlab: " fmt
 
@@ -23,17 +19,19 @@
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
 
-#include "vmxlab.h"
+#include "../../vmxlab.h"
+#include "../../eventfd.h"
+#include "../../io_bus.h"
+#include "../../mem.h"
+#include "../../requests.h"
+#include "../../run.h"
+#include "../apic_bus.h"
+#include "../ioapic.h"
+#include "../irq_route.h"
+#include "../lapic.h"
+#include "../pic.h"
+#include "../pit.h"
 #include "irqchip.h"
-#include "eventfd.h"
-#include "mem.h"
-#include "irq/apic_bus.h"
-#include "irq/ioapic.h"
-#include "irq/irq_route.h"
-#include "irq/lapic.h"
-#include "irq/pic.h"
-#include "irq/pit.h"
-#include "vmx/vmx_ops.h"
 
 struct vm_irqchip {
 	bool split;			/* LAPICs only; the rest in userspace */
@@ -44,6 +42,7 @@ struct vm_irqchip {
 	struct pic pic;
 	struct pit *pit;
 	struct irq_route *route;
+	struct io_device pic_dev, ioapic_dev, pit_dev;	/* on the I/O bus */
 };
 
 static_assert(sizeof(struct ioapic_state) == sizeof(struct kvm_ioapic_state));
@@ -68,34 +67,207 @@ bool lapic_in_kernel(struct vmxlab_vcpu *vcpu)
 	return vcpu->lapic != NULL;
 }
 
-/* ---- the vCPU side of irq_host.h ---- */
+/* ---- the devices on the VM's I/O bus ---- */
 
-void irq_host_kick_vcpu(void *opaque)
+/* A vCPU's xAPIC page: its own LAPIC's registers, for that vCPU only. */
+struct lapic_mmio {
+	struct io_device dev;
+	struct vmxlab_vcpu *vcpu;
+	u64 base;		/* where it is registered */
+	bool registered;
+};
+
+static struct lapic_mmio *to_lapic_mmio(struct io_device *dev)
 {
-	struct vmxlab_vcpu *vcpu = opaque;
-	int cpu;
+	return container_of(dev, struct lapic_mmio, dev);
+}
 
-	WRITE_ONCE(vcpu->event_pending, true);
-	/* Pairs with the barrier after mode = IN_GUEST in the entry path. */
-	smp_mb();
-	if (READ_ONCE(vcpu->mode) == VCPU_IN_GUEST) {
-		cpu = READ_ONCE(vcpu->vmx.cpu);
-		if (cpu >= 0 && cpu != raw_smp_processor_id())
-			smp_send_reschedule(cpu);
+static bool lapic_mmio_here(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			    u64 gpa)
+{
+	struct lapic_mmio *m = to_lapic_mmio(dev);
+
+	return m->vcpu == vcpu && lapic_xapic_mode(vcpu->lapic) &&
+	       (gpa & PAGE_MASK) == lapic_base_address(vcpu->lapic);
+}
+
+static int lapic_mmio_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			      u64 gpa, unsigned int len, u64 *value)
+{
+	if (!lapic_mmio_here(dev, vcpu, gpa))
+		return -EOPNOTSUPP;
+	*value = lapic_mmio_read(vcpu->lapic, gpa & ~PAGE_MASK, len);
+	return 0;
+}
+
+static int lapic_mmio_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			       u64 gpa, unsigned int len, u64 value)
+{
+	if (!lapic_mmio_here(dev, vcpu, gpa))
+		return -EOPNOTSUPP;
+	lapic_mmio_write(vcpu->lapic, gpa & ~PAGE_MASK, len, value);
+	return 0;
+}
+
+static const struct io_device_ops lapic_mmio_ops = {
+	.read = lapic_mmio_read_op,
+	.write = lapic_mmio_write_op,
+	.over_ram = lapic_mmio_here,
+};
+
+/* (Re)register the xAPIC page where the LAPIC says it is now. */
+static int lapic_mmio_place(struct vmxlab_vcpu *vcpu)
+{
+	struct lapic_mmio *m = vcpu->lapic_mmio;
+	u64 base = lapic_base_address(vcpu->lapic);
+	int err;
+
+	if (m->registered && m->base == base)
+		return 0;
+	if (m->registered)
+		io_bus_unregister(vcpu->vm, IO_BUS_MMIO, &m->dev);
+	m->registered = false;
+	err = io_bus_register(vcpu->vm, IO_BUS_MMIO, base, PAGE_SIZE, &m->dev);
+	if (!err) {
+		m->base = base;
+		m->registered = true;
 	}
-	rcuwait_wake_up(&vcpu->wait);
+	return err;
 }
 
-u64 irq_host_guest_tsc(void *opaque)
+static struct vm_irqchip *chip_of(struct io_device *dev, size_t offset)
 {
-	struct vmxlab_vcpu *vcpu = opaque;
-
-	return rdtsc() + vcpu->tsc_offset;
+	return (void *)dev - offset;
 }
 
-u32 irq_host_tsc_khz(void *opaque)
+#define DEV_CHIP(dev, member) \
+	chip_of(dev, offsetof(struct vm_irqchip, member))
+
+static int ioapic_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			  u64 gpa, unsigned int len, u64 *value)
 {
-	return tsc_khz;
+	*value = ioapic_mmio_read(&DEV_CHIP(dev, ioapic_dev)->ioapic,
+				  gpa - IOAPIC_DEFAULT_BASE, len);
+	return 0;
+}
+
+static int ioapic_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			   u64 gpa, unsigned int len, u64 value)
+{
+	ioapic_mmio_write(&DEV_CHIP(dev, ioapic_dev)->ioapic,
+			  gpa - IOAPIC_DEFAULT_BASE, len, value);
+	return 0;
+}
+
+static bool ioapic_over_ram(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			    u64 gpa)
+{
+	return true;
+}
+
+static const struct io_device_ops ioapic_ops = {
+	.read = ioapic_read_op,
+	.write = ioapic_write_op,
+	.over_ram = ioapic_over_ram,
+};
+
+/* The PICs and their ELCRs take byte accesses only, as the 8259 bus. */
+static int pic_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+		       u64 port, unsigned int len, u64 *value)
+{
+	if (len != 1)
+		return -EOPNOTSUPP;
+	*value = pic_io_read(&DEV_CHIP(dev, pic_dev)->pic, port);
+	return 0;
+}
+
+static int pic_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			u64 port, unsigned int len, u64 value)
+{
+	if (len != 1)
+		return -EOPNOTSUPP;
+	pic_io_write(&DEV_CHIP(dev, pic_dev)->pic, port, value);
+	return 0;
+}
+
+static const struct io_device_ops pic_ops = {
+	.read = pic_read_op,
+	.write = pic_write_op,
+};
+
+static int pit_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+		       u64 port, unsigned int len, u64 *value)
+{
+	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
+	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
+
+	if (len != 1 || !pit)
+		return -EOPNOTSUPP;
+	*value = pit_io_read(pit, port);
+	return 0;
+}
+
+static int pit_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
+			u64 port, unsigned int len, u64 value)
+{
+	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
+	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
+
+	if (len != 1 || !pit)
+		return -EOPNOTSUPP;
+	pit_io_write(pit, port, value);
+	return 0;
+}
+
+static const struct io_device_ops pit_ops = {
+	.read = pit_read_op,
+	.write = pit_write_op,
+};
+
+static int register_ranges(struct vmxlab_vm *vm, enum io_bus_kind kind,
+			   struct io_device *dev, const u64 (*ranges)[2],
+			   int n)
+{
+	int i, err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = io_bus_register(vm, kind, ranges[i][0], ranges[i][1], dev);
+	if (err)
+		io_bus_unregister(vm, kind, dev);
+	return err;
+}
+
+/* The full irqchip's PICs (and ELCRs) and IOAPIC on the bus. */
+static int irqchip_register_devices(struct vmxlab_vm *vm,
+				    struct vm_irqchip *chip)
+{
+	static const u64 pic_ports[][2] = {
+		{ 0x20, 2 }, { 0xa0, 2 }, { 0x4d0, 2 },
+	};
+	int err;
+
+	chip->pic_dev.ops = &pic_ops;
+	chip->ioapic_dev.ops = &ioapic_ops;
+	err = register_ranges(vm, IO_BUS_PIO, &chip->pic_dev, pic_ports,
+			      ARRAY_SIZE(pic_ports));
+	if (err)
+		return err;
+	err = io_bus_register(vm, IO_BUS_MMIO, IOAPIC_DEFAULT_BASE,
+			      IOAPIC_MMIO_SIZE, &chip->ioapic_dev);
+	if (err)
+		io_bus_unregister(vm, IO_BUS_PIO, &chip->pic_dev);
+	return err;
+}
+
+static int irqchip_register_pit(struct vmxlab_vm *vm, struct vm_irqchip *chip)
+{
+	static const u64 pit_ports[][2] = {
+		{ 0x40, 4 }, { PIT_PORT_SPEAKER, 1 },
+	};
+
+	chip->pit_dev.ops = &pit_ops;
+	return register_ranges(vm, IO_BUS_PIO, &chip->pit_dev, pit_ports,
+			       ARRAY_SIZE(pit_ports));
 }
 
 /* ---- VM level ---- */
@@ -129,7 +301,7 @@ static void split_eoi(void *opaque, u8 vector)
 		struct vmxlab_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
 
 		if (vcpu && vcpu->task == current)
-			irqchip_eoi_exit(vcpu, vector);
+			vcpu_eoi_exit(vcpu, vector);
 	}
 }
 
@@ -147,6 +319,12 @@ static void full_irqchip_eoi(void *opaque, u8 vector)
 
 	irqfd_resample_eoi(vm, vector, ioapic_pin_vector);
 	ioapic_eoi(&vm->irqchip->ioapic, vector);
+}
+
+static void irqchip_free(struct vm_irqchip *chip)
+{
+	vmxlab_free(chip->route, sizeof(*chip->route));
+	vmxlab_free(chip, sizeof(*chip));
 }
 
 static struct vm_irqchip *irqchip_alloc(struct vmxlab_vm *vm, bool split)
@@ -190,10 +368,16 @@ static int irqchip_create(struct vmxlab_vm *vm, bool split)
 		err = -EINVAL;
 	if (!err) {
 		chip = irqchip_alloc(vm, split);
-		if (chip)
-			smp_store_release(&vm->irqchip, chip);
-		else
-			err = -ENOMEM;
+		err = chip ? 0 : -ENOMEM;
+	}
+	if (!err && !split) {
+		err = irqchip_register_devices(vm, chip);
+		if (err)
+			irqchip_free(chip);
+	}
+	if (!err) {
+		/* Pairs with READ_ONCE(vm->irqchip) of the interrupt paths. */
+		smp_store_release(&vm->irqchip, chip);
 	}
 	mutex_unlock(&vm->lock);
 	return err;
@@ -246,8 +430,7 @@ void irqchip_destroy(struct vmxlab_vm *vm)
 	if (!chip)
 		return;
 	irqchip_stop_sources(vm);
-	vmxlab_free(chip->route, sizeof(*chip->route));
-	vmxlab_free(chip, sizeof(*chip));
+	irqchip_free(chip);
 	vm->irqchip = NULL;
 }
 
@@ -278,7 +461,11 @@ static int irqchip_create_pit(struct vmxlab_vm *vm, void __user *argp)
 	if (chip->pit)
 		err = -EEXIST;
 	else
+		err = irqchip_register_pit(vm, chip);
+	if (!err) {
+		/* The ports answer once this is seen: pairs with pit_read_op(). */
 		smp_store_release(&chip->pit, pit);
+	}
 	mutex_unlock(&vm->lock);
 	if (err) {
 		pit_destroy(pit);
@@ -457,8 +644,16 @@ int irqchip_vcpu_create(struct vmxlab_vcpu *vcpu)
 	if (!chip)
 		return 0;
 	vcpu->lapic = vmxlab_zalloc(sizeof(*vcpu->lapic));
-	if (!vcpu->lapic)
+	vcpu->lapic_mmio = vmxlab_zalloc(sizeof(*vcpu->lapic_mmio));
+	if (!vcpu->lapic || !vcpu->lapic_mmio) {
+		vmxlab_free(vcpu->lapic, sizeof(*vcpu->lapic));
+		vmxlab_free(vcpu->lapic_mmio, sizeof(*vcpu->lapic_mmio));
+		vcpu->lapic = NULL;
+		vcpu->lapic_mmio = NULL;
 		return -ENOMEM;
+	}
+	vcpu->lapic_mmio->dev.ops = &lapic_mmio_ops;
+	vcpu->lapic_mmio->vcpu = vcpu;
 	lapic_init(vcpu->lapic, &chip->bus, vcpu, vcpu->id, vcpu->id == 0);
 	/* Application processors wait for INIT/SIPI, as in KVM. */
 	if (vcpu->id != 0)
@@ -467,6 +662,23 @@ int irqchip_vcpu_create(struct vmxlab_vcpu *vcpu)
 }
 
 static_assert(VMXLAB_MAX_VCPUS <= APIC_BUS_MAX_LAPICS);
+
+/*
+ * The xAPIC page on the I/O bus. Safe before the vCPU is published: only
+ * the vCPU's own accesses reach it. Undone by irqchip_vcpu_detach_mmio()
+ * if the vCPU's creation fails later.
+ */
+int irqchip_vcpu_attach_mmio(struct vmxlab_vcpu *vcpu)
+{
+	return vcpu->lapic ? lapic_mmio_place(vcpu) : 0;
+}
+
+void irqchip_vcpu_detach_mmio(struct vmxlab_vcpu *vcpu)
+{
+	if (vcpu->lapic && vcpu->lapic_mmio->registered)
+		io_bus_unregister(vcpu->vm, IO_BUS_MMIO,
+				  &vcpu->lapic_mmio->dev);
+}
 
 /* The LAPIC joins the APIC bus; only once the vCPU can no longer fail. */
 void irqchip_vcpu_publish(struct vmxlab_vcpu *vcpu)
@@ -480,10 +692,13 @@ void irqchip_vcpu_destroy(struct vmxlab_vcpu *vcpu)
 {
 	if (!vcpu->lapic)
 		return;
+	/* The VM is going, or the vCPU never was: the I/O bus goes whole. */
 	apic_bus_remove(&vcpu->vm->irqchip->bus, vcpu->lapic);
 	lapic_destroy(vcpu->lapic);
 	vmxlab_free(vcpu->lapic, sizeof(*vcpu->lapic));
+	vmxlab_free(vcpu->lapic_mmio, sizeof(*vcpu->lapic_mmio));
 	vcpu->lapic = NULL;
+	vcpu->lapic_mmio = NULL;
 }
 
 static int irqchip_lapic_state(struct vmxlab_vcpu *vcpu, void __user *argp,
@@ -502,7 +717,7 @@ static int irqchip_lapic_state(struct vmxlab_vcpu *vcpu, void __user *argp,
 			err = -EFAULT;
 		else
 			err = lapic_set_state(vcpu->lapic, (u8 *)s->regs);
-		WRITE_ONCE(vcpu->event_pending, true);
+		vcpu_make_request(vcpu, VCPU_REQ_EVENT);
 	} else {
 		lapic_get_state(vcpu->lapic, (u8 *)s->regs);
 		if (copy_to_user(argp, s, sizeof(*s)))
@@ -541,89 +756,17 @@ long irqchip_vcpu_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 	case KVM_INTERRUPT:
 		return irqchip_user_interrupt(vcpu, argp);
 	case KVM_NMI:
-		vcpu->user_nmi_pending = true;
+		vcpu_make_request(vcpu, VCPU_REQ_NMI);
 		return 0;
 	default:
 		return -ENOTTY;
 	}
 }
 
-/* ---- guest accesses ---- */
-
-bool irqchip_claims_gpa(struct vmxlab_vcpu *vcpu, u64 gpa)
+/* The PIC's answer to the interrupt acknowledge of an ExtINT. */
+u8 irqchip_pic_acknowledge(struct vmxlab_vm *vm)
 {
-	struct vm_irqchip *chip = vcpu->vm->irqchip;
-
-	if (vcpu->lapic && lapic_xapic_mode(vcpu->lapic) &&
-	    (gpa & PAGE_MASK) == lapic_base_address(vcpu->lapic))
-		return true;
-	return chip && !chip->split &&
-	       gpa - IOAPIC_DEFAULT_BASE < IOAPIC_MMIO_SIZE;
-}
-
-bool irqchip_mmio(struct vmxlab_vcpu *vcpu, u64 gpa, unsigned int len,
-		  bool write, u64 *value)
-{
-	struct vm_irqchip *chip = vcpu->vm->irqchip;
-	u64 base;
-
-	if (!vcpu->lapic)
-		return false;
-	base = lapic_base_address(vcpu->lapic);
-	if (lapic_xapic_mode(vcpu->lapic) && (gpa & PAGE_MASK) == base) {
-		if (write)
-			lapic_mmio_write(vcpu->lapic, gpa - base, len, *value);
-		else
-			*value = lapic_mmio_read(vcpu->lapic, gpa - base, len);
-		return true;
-	}
-	if (!chip->split && gpa - IOAPIC_DEFAULT_BASE < IOAPIC_MMIO_SIZE) {
-		if (write)
-			ioapic_mmio_write(&chip->ioapic,
-					  gpa - IOAPIC_DEFAULT_BASE, len, *value);
-		else
-			*value = ioapic_mmio_read(&chip->ioapic,
-						  gpa - IOAPIC_DEFAULT_BASE, len);
-		return true;
-	}
-	return false;
-}
-
-static bool is_pic_port(u16 port)
-{
-	return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 ||
-	       port == 0x4d0 || port == 0x4d1;
-}
-
-static bool is_pit_port(u16 port)
-{
-	return (port >= 0x40 && port <= 0x43) || port == PIT_PORT_SPEAKER;
-}
-
-bool irqchip_pio(struct vmxlab_vcpu *vcpu, u16 port, unsigned int len,
-		 bool write, u32 *value)
-{
-	struct vm_irqchip *chip = vcpu->vm->irqchip;
-	struct pit *pit;
-
-	if (!chip || chip->split || len != 1)
-		return false;
-	if (is_pic_port(port)) {
-		if (write)
-			pic_io_write(&chip->pic, port, *value);
-		else
-			*value = pic_io_read(&chip->pic, port);
-		return true;
-	}
-	pit = smp_load_acquire(&chip->pit);
-	if (pit && is_pit_port(port)) {
-		if (write)
-			pit_io_write(pit, port, *value);
-		else
-			*value = pit_io_read(pit, port);
-		return true;
-	}
-	return false;
+	return pic_read_irq(&vm->irqchip->pic);
 }
 
 int irqchip_rdmsr(struct vmxlab_vcpu *vcpu, u32 msr, u64 *data, bool *handled)
@@ -663,7 +806,8 @@ int irqchip_set_apic_base(struct vmxlab_vcpu *vcpu, u64 base, bool host)
 	if (lapic_set_base(vcpu->lapic, base, host) < 0)
 		return -EINVAL;
 	vcpu->apic_base = lapic_get_base(vcpu->lapic);
-	return 0;
+	/* A moved xAPIC page moves its range (once the vCPU is on the bus). */
+	return vcpu->lapic_mmio->registered ? lapic_mmio_place(vcpu) : 0;
 }
 
 u64 irqchip_get_cr8(struct vmxlab_vcpu *vcpu)
@@ -678,261 +822,4 @@ void irqchip_set_cr8(struct vmxlab_vcpu *vcpu, u64 cr8)
 	vcpu->cr8 = cr8;
 	if (vcpu->lapic)
 		lapic_set_tpr(vcpu->lapic, cr8 << 4);
-}
-
-/* ---- before each entry ---- */
-
-static void vcpu_take_sipi(struct vmxlab_vcpu *vcpu)
-{
-	u8 vector;
-
-	if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED &&
-	    lapic_take_sipi(vcpu->lapic, &vector)) {
-		vmx_vcpu_sipi(vcpu, vector);
-		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-	}
-}
-
-static void vcpu_take_init(struct vmxlab_vcpu *vcpu)
-{
-	if (!lapic_take_init(vcpu->lapic))
-		return;
-	vmx_vcpu_reset(vcpu);
-	lapic_reset(vcpu->lapic, true);
-	vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
-}
-
-/* A vector the guest should take now, from the LAPIC or the PIC. */
-static int vcpu_next_vector(struct vmxlab_vcpu *vcpu)
-{
-	struct vm_irqchip *chip = vcpu->vm->irqchip;
-
-	if (vcpu->user_irq_pending)
-		return vcpu->user_irq;
-	if (!vcpu->lapic)
-		return -1;
-	if (!chip->split && lapic_extint_pending(vcpu->lapic))
-		return 256;	/* ask the PIC at acknowledge time */
-	return lapic_pending_vector(vcpu->lapic);
-}
-
-static void vcpu_ack_vector(struct vmxlab_vcpu *vcpu, int vector)
-{
-	if (vcpu->user_irq_pending) {
-		vcpu->user_irq_pending = false;
-		vmx_inject_irq(vcpu, vector);
-	} else if (vector == 256) {
-		vmx_inject_irq(vcpu, pic_read_irq(&vcpu->vm->irqchip->pic));
-	} else {
-		lapic_ack_vector(vcpu->lapic, vector);
-		vmx_inject_irq(vcpu, vector);
-	}
-}
-
-static bool nmi_pending(struct vmxlab_vcpu *vcpu)
-{
-	if (vcpu->user_nmi_pending)
-		return true;
-	if (vcpu->lapic && lapic_take_nmi(vcpu->lapic))
-		vcpu->user_nmi_pending = true;
-	return vcpu->user_nmi_pending;
-}
-
-static int inject_events(struct vmxlab_vcpu *vcpu)
-{
-	int vector;
-
-	if (vmx_event_injection_pending())
-		return 1;
-	if (nmi_pending(vcpu)) {
-		if (vmx_nmi_allowed()) {
-			vcpu->user_nmi_pending = false;
-			vmx_inject_nmi(vcpu);
-			return 1;
-		}
-		vmx_request_nmi_window(true);
-	}
-	vector = vcpu_next_vector(vcpu);
-	if (vector < 0)
-		return 1;
-	if (vmx_interrupt_allowed())
-		vcpu_ack_vector(vcpu, vector);
-	else
-		vmx_request_irq_window(true);
-	return 1;
-}
-
-/*
- * The guest's TSC deadline timed by the VMX preemption timer while the
- * guest runs, instead of a host hrtimer and an IPI; off by default so
- * that the two can be compared (make bench-latency does).
- */
-static bool preemption_timer;
-module_param(preemption_timer, bool, 0644);
-MODULE_PARM_DESC(preemption_timer,
-		 "time the guest's TSC deadline with the VMX preemption timer");
-
-static void arm_preemption_timer(struct vmxlab_vcpu *vcpu)
-{
-	u64 deadline, now;
-	bool on = READ_ONCE(preemption_timer) && vmx_has_preemption_timer() &&
-		  lapic_tsc_deadline_armed(vcpu->lapic, &deadline);
-
-	if (on) {
-		now = rdtsc() + vcpu->tsc_offset;
-		if (deadline <= now) {
-			lapic_tsc_deadline_due(vcpu->lapic);
-			on = false;
-		}
-	}
-	if (on)
-		lapic_set_deadline_host_timed(vcpu->lapic, true);
-	if (on || vcpu->preemption_timer_on)
-		vmx_set_preemption_timer(on, on ? deadline - now : 0);
-	vcpu->preemption_timer_on = on;
-}
-
-/* Leaving guest mode for a while: the deadline goes back to the hrtimer. */
-void irqchip_vcpu_leaving(struct vmxlab_vcpu *vcpu)
-{
-	if (vcpu->lapic && vcpu->lapic->deadline_host_timed)
-		lapic_set_deadline_host_timed(vcpu->lapic, false);
-}
-
-void irqchip_preemption_timer_expired(struct vmxlab_vcpu *vcpu)
-{
-	if (vcpu->lapic)
-		lapic_tsc_deadline_due(vcpu->lapic);
-}
-
-int irqchip_prepare_entry(struct vmxlab_vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-
-	WRITE_ONCE(vcpu->event_pending, false);
-	if (vcpu->lapic) {
-		vcpu_take_init(vcpu);
-		vcpu_take_sipi(vcpu);
-		if (vcpu_is_blocked(vcpu))
-			return 1;
-		arm_preemption_timer(vcpu);
-	}
-	/* A userspace irqchip asked to hear when it may inject. */
-	if (!irqchip_in_kernel(vcpu->vm) && run->request_interrupt_window &&
-	    !vcpu->user_irq_pending && !vmx_event_injection_pending()) {
-		if (vmx_interrupt_allowed()) {
-			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
-			return 0;
-		}
-		vmx_request_irq_window(true);
-	}
-	return inject_events(vcpu);
-}
-
-bool vcpu_is_blocked(struct vmxlab_vcpu *vcpu)
-{
-	return vcpu->mp_state != KVM_MP_STATE_RUNNABLE;
-}
-
-/* What may end a halt: an interrupt the guest would take, NMI, INIT, SIPI. */
-static bool vcpu_has_wakeup(struct vmxlab_vcpu *vcpu)
-{
-	struct lapic *l = vcpu->lapic;
-
-	if (!l)
-		return false;
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED)
-		return vcpu->user_nmi_pending || l->nmi_pending ||
-		       l->init_pending ||
-		       ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-			(lapic_pending_vector(l) >= 0 ||
-			 lapic_extint_pending(l)));
-	return l->init_pending || l->sipi_pending;
-}
-
-/*
- * Before sleeping, a halted vCPU polls for a while, as KVM does: most
- * wake-ups (a timer due soon, an IPI) then cost no trip through the
- * scheduler and the idle loop.
- */
-static unsigned int halt_poll_ns = 200000;
-module_param(halt_poll_ns, uint, 0644);
-MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before sleeping");
-
-static bool vcpu_poll_for_wakeup(struct vmxlab_vcpu *vcpu)
-{
-	u64 start = ktime_get_ns();
-
-	do {
-		if (READ_ONCE(vcpu->event_pending)) {
-			WRITE_ONCE(vcpu->event_pending, false);
-			if (vcpu_has_wakeup(vcpu))
-				return true;
-		}
-		if (signal_pending(current))
-			return false;
-		cpu_relax();
-	} while (!need_resched() &&
-		 ktime_get_ns() - start < READ_ONCE(halt_poll_ns));
-	return false;
-}
-
-int irqchip_block(struct vmxlab_vcpu *vcpu)
-{
-	int err;
-
-	irqchip_vcpu_leaving(vcpu);
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED && halt_poll_ns &&
-	    (vcpu_has_wakeup(vcpu) || vcpu_poll_for_wakeup(vcpu))) {
-		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-		return 1;
-	}
-	for (;;) {
-		WRITE_ONCE(vcpu->event_pending, false);
-		vcpu_take_init(vcpu);
-		vcpu_take_sipi(vcpu);
-		if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
-		    vcpu_has_wakeup(vcpu)) {
-			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-			return 1;
-		}
-		if (!vcpu_is_blocked(vcpu))
-			return 1;
-		err = rcuwait_wait_event(&vcpu->wait,
-					 READ_ONCE(vcpu->event_pending) ||
-					 signal_pending(current),
-					 TASK_INTERRUPTIBLE);
-		if (signal_pending(current)) {
-			vcpu->run->exit_reason = KVM_EXIT_INTR;
-			return -EINTR;
-		}
-	}
-}
-
-int irqchip_handle_hlt(struct vmxlab_vcpu *vcpu)
-{
-	vmx_skip_instruction(vcpu);
-	if (!vcpu->lapic) {
-		vcpu->run->exit_reason = KVM_EXIT_HLT;
-		return 0;
-	}
-	vcpu->mp_state = KVM_MP_STATE_HALTED;
-	return 1;
-}
-
-int irqchip_handle_irq_window(struct vmxlab_vcpu *vcpu)
-{
-	vmx_request_irq_window(false);
-	if (!irqchip_in_kernel(vcpu->vm) &&
-	    vcpu->run->request_interrupt_window && !vcpu->user_irq_pending) {
-		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
-		return 0;
-	}
-	return 1;
-}
-
-void irqchip_eoi_exit(struct vmxlab_vcpu *vcpu, u8 vector)
-{
-	vcpu->pending_eoi_exit = true;
-	vcpu->pending_eoi_vector = vector;
 }

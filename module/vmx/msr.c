@@ -9,10 +9,10 @@
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 
-#include "vmxlab.h"
-#include "irqchip.h"
-#include "mem.h"
-#include "vmx/vmx_ops.h"
+#include "../vmxlab.h"
+#include "../mem.h"
+#include "../irq/kernel/irqchip.h"
+#include "vmx_ops.h"
 
 #define MISC_ENABLE_DEFAULT	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
 				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
@@ -188,12 +188,7 @@ static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 		return vmx_set_efer(vcpu, data);
 	if (!vmx_efer_valid(data))
 		return -EINVAL;
-	vcpu->vmx.efer = data;
-	vmcs_write(GUEST_IA32_EFER, data);
-	if (data & EFER_LMA)
-		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
-	else
-		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
+	vmx_write_efer(vcpu, data);
 	return 0;
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The run loop: enter the guest with IRQs off, take the exit, hand it to
- * the exit handler table, and go round again until an exit needs
- * userspace. Also the guest control registers, which the VMCS splits
- * between what the guest believes (read shadows) and what the CPU runs.
+ * Entering the guest and taking the exit: vmx_enter_exit() runs one VM
+ * entry (vmenter.S) with IRQs off from the last look at pending work to
+ * the moment the exit is recorded, and gives the host back what the exit
+ * took (NMIs and #MCs, breakpoints, DEBUGCTL). Also the guest state the
+ * run loop and the exit handlers read and write between entries: event
+ * injection and windows, interruptibility, RIP and CPL.
  */
 #define pr_fmt(fmt) "vmxlab: " fmt
 
@@ -12,15 +14,15 @@
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
-#include <asm/mce.h>
-#include <asm/traps.h>
 #include <asm/irq_vectors.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/traps.h>
 
 #include "../vmxlab.h"
-#include "../irqchip.h"
+#include "../requests.h"
 #include "vmx_ops.h"
 
 unsigned long vmx_rip(void)
@@ -86,6 +88,11 @@ bool vmx_interrupt_allowed(void)
 		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
+bool vmx_guest_interrupts_enabled(void)
+{
+	return vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF;
+}
+
 bool vmx_nmi_allowed(void)
 {
 	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
@@ -134,152 +141,6 @@ void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector)
 	vmcs_write(GUEST_CS_SELECTOR, vector << 8);
 	vmcs_write(GUEST_CS_BASE, (u64)vector << 12);
 	vmcs_write(GUEST_RIP, 0);
-}
-
-unsigned long vmx_read_cr0(struct vmxlab_vcpu *vcpu)
-{
-	return (vcpu->vmx.cr0 & ~X86_CR0_TS) |
-	       (vmcs_read(GUEST_CR0) & X86_CR0_TS);
-}
-
-unsigned long vmx_read_cr4(struct vmxlab_vcpu *vcpu)
-{
-	return (vcpu->vmx.cr4 & ~VMX_GUEST_OWNED_CR4) |
-	       (vmcs_read(GUEST_CR4) & VMX_GUEST_OWNED_CR4);
-}
-
-static bool pae_paging(struct vmxlab_vcpu *vcpu)
-{
-	struct vmx_vcpu *vmx = &vcpu->vmx;
-
-	return (vmx->cr0 & X86_CR0_PG) && (vmx->cr4 & X86_CR4_PAE) &&
-	       !(vmx->efer & EFER_LMA);
-}
-
-/* With EPT, PAE paging outside long mode takes its PDPTEs from the VMCS. */
-int vmx_load_pdptrs(struct vmxlab_vcpu *vcpu, unsigned long cr3)
-{
-	u64 pdpte[4];
-	int i, err;
-
-	err = mmu_read_gpa(vcpu->vm, cr3 & 0xffffffe0UL, pdpte, sizeof(pdpte));
-	if (err)
-		return err;
-	for (i = 0; i < 4; i++) {
-		/* Bits 2:1 and 8:5 are reserved in a present PDPTE. */
-		if ((pdpte[i] & 1) && (pdpte[i] & 0x1e6))
-			return -EINVAL;
-	}
-	for (i = 0; i < 4; i++)
-		vmcs_write(GUEST_PDPTR0 + i * 2, pdpte[i]);
-	return 0;
-}
-
-static void vmx_update_efer(struct vmxlab_vcpu *vcpu)
-{
-	struct vmx_vcpu *vmx = &vcpu->vmx;
-
-	vmcs_write(GUEST_IA32_EFER, vmx->efer);
-	if (vmx->efer & EFER_LMA)
-		vmcs_set_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
-	else
-		vmcs_clear_bits(VM_ENTRY_CONTROLS, VM_ENTRY_IA32E_MODE);
-}
-
-/* MOV to CR0 as the guest would see it done; -EINVAL means #GP. */
-int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0)
-{
-	struct vmx_vcpu *vmx = &vcpu->vmx;
-	unsigned long old = vmx->cr0;
-
-	cr0 |= X86_CR0_ET;
-	if (cr0 >> 32)
-		return -EINVAL;
-	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
-		return -EINVAL;
-	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
-		return -EINVAL;
-
-	if ((cr0 & X86_CR0_PG) && !(old & X86_CR0_PG) &&
-	    (vmx->efer & EFER_LME)) {
-		if (!(vmx->cr4 & X86_CR4_PAE))
-			return -EINVAL;
-		vmx->efer |= EFER_LMA;
-		vmx_update_efer(vcpu);
-	} else if (!(cr0 & X86_CR0_PG) && (vmx->efer & EFER_LMA)) {
-		vmx->efer &= ~EFER_LMA;
-		vmx_update_efer(vcpu);
-	}
-
-	vmx->cr0 = cr0;
-	vmcs_write(CR0_READ_SHADOW, cr0);
-	/* Caching stays on in hardware; NE is required in VMX operation. */
-	vmcs_write(GUEST_CR0, (cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | X86_CR0_NE);
-	if (pae_paging(vcpu) && ((cr0 ^ old) & X86_CR0_PG))
-		return vmx_load_pdptrs(vcpu, vmcs_read(GUEST_CR3));
-	return 0;
-}
-
-#define CR4_SUPPORTED	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
-			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
-			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
-			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
-			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
-			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP)
-
-/* The CR4 bits this vCPU may set at all: vmxlab's, the CPU's, its CPUID's. */
-bool vmx_cr4_valid(struct vmxlab_vcpu *vcpu, unsigned long cr4)
-{
-	unsigned long host_ok = CR4_SUPPORTED & vmx_msrs_cr4_fixed1();
-
-	return !(cr4 & ~(host_ok & vcpu_cr4_allowed(vcpu)));
-}
-
-int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4)
-{
-	struct vmx_vcpu *vmx = &vcpu->vmx;
-	unsigned long old = vmx->cr4;
-
-	if (!vmx_cr4_valid(vcpu, cr4))
-		return -EINVAL;
-	if ((vmx->efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
-		return -EINVAL;
-	if ((cr4 & X86_CR4_PCIDE) && !(vmx->efer & EFER_LMA))
-		return -EINVAL;
-
-	vmx->cr4 = cr4;
-	vmcs_write(CR4_READ_SHADOW, cr4);
-	vmcs_write(GUEST_CR4, cr4 | X86_CR4_VMXE);
-	if (pae_paging(vcpu) &&
-	    ((cr4 ^ old) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE)))
-		return vmx_load_pdptrs(vcpu, vmcs_read(GUEST_CR3));
-	return 0;
-}
-
-#define EFER_SUPPORTED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
-/* No reserved bits, and NX only where the host has it to give. */
-bool vmx_efer_valid(u64 efer)
-{
-	if (efer & ~EFER_SUPPORTED)
-		return false;
-	return !(efer & EFER_NX) || boot_cpu_has(X86_FEATURE_NX);
-}
-
-/* WRMSR to EFER from the guest; LMA follows LME and CR0.PG. */
-int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer)
-{
-	struct vmx_vcpu *vmx = &vcpu->vmx;
-
-	if (!vmx_efer_valid(efer))
-		return -EINVAL;
-	if ((vmx->cr0 & X86_CR0_PG) &&
-	    ((efer ^ vmx->efer) & EFER_LME))
-		return -EINVAL;
-	efer = (efer & ~EFER_LMA) | (vmx->efer & EFER_LMA);
-	vmx->efer = efer;
-	vmx_update_efer(vcpu);
-	return 0;
 }
 
 static void vmx_account_exit_time(struct vmxlab_vcpu *vcpu, u64 now)
@@ -360,10 +221,10 @@ static void vmx_after_exit_irqs_off(struct vmx_vcpu *vmx)
 
 /*
  * One entry and exit, with IRQs off from the last check for pending work
- * until the exit is recorded. Returns 1 after an exit, 0 if work (signal,
- * reschedule) came first, or -EIO if the entry instruction failed.
+ * until the exit is recorded. No entry if a request, a signal or a
+ * reschedule came first: the run loop deals with it and comes back.
  */
-static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
+enum vmx_entry vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
 	u64 host_xcr0 = vmx_host_xcr0();
@@ -372,13 +233,13 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, VCPU_IN_GUEST);
-	/* Pairs with the barrier in irq_host_kick_vcpu(). */
+	/* Pairs with the barrier in vcpu_kick(): see run.c. */
 	smp_mb();
 	if (need_resched() || signal_pending(current) ||
-	    READ_ONCE(vcpu->event_pending)) {
+	    vcpu_has_requests(vcpu)) {
 		WRITE_ONCE(vcpu->mode, VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
-		return 0;
+		return VMX_ENTRY_CANCELLED;
 	}
 	cr3 = __read_cr3();
 	if (unlikely(cr3 != vmx->host.cr3)) {
@@ -402,7 +263,7 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	if (failed) {
 		local_irq_enable();
-		return -EIO;
+		return VMX_ENTRY_FAILED;
 	}
 	vmx->launched = true;
 	vmx->exit_reason = vmcs_read32(VM_EXIT_REASON);
@@ -411,10 +272,11 @@ static int vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 
 	vmx->idt_vectoring = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	vmx_requeue_idt_vectoring(vmx);
-	return 1;
+	return VMX_EXITED;
 }
 
-static int vmx_report_entry_failure(struct vmxlab_vcpu *vcpu)
+/* VMLAUNCH/VMRESUME refused the VMCS: the instruction error says why. */
+int vmx_report_entry_failure(struct vmxlab_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -422,43 +284,5 @@ static int vmx_report_entry_failure(struct vmxlab_vcpu *vcpu)
 	run->fail_entry.hardware_entry_failure_reason =
 		vmcs_read32(VM_INSTRUCTION_ERROR);
 	run->fail_entry.cpu = raw_smp_processor_id();
-	return 0;
-}
-
-int vmx_vcpu_run(struct vmxlab_vcpu *vcpu)
-{
-	int ret;
-
-	/* As KVM: a vCPU waiting for SIPI returns -EAGAIN once started. */
-	if (vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
-		ret = irqchip_block(vcpu);
-		return ret < 0 ? ret : -EAGAIN;
-	}
-
-	for (;;) {
-		if (signal_pending(current)) {
-			vcpu->run->exit_reason = KVM_EXIT_INTR;
-			return -EINTR;
-		}
-		if (vcpu_is_blocked(vcpu)) {
-			ret = irqchip_block(vcpu);
-			if (ret <= 0)
-				return ret;
-			continue;
-		}
-		cond_resched();
-
-		ret = irqchip_prepare_entry(vcpu);
-		if (ret <= 0)
-			return ret;
-		ret = vmx_enter_exit(vcpu);
-		if (ret == 0)
-			continue;
-		if (ret < 0)
-			return vmx_report_entry_failure(vcpu);
-
-		ret = vmx_handle_exit(vcpu);
-		if (ret <= 0)
-			return ret;
-	}
+	return EXIT_TO_USERSPACE;
 }

@@ -24,6 +24,7 @@ static const char * const counter_names[VMXLAB_NR_COUNTERS] = {
 	[VMXLAB_LIVE_BYTES] = "bytes",
 	[VMXLAB_LIVE_PAGES] = "pages",
 	[VMXLAB_LIVE_GUEST_PAGES] = "guest_pages",
+	[VMXLAB_LIVE_PAGE_REFS] = "page_refs",
 };
 
 void vmxlab_count(enum vmxlab_counter c, long delta)

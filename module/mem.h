@@ -2,7 +2,8 @@
 /*
  * vmxlab's memory, counted exactly: every allocation a VM or vCPU makes
  * goes through these helpers, so that /sys/kernel/debug/vmxlab/alloc can
- * show what is live (VMs, vCPUs, bytes, pages, guest pages held) and
+ * show what is live (VMs, vCPUs, bytes, pages, guest pages recorded,
+ * references held on host pages) and
  * the tests can demand zeros once every file is closed. Module-lifetime
  * allocations (the per-CPU VMXON regions) are not counted here.
  */
@@ -19,6 +20,7 @@ enum vmxlab_counter {
 	VMXLAB_LIVE_BYTES,
 	VMXLAB_LIVE_PAGES,
 	VMXLAB_LIVE_GUEST_PAGES,
+	VMXLAB_LIVE_PAGE_REFS,
 	VMXLAB_NR_COUNTERS
 };
 

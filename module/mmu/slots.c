@@ -62,9 +62,16 @@ static struct mem_slot *slot_for_gfn(struct vmxlab_mmu *mmu, u64 gfn)
 	return NULL;
 }
 
-static void page_released(struct vmxlab_mmu *mmu, struct page *page)
+/* Every reference taken by get_host_pages() is given back here. */
+static void put_host_page(struct page *page)
 {
 	put_page(page);
+	vmxlab_count(VMXLAB_LIVE_PAGE_REFS, -1);
+}
+
+static void page_released(struct vmxlab_mmu *mmu, struct page *page)
+{
+	put_host_page(page);
 	mmu->nr_held--;
 	vmxlab_count(VMXLAB_LIVE_GUEST_PAGES, -1);
 }
@@ -232,10 +239,12 @@ static int get_host_pages(unsigned long hva, int n, bool writable,
 	int got = get_user_pages_fast(hva, n, writable ? FOLL_WRITE : 0,
 				      pages);
 
+	if (got > 0)
+		vmxlab_count(VMXLAB_LIVE_PAGE_REFS, got);
 	if (got == n)
 		return 0;
 	while (got > 0)
-		put_page(pages[--got]);
+		put_host_page(pages[--got]);
 	return got < 0 ? got : -EFAULT;
 }
 
@@ -302,7 +311,7 @@ static void drop_block(struct guest_fault *f)
 	int i;
 
 	for (i = 0; i < EPT_PAGES_PER_2M; i++)
-		put_page(f->block[i]);
+		put_host_page(f->block[i]);
 	vmxlab_free(f->block, EPT_PAGES_PER_2M * sizeof(*f->block));
 	f->block = NULL;
 }
@@ -331,18 +340,25 @@ static void try_take_block(struct guest_fault *f)
 		drop_block(f);
 }
 
-/* Record all 512 pages, or none of them. */
+/*
+ * Record all 512 pages, or none of them. On failure every reference in
+ * f->block has been given back: those recorded here are unrecorded, the
+ * rest are put.
+ */
 static int record_block(struct vmxlab_mmu *mmu, struct guest_fault *f)
 {
 	u64 first = block_of(f->slot, f->idx);
-	int i, err = 0;
+	int i, j, err = 0;
 
-	for (i = 0; i < EPT_PAGES_PER_2M && !err; i++)
+	for (i = 0; i < EPT_PAGES_PER_2M; i++) {
 		err = record_page(mmu, f->slot, first + i, f->block[i]);
+		if (err)
+			break;
+	}
 	if (!err)
 		return 0;
-	/* Entry i - 1 failed: its reference is still ours. */
-	put_page(f->block[--i]);
+	for (j = i; j < EPT_PAGES_PER_2M; j++)
+		put_host_page(f->block[j]);
 	while (i-- > 0)
 		unrecord_page(mmu, f->slot, first + i, f->block[i]);
 	return err;
@@ -436,7 +452,7 @@ static int map_page(struct vmxlab_mmu *mmu, struct guest_fault *f)
 
 	err = record_page(mmu, slot, f->idx, f->page);
 	if (err) {
-		put_page(f->page);
+		put_host_page(f->page);
 		/* -EBUSY: another vCPU is mapping it; the guest retries. */
 		return err == -EBUSY ? 0 : err;
 	}
@@ -490,7 +506,7 @@ int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write)
 		err = map_block(mmu, &f);
 		vmxlab_free(f.block, EPT_PAGES_PER_2M * sizeof(*f.block));
 		if (!err) {
-			put_page(f.page);
+			put_host_page(f.page);
 			return 0;
 		}
 	}

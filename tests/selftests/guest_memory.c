@@ -9,8 +9,11 @@
  *   mapping over it, mremap away): the guest sees what the slot's host
  *   address maps now, as with KVM's MMU notifier;
  *   guest memory is never pinned: VmPin stays 0 and RLIMIT_MEMLOCK does
- *   not bound a guest.
+ *   not bound a guest;
+ *   two vCPUs faulting one huge-page block at once: the loser gives back
+ *   every page reference it took (vmxlab's page_refs count returns to 0).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -421,6 +424,97 @@ TEST_F(mem, guest_memory_is_not_pinned)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("2: setup, 3: slot, 4: run, 5: VmPin not 0");
+}
+
+/* ------------------------------------------------ one block, two faults */
+
+#define RACE_ROUNDS	24
+
+/*
+ * Both vCPUs touch both 2 MiB blocks of the region at once, at different
+ * pages: each fault tries to take the whole block, and the loser must
+ * give back every reference it took. vmxlab counts them (page_refs).
+ */
+static void guest_touch_block_starts(void)
+{
+	*(volatile uint64_t *)REGION_GPA = 0x1111;
+	*(volatile uint64_t *)(REGION_GPA + HUGE_SIZE) = 0x2222;
+	GUEST_DONE();
+}
+
+static void guest_touch_block_ends(void)
+{
+	*(volatile uint64_t *)(REGION_GPA + HUGE_SIZE - PAGE) = 0x3333;
+	*(volatile uint64_t *)(REGION_GPA + 2 * HUGE_SIZE - PAGE) = 0x4444;
+	GUEST_DONE();
+}
+
+struct block_racer {
+	struct vcpu *vcpu;
+	pthread_barrier_t *start;
+	int rc;
+	uint64_t cmd;
+};
+
+static void *race_to_the_block(void *arg)
+{
+	struct block_racer *r = arg;
+	struct ucall uc;
+
+	pthread_barrier_wait(r->start);
+	r->rc = vcpu_run(r->vcpu);
+	r->cmd = get_ucall(r->vcpu, &uc);
+	return NULL;
+}
+
+TEST_F(mem, huge_block_faulted_by_two_vcpus_at_once)
+{
+	void *guests[2] = { guest_touch_block_starts, guest_touch_block_ends };
+	pthread_barrier_t start;
+	int round, i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, 2));
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		struct kvm_userspace_memory_region region = {
+			.slot = 1, .guest_phys_addr = REGION_GPA,
+			.memory_size = REGION_SIZE,
+		};
+		struct block_racer racer[2];
+		pthread_t tid[2];
+		char *hva = huge_region();
+
+		ASSERT_NE(NULL, hva);
+		self->vm = vm_create(variant->path);
+		region.userspace_addr = (unsigned long)hva;
+		ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION,
+				   &region));
+		for (i = 0; i < 2; i++) {
+			racer[i] = (struct block_racer){
+				.vcpu = vm_add_vcpu(self->vm, i, guests[i]),
+				.start = &start,
+			};
+			ASSERT_EQ(0, pthread_create(&tid[i], NULL,
+						    race_to_the_block,
+						    &racer[i]));
+		}
+		for (i = 0; i < 2; i++) {
+			pthread_join(tid[i], NULL);
+			EXPECT_EQ(0, racer[i].rc) TH_LOG("round %d vCPU %d",
+							 round, i);
+			EXPECT_EQ(UCALL_DONE, racer[i].cmd);
+		}
+		EXPECT_EQ(0x1111, *(uint64_t *)hva);
+		EXPECT_EQ(0x2222, *(uint64_t *)(hva + HUGE_SIZE));
+		EXPECT_EQ(0x3333, *(uint64_t *)(hva + HUGE_SIZE - PAGE));
+		EXPECT_EQ(0x4444, *(uint64_t *)(hva + 2 * HUGE_SIZE - PAGE));
+		vm_free(self->vm);
+		self->vm = NULL;
+		munmap(hva, REGION_SIZE);
+		if (!strcmp(variant->path, VMXLAB_DEV))
+			EXPECT_VMXLAB_HOLDS_NOTHING();
+	}
+	pthread_barrier_destroy(&start);
 }
 
 TEST_HARNESS_MAIN

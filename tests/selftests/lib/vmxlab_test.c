@@ -88,7 +88,8 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a)
 			     !strcmp(key, "vcpus") ? &a->vcpus :
 			     !strcmp(key, "bytes") ? &a->bytes :
 			     !strcmp(key, "pages") ? &a->pages :
-			     !strcmp(key, "guest_pages") ? &a->guest_pages : NULL;
+			     !strcmp(key, "guest_pages") ? &a->guest_pages :
+			     !strcmp(key, "page_refs") ? &a->page_refs : NULL;
 
 		if (slot) {
 			*slot = value;
@@ -96,5 +97,5 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a)
 		}
 	}
 	fclose(f);
-	return found == 5 ? 0 : -EPROTO;
+	return found == 6 ? 0 : -EPROTO;
 }

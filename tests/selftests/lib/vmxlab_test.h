@@ -50,7 +50,7 @@ int online_cpus(void);
 #define VMXLAB_DEBUGFS_ALLOC	"/sys/kernel/debug/vmxlab/alloc"
 
 struct vmxlab_alloc {
-	long vms, vcpus, bytes, pages, guest_pages;
+	long vms, vcpus, bytes, pages, guest_pages, page_refs;
 };
 
 /* Read vmxlab's allocation counters; 0 or -errno. */
@@ -74,6 +74,7 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a);
 		EXPECT_EQ(0, __a.bytes);					\
 		EXPECT_EQ(0, __a.pages);					\
 		EXPECT_EQ(0, __a.guest_pages);					\
+		EXPECT_EQ(0, __a.page_refs);					\
 	} while (0)
 
 /*

@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/irq_vectors.h>
 #include <asm/mce.h>
@@ -241,6 +242,14 @@ enum vmx_entry vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 		local_irq_enable();
 		return VMX_ENTRY_CANCELLED;
 	}
+	/*
+	 * A context switch since KVM_RUN began saved the guest's FPU
+	 * registers to its fpstate and left another task's in the CPU:
+	 * load the guest's back, or it runs on them and its own writes are
+	 * lost when KVM_RUN returns.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 	cr3 = __read_cr3();
 	if (unlikely(cr3 != vmx->host.cr3)) {
 		vmcs_write(HOST_CR3, cr3);

@@ -4,10 +4,15 @@
  * XMM (or YMM) registers and MXCSR survive its exits to userspace (port
  * I/O, MMIO, HLT) while the host works in between, the host's registers
  * and MXCSR are intact when KVM_RUN returns (loaded right before the
- * system call and read right after it), and the guest never starts with
- * the host's values.
+ * system call and read right after it), the guest never starts with
+ * the host's values, and a vCPU thread preempted in KVM_RUN by another
+ * task on its CPU comes back to the guest's registers, not the task's.
  */
 #include <cpuid.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <linux/kvm.h>
@@ -303,6 +308,109 @@ TEST_F(fpu, get_fpu_shows_the_guest_registers)
 	} else {
 		EXPECT_EQ(0U, fpu.mxcsr);
 	}
+}
+
+/* ------------------------------------------------ preemption */
+
+#define PREEMPT_SPIN		(1 << 20)
+#define PREEMPT_MAX_ROUNDS	3000
+#define PREEMPT_WANTED		8
+
+/*
+ * Each round: load the pattern, spin long enough for the host to preempt
+ * the vCPU's thread now and then, read the registers back and report
+ * how many bytes changed. Nothing in the guest touches them meanwhile.
+ */
+static void guest_fpu_under_preemption(void)
+{
+	uint64_t round, spin, bad;
+	int i, j;
+
+	for (round = 0;; round++) {
+		spin = PREEMPT_SPIN;
+		asm volatile(HOST_LOAD("movdqu", "xmm", "in")
+			     "1: dec %[spin]\n"
+			     "jnz 1b\n"
+			     HOST_STORE("movdqu", "xmm", "out")
+			     : [spin] "+r"(spin)
+			     : [in] "r"(fpu_guest_pattern), [out] "r"(fpu_after)
+			     : "memory", XMM_CLOBBERS);
+		bad = 0;
+		for (i = 0; i < 16; i++)
+			for (j = 0; j < 16; j++)
+				bad += ((volatile uint8_t *)fpu_after[i])[j] !=
+				       fpu_guest_pattern[i][j];
+		GUEST_SYNC(round, bad);
+	}
+}
+
+/* A task on the same CPU whose vector registers hold other values. */
+static void competitor(void)
+{
+	static uint8_t mine[16][32], seen[16][32];
+
+	fill(mine, 0xe0);
+	for (;;)
+		asm volatile(HOST_LOAD("movdqu", "xmm", "in")
+			     "mov $100000, %%ecx\n"
+			     "1: dec %%ecx\n"
+			     "jnz 1b\n"
+			     HOST_STORE("movdqu", "xmm", "out")
+			     : : [in] "r"(mine), [out] "r"(seen)
+			     : "rcx", "memory", XMM_CLOBBERS);
+}
+
+static long involuntary_switches(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nivcsw;
+}
+
+/*
+ * The vCPU's thread shares one CPU with a competitor: when it is
+ * preempted in KVM_RUN, the guest must come back to its own registers,
+ * never to the competitor's, and keep what it wrote.
+ */
+TEST_F(fpu, guest_registers_survive_preemption)
+{
+	long switches, rounds, bad_rounds = 0;
+	cpu_set_t one_cpu;
+	struct ucall uc;
+	pid_t pid;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	CPU_ZERO(&one_cpu);
+	CPU_SET(0, &one_cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one_cpu), &one_cpu));
+	fill(fpu_guest_pattern, 0x20);
+	self->vm = vm_create_with_vcpu(variant->path,
+				       guest_fpu_under_preemption,
+				       &self->vcpu);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		competitor();
+		_exit(0);
+	}
+	switches = involuntary_switches();
+	for (rounds = 0; rounds < PREEMPT_MAX_ROUNDS; rounds++) {
+		RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+		if (uc.args[1])
+			bad_rounds++;
+		if (rounds >= 16 &&
+		    involuntary_switches() - switches >= PREEMPT_WANTED)
+			break;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	switches = involuntary_switches() - switches;
+	TH_LOG("%ld rounds, %ld preemptions, %ld rounds with changed registers",
+	       rounds, switches, bad_rounds);
+	EXPECT_EQ(0, bad_rounds);
+	/* Without preemption the test has not tested anything. */
+	EXPECT_LE(PREEMPT_WANTED, switches);
 }
 
 TEST_HARNESS_MAIN

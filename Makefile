@@ -7,6 +7,8 @@
 #   make run        the main job: boot a guest under vmxlab
 #   make bench-exits the exit-cost benchmark in the lab, vmxlab vs KVM
 #   make bench-latency  timer interrupt latency in the lab, vmxlab vs KVM
+#   make fuzz       long runs of the ioctl and guest fuzzers in the lab
+#                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
 #
 # The kernel module itself is described by Kbuild.
 
@@ -26,7 +28,8 @@ COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -W
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
 .PHONY: all deps deps-build deps-unit deps-lab deps-run module launcher \
-	selftests bench unit lab-check check run bench-exits bench-latency clean
+	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
+	clean
 
 all: module launcher selftests bench
 
@@ -166,6 +169,30 @@ endif
 		{ tail -40 $(BENCH_LAB)/log; exit 1; }
 	@grep -A12 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 	@grep -A9 '^\[lab1\] # IRQ latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+
+# Long fuzzing: both fuzzers in a lab boot of their own, with the seed and
+# the amounts on the kernel command line (the programs read them there).
+FUZZ_LAB      := $(BUILD)/fuzz-lab
+FUZZ_SEED     ?= $(shell date +%s)
+FUZZ_CALLS    ?= 200000
+FUZZ_PROGRAMS ?= 3000
+FUZZ_CPUS     ?= 2
+FUZZ_TIMEOUT  ?= 10800
+
+fuzz: module $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz | deps-lab
+	@rm -rf $(FUZZ_LAB)/selftests && mkdir -p $(FUZZ_LAB)/selftests \
+		$(BUILD)/lab/cache $(FUZZ_LAB)/lab
+	@ln -sfn $(BUILD)/lab/cache $(FUZZ_LAB)/lab/cache
+	cp $(BUILD)/vmxlab.ko $(FUZZ_LAB)/
+	cp $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz \
+		$(FUZZ_LAB)/selftests/
+	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_CALLS) calls, $(FUZZ_PROGRAMS) programs, $(FUZZ_CPUS) CPU(s)"
+	LAB_KERNEL_ARGS="vmxlab_fuzz_seed=$(FUZZ_SEED) vmxlab_fuzz_calls=$(FUZZ_CALLS) vmxlab_fuzz_programs=$(FUZZ_PROGRAMS)" \
+		tests/lab/lab.sh --cpus $(FUZZ_CPUS) --build $(FUZZ_LAB) \
+		--timeout $(FUZZ_TIMEOUT) > $(FUZZ_LAB)/log 2>&1 || \
+		{ grep -E '^\[lab.\] # (tests/|seed|errors|exit|same)' $(FUZZ_LAB)/log; tail -40 $(FUZZ_LAB)/log; exit 1; }
+	@grep -E '^\[lab.\] # tests/selftests/.*fuzz' $(FUZZ_LAB)/log | sed 's/^\[lab.\] # //'
+	@tail -1 $(FUZZ_LAB)/log
 
 # ---------------------------------------------------------------- unit tests
 # Each tests/unit/<name>.mk adds <name> to UNIT_TESTS and lists its sources

@@ -76,6 +76,9 @@ SPLAT_RE+='|list_add corruption|list_del corruption|stack-protector|Kernel panic
 # Freed objects poisoned and red-zoned, so that a use-after-free or an
 # overflow splats where it happens instead of passing silently.
 KERNEL_DEBUG="slub_debug=FZPU init_on_free=1 page_poison=1"
+# LAB_KERNEL_ARGS: more kernel arguments, for a diagnosis (for example
+# watchdog_thresh=1 to hear of a stuck CPU after two lab seconds).
+KERNEL_DEBUG+=${LAB_KERNEL_ARGS:+ $LAB_KERNEL_ARGS}
 
 cpus=
 build=$REPO/build

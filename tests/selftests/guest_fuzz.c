@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fuzzer for guest behaviour, on /dev/vmxlab and /dev/kvm: each program
+ * is a page of instructions drawn from what makes a hypervisor work
+ * (port and string I/O, MSRs, control and debug registers, descriptor
+ * tables, segment loads, CPUID, HLT, XSETBV, VMCALL, MMIO to the APIC and
+ * IOAPIC pages and to no memory at all, far transfers, random bytes),
+ * with random registers, run at CPL 0 or CPL 3, with the irqchip in the
+ * kernel or not. The host answers every exit with random data.
+ *
+ * What must hold on both devices: KVM_RUN always returns (a timer bounds
+ * a guest that spins), a guest never makes VM entry fail (the SDM says
+ * which fault it gets instead), errors are only EINTR from the timer, and
+ * on vmxlab nothing is held once the VMs are gone. The lab fails the run
+ * on any kernel WARN, BUG or slub report.
+ *
+ * Programs are reproducible from the seed (vmxlab_fuzz_seed= on the
+ * kernel command line, printed here) and their index; vmxlab_fuzz_programs=
+ * sets how many (`make fuzz` runs many more). Each program's exit sequence
+ * is hashed; the KVM run compares its hashes with vmxlab's and reports how
+ * many programs took the same exits on both, naming the first that did not.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "vmxlab_test.h"
+#include "guest.h"
+
+#define DEFAULT_PROGRAMS	120
+#define DEFAULT_SEED		0x67667a7aULL
+#define MAX_EXITS		64
+#define CODE_BYTES		(4096 - 64)
+#define RUN_TIMER_US		3000
+#define MAX_PROGRAMS		100000
+#define HASH_FILE		"/tmp/guest_fuzz.vmxlab"
+
+struct program_result {
+	uint64_t hash;		/* of the exit sequence */
+	int exits;
+	bool fail_entry;
+	uint32_t fail_reason;
+	int bad_errno;
+};
+
+struct tally {
+	long programs, exits, timeouts, user_programs, irqchip_programs;
+	long by_reason[64];
+	long fail_entries, bad_errnos;
+	long first_fail_entry;	/* program index, or -1 */
+	uint32_t first_fail_reason;
+	int first_bad_errno;
+};
+
+/* ---------------------------------------------------------------- rng */
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? next() % n : 0;
+}
+
+/* ---------------------------------------------------------------- programs */
+
+struct code {
+	uint8_t *p;
+	size_t len;
+};
+
+static void emit(struct code *c, const void *bytes, size_t n)
+{
+	if (c->len + n > CODE_BYTES)
+		return;
+	memcpy(c->p + c->len, bytes, n);
+	c->len += n;
+}
+
+static void emit_mov64(struct code *c, int reg, uint64_t v)
+{
+	uint8_t insn[10] = { 0x48 | (reg >> 3), 0xb8 + (reg & 7) };
+
+	memcpy(insn + 2, &v, 8);
+	emit(c, insn, sizeof(insn));
+}
+
+enum { RAX = 0, RCX = 1, RDX = 2, RSI = 6, RDI = 7 };
+
+static uint64_t interesting_address(uint64_t code_gpa)
+{
+	static const uint64_t bases[] = {
+		0xfee00000, 0xfec00000, 0xfed00000, 0xc0000000, 0x1000,
+		0x2000, 0x3000, 0x4000, 0x10000, 0xa0000, 0xfffff000,
+		0x100000000ULL, 0x800000000000ULL, 0xffff800000000000ULL,
+	};
+
+	switch (below(4)) {
+	case 0:
+		return code_gpa + below(4096);
+	case 1:
+		return next();
+	default:
+		return bases[below(ARRAY_SIZE(bases))] + (below(256) << 2);
+	}
+}
+
+static uint16_t interesting_port(void)
+{
+	static const uint16_t ports[] = {
+		0x20, 0x21, 0xa0, 0xa1, 0x40, 0x41, 0x42, 0x43, 0x61, 0x70,
+		0x71, 0x80, 0x92, 0x3f8, 0x3fd, 0x4d0, 0x4d1, 0xcf8, 0xcfc,
+		0x5000, 0xe9, 0x600, 0x608, 0xb000,
+	};
+	uint16_t port = below(3) ? ports[below(ARRAY_SIZE(ports))] :
+				   (uint16_t)next();
+
+	return port == UCALL_PORT ? port + 1 : port;
+}
+
+static const uint32_t interesting_msrs[] = {
+	0x10, 0x1b, 0x3a, 0x48, 0x49, 0x8b, 0xfe, 0x174, 0x175, 0x176,
+	0x1d9, 0x277, 0x2ff, 0x480, 0x6e0, 0x800, 0x802, 0x808, 0x80b,
+	0x830, 0x838, 0xc0000080, 0xc0000081, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0x4b564d00,
+	0x40000000, 0xdeadbeef,
+};
+
+/*
+ * Instructions with fixed bytes; the registers they use get set first.
+ * Nothing here clears IF or jumps elsewhere (CLI, POPF, IRET, far
+ * returns, SYSCALL/SYSENTER through random MSRs, indirect jumps): the
+ * lab's CPU takes no external-interrupt exit from a guest with IF clear,
+ * so a program that then looped would hang the lab, KVM and vmxlab alike.
+ */
+static const struct snippet {
+	uint8_t len, bytes[4];
+	uint8_t uses;		/* which of rax/rcx/rdx/rsi/rdi to set */
+} snippets[] = {
+#define U_AX	1
+#define U_CX	2
+#define U_DX	4
+#define U_SI	8
+#define U_DI	16
+#define U_MSR	32
+	{ 1, { 0xec }, U_DX },			/* in %dx, %al */
+	{ 1, { 0xed }, U_DX },			/* in %dx, %eax */
+	{ 2, { 0x66, 0xed }, U_DX },		/* in %dx, %ax */
+	{ 1, { 0xee }, U_DX | U_AX },		/* out %al, %dx */
+	{ 1, { 0xef }, U_DX | U_AX },		/* out %eax, %dx */
+	{ 2, { 0xf3, 0x6c }, U_DX | U_CX | U_DI },	/* rep insb */
+	{ 2, { 0xf3, 0x6d }, U_DX | U_CX | U_DI },	/* rep insl */
+	{ 2, { 0xf3, 0x6e }, U_DX | U_CX | U_SI },	/* rep outsb */
+	{ 3, { 0xf3, 0x66, 0x6f }, U_DX | U_CX | U_SI },	/* rep outsw */
+	{ 2, { 0x0f, 0x32 }, U_MSR },		/* rdmsr */
+	{ 2, { 0x0f, 0x30 }, U_MSR | U_AX | U_DX },	/* wrmsr */
+	{ 2, { 0x0f, 0xa2 }, U_AX | U_CX },	/* cpuid */
+	{ 1, { 0xf4 }, 0 },			/* hlt */
+	{ 1, { 0xfb }, 0 },			/* sti */
+	{ 1, { 0xcc }, 0 },			/* int3 */
+	{ 2, { 0x0f, 0x0b }, 0 },			/* ud2 */
+	{ 2, { 0x0f, 0x31 }, 0 },			/* rdtsc */
+	{ 2, { 0x0f, 0x33 }, U_CX },		/* rdpmc */
+	{ 3, { 0x0f, 0x01, 0xc1 }, 0 },		/* vmcall */
+	{ 3, { 0x0f, 0x01, 0xd1 }, U_CX | U_AX | U_DX },	/* xsetbv */
+	{ 3, { 0x0f, 0x01, 0xd0 }, U_CX },	/* xgetbv */
+	{ 2, { 0x0f, 0x09 }, 0 },			/* wbinvd */
+	{ 2, { 0x0f, 0x08 }, 0 },			/* invd */
+	{ 3, { 0x0f, 0x01, 0xc8 }, U_AX | U_CX | U_DX },	/* monitor */
+	{ 3, { 0x0f, 0x01, 0xc9 }, U_AX | U_CX },	/* mwait */
+	{ 3, { 0x0f, 0x01, 0x38 }, U_AX },	/* invlpg (%rax) */
+	{ 3, { 0x0f, 0x22, 0xc0 }, U_AX },	/* mov %rax, %cr0 */
+	{ 3, { 0x0f, 0x20, 0xc0 }, 0 },		/* mov %cr0, %rax */
+	{ 3, { 0x0f, 0x22, 0xd8 }, U_AX },	/* mov %rax, %cr3 */
+	{ 3, { 0x0f, 0x22, 0xe0 }, U_AX },	/* mov %rax, %cr4 */
+	{ 4, { 0x44, 0x0f, 0x22, 0xc0 }, U_AX },	/* mov %rax, %cr8 */
+	{ 4, { 0x44, 0x0f, 0x20, 0xc0 }, 0 },	/* mov %cr8, %rax */
+	{ 3, { 0x0f, 0x23, 0xf8 }, U_AX },	/* mov %rax, %dr7 */
+	{ 3, { 0x0f, 0x23, 0xc0 }, U_AX },	/* mov %rax, %dr0 */
+	{ 3, { 0x0f, 0x21, 0xf0 }, 0 },		/* mov %dr6, %rax */
+	{ 3, { 0x0f, 0x01, 0x10 }, U_AX },	/* lgdt (%rax) */
+	{ 3, { 0x0f, 0x01, 0x18 }, U_AX },	/* lidt (%rax) */
+	{ 3, { 0x0f, 0x01, 0x00 }, U_AX },	/* sgdt (%rax) */
+	{ 3, { 0x0f, 0x00, 0xd8 }, U_AX },	/* ltr %ax */
+	{ 3, { 0x0f, 0x00, 0xd0 }, U_AX },	/* lldt %ax */
+	{ 2, { 0x8e, 0xd0 }, U_AX },		/* mov %ax, %ss */
+	{ 2, { 0x8e, 0xd8 }, U_AX },		/* mov %ax, %ds */
+	{ 2, { 0x8e, 0xe8 }, U_AX },		/* mov %ax, %gs */
+	{ 2, { 0x8b, 0x08 }, U_AX },		/* mov (%rax), %ecx */
+	{ 2, { 0x89, 0x08 }, U_AX },		/* mov %ecx, (%rax) */
+	{ 3, { 0x0f, 0xb6, 0x00 }, U_AX },	/* movzbl (%rax), %eax */
+	{ 2, { 0xf3, 0xa4 }, U_CX | U_SI | U_DI },	/* rep movsb */
+	{ 2, { 0xf3, 0xab }, U_CX | U_DI | U_AX },	/* rep stosl */
+	{ 4, { 0xf0, 0x0f, 0xb1, 0x08 }, U_AX },	/* lock cmpxchg */
+	{ 2, { 0x87, 0x08 }, U_AX },		/* xchg %ecx, (%rax) */
+	{ 3, { 0x0f, 0xae, 0x08 }, U_AX },	/* fxrstor (%rax) */
+	{ 3, { 0x0f, 0xae, 0x28 }, U_AX | U_DX },	/* xrstor (%rax) */
+	{ 3, { 0x0f, 0xae, 0x10 }, U_AX },	/* ldmxcsr (%rax) */
+	{ 3, { 0x0f, 0x01, 0xf8 }, 0 },		/* swapgs */
+	{ 2, { 0x0f, 0x06 }, 0 },			/* clts */
+	{ 3, { 0x0f, 0x01, 0xf0 }, U_AX },	/* lmsw %ax */
+	{ 1, { 0x9c }, 0 },			/* pushf */
+	{ 2, { 0xf3, 0x90 }, 0 },			/* pause */
+};
+
+static void set_regs_for(struct code *c, uint8_t uses, uint64_t code_gpa)
+{
+	if (uses & U_MSR)
+		emit_mov64(c, RCX, below(4) ? interesting_msrs[
+				   below(ARRAY_SIZE(interesting_msrs))] :
+			   (uint32_t)next());
+	else if ((uses & U_CX) && below(2))
+		emit_mov64(c, RCX, below(3) ? below(40) : next());
+	if ((uses & U_DX) && below(3))
+		emit_mov64(c, RDX, below(2) ? interesting_port() : next());
+	if ((uses & U_AX) && below(3))
+		emit_mov64(c, RAX, below(2) ? interesting_address(code_gpa) :
+			   next());
+	if ((uses & U_SI) && below(2))
+		emit_mov64(c, RSI, interesting_address(code_gpa));
+	if ((uses & U_DI) && below(2))
+		emit_mov64(c, RDI, interesting_address(code_gpa));
+}
+
+/* Random bytes minus those that clear IF (see the snippets). */
+static void tame(uint8_t *b, size_t n)
+{
+	static const uint8_t ifclear[] = { 0xfa, 0x9d, 0xcf, 0xca, 0xcb };
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sizeof(ifclear); j++)
+			if (b[i] == ifclear[j])
+				b[i] = 0x90;
+}
+
+/* A page of instructions, ending with UD2 if the guest gets that far. */
+static size_t make_program(uint8_t *page, uint64_t code_gpa)
+{
+	struct code c = { .p = page };
+	int n = 4 + below(24), i;
+
+	memset(page, 0xcc, 4096);
+	for (i = 0; i < n; i++) {
+		if (below(8)) {
+			const struct snippet *s =
+				&snippets[below(ARRAY_SIZE(snippets))];
+
+			set_regs_for(&c, s->uses, code_gpa);
+			emit(&c, s->bytes, s->len);
+		} else {
+			uint8_t junk[8];
+			size_t len = 1 + below(8);
+
+			*(uint64_t *)junk = next();
+			tame(junk, len);
+			emit(&c, junk, len);
+		}
+	}
+	emit(&c, "\x0f\x0b", 2);
+	return c.len;
+}
+
+/* ---------------------------------------------------------------- running */
+
+static uint64_t fuzz_code_gva, fuzz_user_rsp;
+
+/* CPL 3 programs start here, at CPL 0, and drop to user mode, IF set. */
+static void guest_enter_program_as_user(void)
+{
+	asm volatile("push %[ss]\n\t"
+		     "push %[rsp]\n\t"
+		     "push %[flags]\n\t"
+		     "push %[cs]\n\t"
+		     "push %[rip]\n\t"
+		     "iretq"
+		     : : [ss] "i"(SEL_USER_DATA), [rsp] "r"(fuzz_user_rsp),
+		       [flags] "i"(0x3202), [cs] "i"(SEL_USER_CODE64),
+		       [rip] "r"(fuzz_code_gva)
+		     : "memory");
+	__builtin_unreachable();
+}
+
+static void on_alarm(int sig)
+{
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ULL;
+}
+
+/* Answer an exit that wants data with random bytes; false to stop. */
+static bool answer_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t bytes;
+	uint8_t *data;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			bytes = (uint64_t)run->io.size * run->io.count;
+			data = (uint8_t *)run + run->io.data_offset;
+			while (bytes--)
+				*data++ = (uint8_t)next();
+		}
+		return true;
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write)
+			*(uint64_t *)run->mmio.data = next();
+		return true;
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void run_program(struct vcpu *vcpu, struct program_result *r,
+			struct tally *t)
+{
+	struct itimerval timer = { .it_value.tv_usec = RUN_TIMER_US };
+	struct itimerval off = {};
+	uint64_t h = 0xcbf29ce484222325ULL;
+	struct kvm_run *run = vcpu->run;
+
+	for (r->exits = 0; r->exits < MAX_EXITS; r->exits++) {
+		int ret, err;
+
+		setitimer(ITIMER_REAL, &timer, NULL);
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		err = errno;
+		setitimer(ITIMER_REAL, &off, NULL);
+		if (ret) {
+			if (err == EINTR) {
+				t->timeouts++;
+			} else {
+				r->bad_errno = err;
+			}
+			h = mix(h, 1000 + err);
+			break;
+		}
+		t->exits++;
+		t->by_reason[run->exit_reason & 63]++;
+		h = mix(h, run->exit_reason);
+		if (run->exit_reason == KVM_EXIT_IO)
+			h = mix(h, run->io.port << 8 | run->io.size);
+		if (run->exit_reason == KVM_EXIT_FAIL_ENTRY) {
+			r->fail_entry = true;
+			r->fail_reason = run->fail_entry.
+				hardware_entry_failure_reason;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_IO &&
+		    run->io.port == UCALL_PORT)
+			break;		/* the guest took an exception */
+		if (!answer_exit(vcpu))
+			break;
+	}
+	r->hash = h;
+}
+
+/* Random general-purpose registers; RIP, RSP and RFLAGS stay. */
+static void scramble_registers(struct vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rax = next();
+	regs.rbx = next();
+	regs.rcx = below(64);
+	regs.rdx = next();
+	regs.rsi = next();
+	regs.rdi = next();
+	regs.rbp = next();
+	regs.r8 = next();
+	regs.r9 = next();
+	regs.r10 = next();
+	regs.r11 = next();
+	regs.r12 = next();
+	regs.r13 = next();
+	regs.r14 = next();
+	regs.r15 = next();
+	regs.rflags |= 0x200;	/* IF: see the snippets */
+	vcpu_regs_set(vcpu, &regs);
+}
+
+static void one_program(struct __test_metadata *_metadata, const char *path,
+			long index, struct program_result *r, struct tally *t)
+{
+	bool user = below(3) == 0, irqchip = below(2);
+	struct vcpu *vcpu;
+	uint64_t code_gpa;
+	struct vm *vm;
+
+	vm = vm_create(path);
+	if (irqchip)
+		ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	code_gpa = vm_alloc(vm, 4096);
+	make_program(gpa_to_hva(vm, code_gpa), code_gpa);
+	if (user) {
+		vm_enable_user_mode(vm);
+		fuzz_code_gva = code_gpa;
+		fuzz_user_rsp = vm_alloc(vm, 4096) + 4096 - 64;
+		sync_global_to_guest(vm, fuzz_code_gva);
+		sync_global_to_guest(vm, fuzz_user_rsp);
+		vcpu = vm_add_vcpu(vm, 0, guest_enter_program_as_user);
+	} else {
+		vcpu = vm_add_vcpu(vm, 0, (void *)(uintptr_t)code_gpa);
+		scramble_registers(vcpu);
+	}
+	memset(r, 0, sizeof(*r));
+	run_program(vcpu, r, t);
+	vm_free(vm);
+	t->programs++;
+	t->user_programs += user;
+	t->irqchip_programs += irqchip;
+	if (r->fail_entry && t->fail_entries++ == 0) {
+		t->first_fail_entry = index;
+		t->first_fail_reason = r->fail_reason;
+	}
+	if (r->bad_errno && t->bad_errnos++ == 0)
+		t->first_bad_errno = r->bad_errno;
+}
+
+static uint64_t cmdline_number(const char *key, uint64_t fallback)
+{
+	char line[4096], *p;
+	size_t n = strlen(key);
+	FILE *fp = fopen("/proc/cmdline", "re");
+	uint64_t v = fallback;
+
+	if (!fp)
+		return fallback;
+	if (fgets(line, sizeof(line), fp)) {
+		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
+			if ((p == line || p[-1] == ' ') && p[n] == '=') {
+				v = strtoull(p + n + 1, NULL, 0);
+				break;
+			}
+		}
+	}
+	fclose(fp);
+	return v;
+}
+
+static void report(struct __test_metadata *_metadata, const struct tally *t,
+		   uint64_t seed)
+{
+	char line[512];
+	int e, n = 0;
+
+	TH_LOG("seed %#" PRIx64 ": %ld programs (%ld at CPL 3, %ld with the irqchip in the kernel), %ld exits, %ld ended by the timer",
+	       seed, t->programs, t->user_programs, t->irqchip_programs,
+	       t->exits, t->timeouts);
+	for (e = 0; e < 64; e++)
+		if (t->by_reason[e] && n < (int)sizeof(line) - 32)
+			n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
+				      exit_reason_str(e), t->by_reason[e]);
+	TH_LOG("exits by reason:%s", n ? line : " none");
+}
+
+/* vmxlab writes its hashes; the KVM run compares. */
+static void compare_with_vmxlab(struct __test_metadata *_metadata,
+				const struct program_result *kvm, long n)
+{
+	FILE *f = fopen(HASH_FILE, "re");
+	long i, same = 0, first_diff = -1;
+	uint64_t h;
+
+	if (!f) {
+		TH_LOG("no vmxlab hashes to compare with (%s)", HASH_FILE);
+		return;
+	}
+	for (i = 0; i < n && fscanf(f, "%" SCNx64, &h) == 1; i++) {
+		if (h == kvm[i].hash)
+			same++;
+		else if (first_diff < 0)
+			first_diff = i;
+	}
+	fclose(f);
+	TH_LOG("same exits on vmxlab and KVM: %ld of %ld programs; first that differs: %ld",
+	       same, i, first_diff);
+}
+
+FIXTURE(gfuzz) {
+	struct program_result *results;
+};
+
+FIXTURE_VARIANT(gfuzz) {
+	const char *path;
+};
+
+FIXTURE_VARIANT_ADD(gfuzz, vmxlab) {
+	.path = VMXLAB_DEV,
+};
+
+FIXTURE_VARIANT_ADD(gfuzz, kvm) {
+	.path = KVM_DEV,
+};
+
+FIXTURE_SETUP(gfuzz)
+{
+}
+
+FIXTURE_TEARDOWN(gfuzz)
+{
+	free(self->results);
+}
+
+TEST_F_TIMEOUT(gfuzz, random_programs, 900)
+{
+	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
+	long programs = cmdline_number("vmxlab_fuzz_programs",
+				       DEFAULT_PROGRAMS);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	bool vmxlab = !strcmp(variant->path, VMXLAB_DEV);
+	struct tally t = { .first_fail_entry = -1 };
+	long i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	ASSERT_LE(1, programs);
+	ASSERT_GE(MAX_PROGRAMS, programs);
+	/* No SA_RESTART: the timer's signal ends a KVM_RUN with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	self->results = calloc(programs, sizeof(*self->results));
+	ASSERT_NE(NULL, self->results);
+	rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	for (i = 0; i < programs; i++) {
+		one_program(_metadata, variant->path, i, &self->results[i], &t);
+		if (!_metadata->passed)
+			break;
+	}
+	signal(SIGALRM, SIG_DFL);
+	report(_metadata, &t, seed);
+
+	EXPECT_EQ(0, t.fail_entries)
+		TH_LOG("program %ld of seed %#" PRIx64 ": entry failure %u",
+		       t.first_fail_entry, seed, t.first_fail_reason);
+	EXPECT_EQ(0, t.bad_errnos) TH_LOG("KVM_RUN failed with %s",
+					  strerror(t.first_bad_errno));
+	/* The generator must reach the hypervisor, not only the guest. */
+	EXPECT_LT(programs, t.exits);
+
+	if (vmxlab) {
+		FILE *f = fopen(HASH_FILE, "we");
+
+		if (f) {
+			for (i = 0; i < t.programs; i++)
+				fprintf(f, "%" PRIx64 "\n",
+					self->results[i].hash);
+			fclose(f);
+		}
+		EXPECT_VMXLAB_HOLDS_NOTHING();
+	} else {
+		compare_with_vmxlab(_metadata, self->results, t.programs);
+	}
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fuzzer for the ioctl surface, on /dev/vmxlab and /dev/kvm: random
+ * system, VM and vCPU ioctls (known numbers with random arguments, and
+ * numbers near them), random sizes and counts, pointers that are valid,
+ * NULL, unmapped, in the kernel or straddling an unmapped page, objects
+ * closed and created in random order, and KVM_RUN on whatever state that
+ * left, bounded by a timer.
+ *
+ * What must hold: every call returns (the timer and the harness bound it),
+ * every error is one a caller can act on (no ENOTRECOVERABLE-style
+ * surprises, no success with garbage), the module still runs a guest
+ * afterwards, and once everything is closed vmxlab holds nothing. The lab
+ * fails the run on any kernel WARN, BUG or slub report it prints.
+ *
+ * The sequence is reproducible: the seed and the number of calls come
+ * from the kernel command line (vmxlab_fuzz_seed=, vmxlab_fuzz_calls=;
+ * `make fuzz` sets them) and are printed, so a failure can be replayed.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "vmxlab_test.h"
+#include "guest.h"
+
+#define DEFAULT_CALLS	3000
+#define DEFAULT_SEED	0x766d786cULL
+#define MAX_VMS		2
+#define MAX_VCPUS	3
+#define MAX_EVENTFDS	4
+#define BUF_SIZE	(64 * 1024)
+
+struct fuzz {
+	uint64_t rng;
+	const char *path;
+	int sys_fd;
+	int vm_fd[MAX_VMS];
+	int vcpu_fd[MAX_VMS][MAX_VCPUS];
+	void *run[MAX_VMS][MAX_VCPUS];
+	int run_size;
+	int efd[MAX_EVENTFDS];
+	uint8_t *buf;		/* BUF_SIZE bytes, then an unmapped page */
+	uint8_t *mem;		/* guest memory for the slots */
+	long calls, failures_by_errno[256], ok;
+	long runs, run_exits[64];
+	long bad_errno;
+	int last_bad_errno;
+	unsigned long last_bad_ioctl;
+};
+
+static uint64_t next(struct fuzz *f)
+{
+	/* xorshift64*: small, fast and reproducible. */
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return f->rng * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t below(struct fuzz *f, uint64_t n)
+{
+	return n ? next(f) % n : 0;
+}
+
+static bool chance(struct fuzz *f, int percent)
+{
+	return below(f, 100) < (uint64_t)percent;
+}
+
+/* A value a careless or hostile caller might pass for a size or count. */
+static uint64_t nasty_number(struct fuzz *f)
+{
+	static const uint64_t edges[] = {
+		0, 1, 2, 3, 7, 8, 15, 16, 255, 256, 4095, 4096, 4097,
+		65535, 65536, 0x7fffffff, 0x80000000, 0xffffffff,
+		0x100000000ULL, 0x7fffffffffffffffULL, ~0ULL, ~0ULL - 1,
+	};
+
+	switch (below(f, 4)) {
+	case 0:
+		return edges[below(f, ARRAY_SIZE(edges))];
+	case 1:
+		return below(f, 64);
+	case 2:
+		return below(f, 4096);
+	default:
+		return next(f);
+	}
+}
+
+static void fill_random(struct fuzz *f, void *p, size_t n)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)next(f);
+}
+
+/*
+ * An argument pointer: mostly a buffer with random contents (at its
+ * start, or ending right before the unmapped page), sometimes a bad one.
+ */
+static void *nasty_pointer(struct fuzz *f, size_t want)
+{
+	size_t n = want < BUF_SIZE ? want : BUF_SIZE;
+
+	switch (below(f, 10)) {
+	case 0:
+		return NULL;
+	case 1:
+		return (void *)(uintptr_t)0xffffffff81000000ULL;
+	case 2:
+		return f->buf + BUF_SIZE;	/* unmapped */
+	case 3:
+		/* The last bytes of the buffer: the rest runs off the end. */
+		return f->buf + BUF_SIZE - (n ? below(f, n) + 1 : 1);
+	default:
+		fill_random(f, f->buf, n ? n : 64);
+		return f->buf;
+	}
+}
+
+static int pick_fd(struct fuzz *f, const int *fds, int n)
+{
+	return fds[below(f, n)];
+}
+
+static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
+{
+	int e = errno;
+
+	f->calls++;
+	if (r >= 0) {
+		f->ok++;
+		return;
+	}
+	f->failures_by_errno[e & 0xff]++;
+	switch (e) {
+	case EINVAL: case EFAULT: case ENOMEM: case EEXIST: case ENOENT:
+	case EBUSY: case ENXIO: case E2BIG: case ENOSPC: case EINTR:
+	case EAGAIN: case EPERM: case EBADF: case ENOTTY: case EIO:
+	case EOPNOTSUPP: case EMFILE: case ENFILE: case ERANGE:
+	case ENODEV: case EACCES: case EOVERFLOW: case ENOSYS:
+		return;
+	}
+	f->bad_errno++;
+	f->last_bad_errno = e;
+	f->last_bad_ioctl = ioctl_nr;
+}
+
+static long fuzz_ioctl(struct fuzz *f, int fd, unsigned long nr, void *arg)
+{
+	long r = ioctl(fd, nr, arg);
+
+	note(f, nr, r);
+	return r;
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static void close_vcpu(struct fuzz *f, int vm, int i)
+{
+	if (f->run[vm][i])
+		munmap(f->run[vm][i], f->run_size);
+	f->run[vm][i] = NULL;
+	if (f->vcpu_fd[vm][i] >= 0)
+		close(f->vcpu_fd[vm][i]);
+	f->vcpu_fd[vm][i] = -1;
+}
+
+static void close_vm(struct fuzz *f, int vm)
+{
+	int i;
+
+	for (i = 0; i < MAX_VCPUS; i++)
+		close_vcpu(f, vm, i);
+	if (f->vm_fd[vm] >= 0)
+		close(f->vm_fd[vm]);
+	f->vm_fd[vm] = -1;
+}
+
+static void create_vm(struct fuzz *f, int vm)
+{
+	close_vm(f, vm);
+	f->vm_fd[vm] = ioctl(f->sys_fd, KVM_CREATE_VM, 0);
+	note(f, KVM_CREATE_VM, f->vm_fd[vm]);
+}
+
+static void create_vcpu(struct fuzz *f, int vm, int i)
+{
+	unsigned long id = chance(f, 80) ? (unsigned long)i : nasty_number(f);
+	int fd;
+
+	if (f->vm_fd[vm] < 0)
+		return;
+	close_vcpu(f, vm, i);
+	fd = ioctl(f->vm_fd[vm], KVM_CREATE_VCPU, id);
+	note(f, KVM_CREATE_VCPU, fd);
+	if (fd < 0)
+		return;
+	f->vcpu_fd[vm][i] = fd;
+	f->run[vm][i] = mmap(NULL, f->run_size, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, fd, 0);
+	if (f->run[vm][i] == MAP_FAILED)
+		f->run[vm][i] = NULL;
+}
+
+/* ---------------------------------------------------------------- system */
+
+static void fuzz_system(struct fuzz *f)
+{
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_msr_list *list;
+
+	switch (below(f, 6)) {
+	case 0:
+		fuzz_ioctl(f, f->sys_fd, KVM_CHECK_EXTENSION,
+			   (void *)(uintptr_t)nasty_number(f));
+		break;
+	case 1:
+		cpuid = nasty_pointer(f, BUF_SIZE);
+		if (cpuid == (void *)f->buf)
+			cpuid->nent = nasty_number(f);
+		fuzz_ioctl(f, f->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		break;
+	case 2:
+		list = nasty_pointer(f, BUF_SIZE);
+		if (list == (void *)f->buf)
+			list->nmsrs = nasty_number(f);
+		fuzz_ioctl(f, f->sys_fd, chance(f, 50) ?
+			   KVM_GET_MSR_INDEX_LIST :
+			   KVM_GET_MSR_FEATURE_INDEX_LIST, list);
+		break;
+	case 3:
+		fuzz_ioctl(f, f->sys_fd, KVM_GET_VCPU_MMAP_SIZE,
+			   (void *)(uintptr_t)nasty_number(f));
+		break;
+	case 4:
+		/* A VM of a random type: close it at once if it was made. */
+		{
+			long fd = ioctl(f->sys_fd, KVM_CREATE_VM,
+					(unsigned long)nasty_number(f));
+
+			note(f, KVM_CREATE_VM, fd);
+			if (fd >= 0)
+				close(fd);
+		}
+		break;
+	default:
+		/* A number in KVM's range that may mean nothing. */
+		fuzz_ioctl(f, f->sys_fd, _IOC(below(f, 4), KVMIO,
+					      below(f, 0x100),
+					      below(f, 0x400)),
+			   nasty_pointer(f, 0x400));
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- VM */
+
+static void fuzz_memory_region(struct fuzz *f, int fd)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = chance(f, 80) ? below(f, 8) : nasty_number(f),
+		.flags = chance(f, 80) ? below(f, 2) : nasty_number(f),
+		.guest_phys_addr = chance(f, 70) ? below(f, 64) << 21 :
+				   nasty_number(f),
+		.memory_size = chance(f, 70) ? below(f, 512) << 12 :
+			       nasty_number(f),
+		.userspace_addr = chance(f, 70) ?
+			(uintptr_t)f->mem + (below(f, 256) << 12) :
+			nasty_number(f),
+	};
+
+	if (chance(f, 15))
+		r.memory_size = 0;	/* a delete */
+	fuzz_ioctl(f, fd, KVM_SET_USER_MEMORY_REGION,
+		   chance(f, 95) ? (void *)&r : nasty_pointer(f, sizeof(r)));
+}
+
+static void fuzz_irqfd(struct fuzz *f, int fd)
+{
+	struct kvm_irqfd irqfd = {
+		.fd = chance(f, 80) ? pick_fd(f, f->efd, MAX_EVENTFDS) :
+				      (int)nasty_number(f),
+		.gsi = chance(f, 80) ? below(f, 32) : nasty_number(f),
+		.flags = chance(f, 80) ? below(f, 4) : nasty_number(f),
+		.resamplefd = pick_fd(f, f->efd, MAX_EVENTFDS),
+	};
+
+	fuzz_ioctl(f, fd, KVM_IRQFD, &irqfd);
+}
+
+static void fuzz_ioeventfd(struct fuzz *f, int fd)
+{
+	static const uint32_t lens[] = { 0, 1, 2, 3, 4, 8, 16 };
+	struct kvm_ioeventfd io = {
+		.datamatch = nasty_number(f),
+		.addr = chance(f, 50) ? below(f, 0x10000) :
+			chance(f, 50) ? 0xfee00000 + below(f, 0x1000) :
+			nasty_number(f),
+		.len = lens[below(f, ARRAY_SIZE(lens))],
+		.fd = chance(f, 80) ? pick_fd(f, f->efd, MAX_EVENTFDS) :
+				      (int)nasty_number(f),
+		.flags = chance(f, 80) ? below(f, 16) : nasty_number(f),
+	};
+
+	fuzz_ioctl(f, fd, KVM_IOEVENTFD, &io);
+}
+
+static void fuzz_routing(struct fuzz *f, int fd)
+{
+	struct kvm_irq_routing *r = (void *)f->buf;
+	uint32_t n = chance(f, 80) ? below(f, 64) : nasty_number(f);
+	uint32_t i, room = (BUF_SIZE - sizeof(*r)) / sizeof(r->entries[0]);
+
+	fill_random(f, f->buf, BUF_SIZE);
+	r->nr = n;
+	r->flags = chance(f, 90) ? 0 : nasty_number(f);
+	for (i = 0; i < n && i < room; i++) {
+		r->entries[i].gsi = below(f, 48);
+		r->entries[i].type = 1 + below(f, 3);
+		r->entries[i].flags = chance(f, 90) ? 0 : next(f);
+		if (r->entries[i].type == KVM_IRQ_ROUTING_IRQCHIP) {
+			r->entries[i].u.irqchip.irqchip = below(f, 4);
+			r->entries[i].u.irqchip.pin = below(f, 30);
+		}
+	}
+	fuzz_ioctl(f, fd, KVM_SET_GSI_ROUTING,
+		   chance(f, 95) ? (void *)r : nasty_pointer(f, BUF_SIZE));
+}
+
+static void fuzz_vm(struct fuzz *f, int vm)
+{
+	int fd = f->vm_fd[vm];
+	struct kvm_irqchip *chip;
+	struct kvm_irq_level line;
+	struct kvm_msi msi;
+
+	if (fd < 0)
+		return;
+	switch (below(f, 16)) {
+	case 0:
+		fuzz_memory_region(f, fd);
+		break;
+	case 1:
+		fuzz_ioctl(f, fd, KVM_CREATE_IRQCHIP, NULL);
+		break;
+	case 2:
+		fuzz_ioctl(f, fd, KVM_CREATE_PIT2,
+			   nasty_pointer(f, sizeof(struct kvm_pit_config)));
+		break;
+	case 3:
+		line.irq = chance(f, 80) ? below(f, 32) : nasty_number(f);
+		line.level = below(f, 3);
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_IRQ_LINE :
+			   KVM_IRQ_LINE_STATUS, &line);
+		break;
+	case 4:
+		fill_random(f, &msi, sizeof(msi));
+		if (chance(f, 70)) {
+			msi.address_lo = 0xfee00000 | (below(f, 4) << 12);
+			msi.address_hi = 0;
+			msi.flags = 0;
+			memset(msi.pad, 0, sizeof(msi.pad));
+		}
+		fuzz_ioctl(f, fd, KVM_SIGNAL_MSI, &msi);
+		break;
+	case 5:
+		fuzz_irqfd(f, fd);
+		break;
+	case 6:
+		fuzz_ioeventfd(f, fd);
+		break;
+	case 7:
+		fuzz_routing(f, fd);
+		break;
+	case 8:
+		chip = nasty_pointer(f, sizeof(*chip));
+		if (chip == (void *)f->buf)
+			chip->chip_id = chance(f, 80) ? below(f, 3) :
+					nasty_number(f);
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_IRQCHIP :
+			   KVM_SET_IRQCHIP, chip);
+		break;
+	case 9:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_PIT2 : KVM_SET_PIT2,
+			   nasty_pointer(f, sizeof(struct kvm_pit_state2)));
+		break;
+	case 10:
+		fuzz_ioctl(f, fd, KVM_SET_TSS_ADDR,
+			   (void *)(uintptr_t)nasty_number(f));
+		break;
+	case 11:
+		fuzz_ioctl(f, fd, KVM_SET_IDENTITY_MAP_ADDR,
+			   nasty_pointer(f, 8));
+		break;
+	case 12:
+		fuzz_ioctl(f, fd, KVM_ENABLE_CAP,
+			   nasty_pointer(f, sizeof(struct kvm_enable_cap)));
+		break;
+	case 13:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_CLOCK : KVM_SET_CLOCK,
+			   nasty_pointer(f, sizeof(struct kvm_clock_data)));
+		break;
+	case 14:
+		fuzz_ioctl(f, fd, KVM_CHECK_EXTENSION,
+			   (void *)(uintptr_t)nasty_number(f));
+		break;
+	default:
+		fuzz_ioctl(f, fd, _IOC(below(f, 4), KVMIO, below(f, 0x100),
+				       below(f, 0x400)),
+			   nasty_pointer(f, 0x400));
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- vCPU */
+
+static const uint32_t msr_indices[] = {
+	0x10, 0x1b, 0x3a, 0x48, 0x8b, 0xc1, 0xfe, 0x174, 0x175, 0x176,
+	0x179, 0x17a, 0x1a0, 0x1d9, 0x200, 0x277, 0x2ff, 0x400, 0x480,
+	0x6e0, 0x800, 0x808, 0x80b, 0x830, 0x838, 0xc0000080, 0xc0000081,
+	0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
+	0xc0000103, 0x4b564d00, 0x4b564d01, 0x40000000,
+};
+
+static void fuzz_msrs(struct fuzz *f, int fd)
+{
+	struct kvm_msrs *m = (void *)f->buf;
+	uint32_t room = (BUF_SIZE - sizeof(*m)) / sizeof(m->entries[0]);
+	uint32_t i, n = chance(f, 85) ? below(f, 16) : nasty_number(f);
+
+	fill_random(f, f->buf, BUF_SIZE);
+	m->nmsrs = n;
+	m->pad = 0;
+	for (i = 0; i < n && i < room; i++) {
+		m->entries[i].index = chance(f, 80) ?
+			msr_indices[below(f, ARRAY_SIZE(msr_indices))] :
+			(uint32_t)next(f);
+		m->entries[i].reserved = 0;
+		if (chance(f, 60))
+			m->entries[i].data = below(f, 0x1000);
+	}
+	fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_MSRS : KVM_SET_MSRS,
+		   chance(f, 95) ? (void *)m : nasty_pointer(f, BUF_SIZE));
+}
+
+static void fuzz_cpuid(struct fuzz *f, int fd)
+{
+	struct kvm_cpuid2 *c = (void *)f->buf;
+	uint32_t room = (BUF_SIZE - sizeof(*c)) / sizeof(c->entries[0]);
+	uint32_t i, n = chance(f, 85) ? below(f, 40) : nasty_number(f);
+
+	fill_random(f, f->buf, BUF_SIZE);
+	c->nent = n;
+	for (i = 0; i < n && i < room; i++) {
+		c->entries[i].function = chance(f, 70) ? below(f, 0x20) :
+					 0x80000000 + below(f, 0x20);
+		c->entries[i].index = below(f, 4);
+		c->entries[i].flags = below(f, 8);
+	}
+	fuzz_ioctl(f, fd, chance(f, 70) ? KVM_SET_CPUID2 : KVM_GET_CPUID2,
+		   chance(f, 95) ? (void *)c : nasty_pointer(f, BUF_SIZE));
+}
+
+/* Keep most of the state sane, so that runs get somewhere. */
+static void fuzz_sregs(struct fuzz *f, int fd)
+{
+	struct kvm_sregs s;
+	uint8_t *b = (uint8_t *)&s;
+
+	if (ioctl(fd, KVM_GET_SREGS, &s)) {
+		note(f, KVM_GET_SREGS, -1);
+		return;
+	}
+	b[below(f, sizeof(s))] ^= 1 << below(f, 8);
+	if (chance(f, 20))
+		s.efer = next(f);
+	if (chance(f, 20))
+		s.cr0 = next(f);
+	if (chance(f, 20))
+		s.cr4 = next(f);
+	if (chance(f, 10))
+		s.apic_base = next(f);
+	fuzz_ioctl(f, fd, KVM_SET_SREGS, &s);
+}
+
+static void fuzz_run(struct fuzz *f, int vm, int i)
+{
+	struct kvm_run *run = f->run[vm][i];
+	struct itimerval t = { .it_value.tv_usec = 2000 };
+	long r;
+
+	struct kvm_regs regs;
+
+	/*
+	 * IF set: the lab's CPU takes no external-interrupt exit from a
+	 * guest with IF clear, so one spinning so would hang the lab.
+	 */
+	if (!ioctl(f->vcpu_fd[vm][i], KVM_GET_REGS, &regs)) {
+		regs.rflags |= 0x200;
+		ioctl(f->vcpu_fd[vm][i], KVM_SET_REGS, &regs);
+	}
+	if (run && chance(f, 10))
+		run->immediate_exit = 1;
+	setitimer(ITIMER_REAL, &t, NULL);
+	r = ioctl(f->vcpu_fd[vm][i], KVM_RUN, 0);
+	note(f, KVM_RUN, r);
+	memset(&t, 0, sizeof(t));
+	setitimer(ITIMER_REAL, &t, NULL);
+	f->runs++;
+	if (run) {
+		f->run_exits[run->exit_reason & 63]++;
+		run->immediate_exit = 0;
+	}
+}
+
+static void fuzz_vcpu(struct fuzz *f, int vm, int i)
+{
+	int fd = f->vcpu_fd[vm][i];
+	struct kvm_interrupt irq;
+
+	if (fd < 0)
+		return;
+	switch (below(f, 14)) {
+	case 0:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_REGS : KVM_SET_REGS,
+			   nasty_pointer(f, sizeof(struct kvm_regs)));
+		break;
+	case 1:
+		fuzz_sregs(f, fd);
+		break;
+	case 2:
+		fuzz_ioctl(f, fd, chance(f, 30) ? KVM_GET_SREGS : KVM_SET_SREGS,
+			   nasty_pointer(f, sizeof(struct kvm_sregs)));
+		break;
+	case 3:
+		fuzz_msrs(f, fd);
+		break;
+	case 4:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_FPU : KVM_SET_FPU,
+			   nasty_pointer(f, sizeof(struct kvm_fpu)));
+		break;
+	case 5:
+		fuzz_cpuid(f, fd);
+		break;
+	case 6:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_LAPIC : KVM_SET_LAPIC,
+			   nasty_pointer(f, sizeof(struct kvm_lapic_state)));
+		break;
+	case 7:
+		irq.irq = chance(f, 80) ? below(f, 256) : nasty_number(f);
+		fuzz_ioctl(f, fd, KVM_INTERRUPT, &irq);
+		break;
+	case 8:
+		fuzz_ioctl(f, fd, KVM_NMI, NULL);
+		break;
+	case 9:
+		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_MP_STATE :
+			   KVM_SET_MP_STATE,
+			   nasty_pointer(f, sizeof(struct kvm_mp_state)));
+		break;
+	case 10:
+	case 11:
+	case 12:
+		fuzz_run(f, vm, i);
+		break;
+	default:
+		fuzz_ioctl(f, fd, _IOC(below(f, 4), KVMIO, below(f, 0x100),
+				       below(f, 0x400)),
+			   nasty_pointer(f, 0x400));
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static void one_step(struct fuzz *f)
+{
+	int vm = below(f, MAX_VMS), i = below(f, MAX_VCPUS);
+
+	switch (below(f, 20)) {
+	case 0:
+		fuzz_system(f);
+		break;
+	case 1:
+		if (chance(f, 30))
+			create_vm(f, vm);
+		break;
+	case 2:
+		if (chance(f, 40))
+			create_vcpu(f, vm, i);
+		break;
+	case 3:
+		if (chance(f, 5))
+			close_vm(f, vm);
+		else if (chance(f, 10))
+			close_vcpu(f, vm, i);
+		break;
+	case 4:
+	case 5:
+	case 6:
+	case 7:
+		fuzz_vm(f, vm);
+		break;
+	default:
+		fuzz_vcpu(f, vm, i);
+		break;
+	}
+}
+
+static uint64_t cmdline_number(const char *key, uint64_t fallback)
+{
+	char line[4096], *p;
+	size_t n = strlen(key);
+	FILE *fp = fopen("/proc/cmdline", "re");
+	uint64_t v = fallback;
+
+	if (!fp)
+		return fallback;
+	if (fgets(line, sizeof(line), fp)) {
+		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
+			if ((p == line || p[-1] == ' ') && p[n] == '=') {
+				v = strtoull(p + n + 1, NULL, 0);
+				break;
+			}
+		}
+	}
+	fclose(fp);
+	return v;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+static void storm_setup(struct __test_metadata *_metadata, struct fuzz *f,
+		       const char *path)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int vm, i;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	/* No SA_RESTART: the timer's signal ends a KVM_RUN with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	f->sys_fd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->sys_fd);
+	f->run_size = ioctl(f->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ASSERT_LT(0, f->run_size);
+	f->buf = mmap(NULL, BUF_SIZE + 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->buf);
+	ASSERT_EQ(0, munmap(f->buf + BUF_SIZE, 4096));
+	f->mem = mmap(NULL, 256 << 12, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->mem);
+	/* HLT everywhere: whatever a fuzzed vCPU runs in its slots stops. */
+	memset(f->mem, 0xf4, 256 << 12);
+	for (i = 0; i < MAX_EVENTFDS; i++) {
+		f->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, f->efd[i]);
+	}
+	for (vm = 0; vm < MAX_VMS; vm++) {
+		f->vm_fd[vm] = -1;
+		for (i = 0; i < MAX_VCPUS; i++)
+			f->vcpu_fd[vm][i] = -1;
+	}
+}
+
+static void storm_teardown(struct fuzz *f)
+{
+	int vm, i;
+
+	for (vm = 0; vm < MAX_VMS; vm++)
+		close_vm(f, vm);
+	for (i = 0; i < MAX_EVENTFDS; i++)
+		close(f->efd[i]);
+	close(f->sys_fd);
+	munmap(f->buf, BUF_SIZE);
+	munmap(f->mem, 256 << 12);
+	signal(SIGALRM, SIG_DFL);
+}
+
+static void report(struct __test_metadata *_metadata, struct fuzz *f,
+		   uint64_t seed)
+{
+	char line[512];
+	int n = 0, e;
+
+	TH_LOG("seed %#" PRIx64 ": %ld calls, %ld succeeded, %ld KVM_RUNs",
+	       seed, f->calls, f->ok, f->runs);
+	for (e = 1; e < 256; e++)
+		if (f->failures_by_errno[e] && n < (int)sizeof(line) - 32)
+			n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
+				      strerrorname_np(e) ?: "?",
+				      f->failures_by_errno[e]);
+	TH_LOG("errors:%s", n ? line : " none");
+	for (e = 0, n = 0; e < 64; e++)
+		if (f->run_exits[e] && n < (int)sizeof(line) - 32)
+			n += snprintf(line + n, sizeof(line) - n, " %d:%ld", e,
+				      f->run_exits[e]);
+	TH_LOG("exit reasons after KVM_RUN:%s", n ? line : " none");
+}
+
+/* After the storm, a clean VM still runs a guest to its end. */
+static void guest_says_done(void)
+{
+	GUEST_DONE();
+}
+
+FIXTURE(fuzz) {
+	struct fuzz f;
+};
+
+FIXTURE_VARIANT(fuzz) {
+	const char *path;
+};
+
+FIXTURE_VARIANT_ADD(fuzz, vmxlab) {
+	.path = VMXLAB_DEV,
+};
+
+FIXTURE_VARIANT_ADD(fuzz, kvm) {
+	.path = KVM_DEV,
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+TEST_F_TIMEOUT(fuzz, random_ioctls, 600)
+{
+	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
+	uint64_t calls = cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
+	struct fuzz *f = &self->f;
+	struct vcpu *vcpu;
+	struct vm *vm;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	storm_setup(_metadata, f, variant->path);
+	/* Seed 0 would stay 0; mix the variant in so both differ. */
+	f->rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	create_vm(f, 0);
+	create_vcpu(f, 0, 0);
+	while ((uint64_t)f->calls < calls)
+		one_step(f);
+	report(_metadata, f, seed);
+	storm_teardown(f);
+
+	EXPECT_EQ(0, f->bad_errno) TH_LOG("last: errno %d from ioctl %#lx",
+					  f->last_bad_errno,
+					  f->last_bad_ioctl);
+	/* Most calls must have got past argument checks somewhere. */
+	EXPECT_LT(calls / 10, (uint64_t)f->ok);
+
+	vm = vm_create_with_vcpu(variant->path, guest_says_done, &vcpu);
+	RUN_DONE(vcpu);
+	vm_free(vm);
+	if (!strcmp(variant->path, VMXLAB_DEV))
+		EXPECT_VMXLAB_HOLDS_NOTHING();
+}
+
+TEST_HARNESS_MAIN

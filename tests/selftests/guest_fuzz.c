@@ -5,8 +5,8 @@
  * (port and string I/O, MSRs, control and debug registers, descriptor
  * tables, segment loads, CPUID, HLT, XSETBV, VMCALL, MMIO to the APIC and
  * IOAPIC pages and to no memory at all, far transfers, random bytes),
- * with random registers, run at CPL 0 or CPL 3, with the irqchip in the
- * kernel or not. The host answers every exit with random data.
+ * with random registers, run in real mode, 32-bit protected mode, long
+ * mode at CPL 0 and at CPL 3, with the irqchip in the kernel or not. The host answers every exit with random data.
  *
  * What must hold on both devices: KVM_RUN always returns (a timer bounds
  * a guest that spins), a guest never makes VM entry fail (the SDM says
@@ -32,16 +32,30 @@
 #include "vmxlab_test.h"
 #include "guest.h"
 
-#define DEFAULT_PROGRAMS	120
+#define DEFAULT_PROGRAMS	200
 #define DEFAULT_SEED		0x67667a7aULL
 #define MAX_EXITS		64
 #define CODE_BYTES		(4096 - 64)
 #define RUN_TIMER_US		3000
 #define MAX_PROGRAMS		100000
 #define HASH_FILE		"/tmp/guest_fuzz.vmxlab"
+/* Real and protected mode programs live low, with a real-mode IVT. */
+#define LOW_CODE_GPA		0x10000ULL
+#define LOW_STUB_GPA		0x11000ULL
+#define LOW_IVT_GPA		0x12000ULL
+#define LOW_STACK		0xfff0
+#define END_PORT		0xf5	/* a real-mode exception's stub */
+
+enum mode { REAL, PROTECTED, LONG, USER, NR_MODES };
+static const char * const mode_names[NR_MODES] = {
+	"real", "protected", "long", "CPL 3",
+};
 
 struct program_result {
 	uint64_t hash;		/* of the exit sequence */
+	uint64_t code_gpa;
+	enum mode mode;
+	bool timed_out;		/* not comparable: timing decided the end */
 	int exits;
 	bool fail_entry;
 	uint32_t fail_reason;
@@ -49,7 +63,7 @@ struct program_result {
 };
 
 struct tally {
-	long programs, exits, timeouts, user_programs, irqchip_programs;
+	long programs, exits, timeouts, by_mode[NR_MODES], irqchip_programs;
 	long by_reason[64];
 	long fail_entries, bad_errnos;
 	long first_fail_entry;	/* program index, or -1 */
@@ -127,7 +141,7 @@ static uint16_t interesting_port(void)
 	uint16_t port = below(3) ? ports[below(ARRAY_SIZE(ports))] :
 				   (uint16_t)next();
 
-	return port == UCALL_PORT ? port + 1 : port;
+	return port == UCALL_PORT || port == END_PORT ? port + 2 : port;
 }
 
 static const uint32_t interesting_msrs[] = {
@@ -347,6 +361,7 @@ static void run_program(struct vcpu *vcpu, struct program_result *r,
 		if (ret) {
 			if (err == EINTR) {
 				t->timeouts++;
+				r->timed_out = true;
 			} else {
 				r->bad_errno = err;
 			}
@@ -365,7 +380,7 @@ static void run_program(struct vcpu *vcpu, struct program_result *r,
 			break;
 		}
 		if (run->exit_reason == KVM_EXIT_IO &&
-		    run->io.port == UCALL_PORT)
+		    (run->io.port == UCALL_PORT || run->io.port == END_PORT))
 			break;		/* the guest took an exception */
 		if (!answer_exit(vcpu))
 			break;
@@ -398,20 +413,76 @@ static void scramble_registers(struct vcpu *vcpu)
 	vcpu_regs_set(vcpu, &regs);
 }
 
-static void one_program(struct __test_metadata *_metadata, const char *path,
-			long index, struct program_result *r, struct tally *t)
+/*
+ * Real mode: every vector of the IVT leads to a stub that reports on
+ * END_PORT (a real-mode exception clears IF, and the lab's CPU would then
+ * never interrupt a program that looped). Protected mode has no IDT: an
+ * exception there ends in a shutdown.
+ */
+static void setup_low_mode(struct vm *vm, struct vcpu *vcpu, enum mode mode)
 {
-	bool user = below(3) == 0, irqchip = below(2);
+	static const uint8_t stub[] = { 0xe6, END_PORT, 0xf4, 0xeb, 0xfd };
+	uint32_t *ivt = gpa_to_hva(vm, LOW_IVT_GPA);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int v;
+
+	memcpy(gpa_to_hva(vm, LOW_STUB_GPA), stub, sizeof(stub));
+	for (v = 0; v < 256; v++)
+		ivt[v] = (uint32_t)(LOW_STUB_GPA >> 4) << 16;
+	if (mode == REAL) {
+		vcpu_set_real_mode(vcpu, LOW_CODE_GPA >> 4, 0, LOW_STACK);
+		vcpu_sregs_get(vcpu, &sregs);
+		sregs.idt.base = LOW_IVT_GPA;
+		sregs.idt.limit = 0x3ff;
+		vcpu_sregs_set(vcpu, &sregs);
+	} else {
+		vcpu_set_protected_mode(vcpu, LOW_CODE_GPA, LOW_STACK, 0);
+	}
+	vcpu_regs_get(vcpu, &regs);
+	regs.rax = next();
+	regs.rbx = next();
+	regs.rcx = below(64);
+	regs.rdx = next();
+	regs.rsi = next();
+	regs.rdi = next();
+	regs.rflags |= 0x200;	/* IF: see the snippets */
+	vcpu_regs_set(vcpu, &regs);
+}
+
+/* Each program draws from its own stream: a difference stays in it. */
+static void seed_program(uint64_t seed, long index)
+{
+	rng = (seed ^ 0x9e3779b97f4a7c15ULL) + (index + 1) * 0x632be59bd9b4e019ULL;
+}
+
+static void one_program(struct __test_metadata *_metadata, const char *path,
+			uint64_t seed, long index, struct program_result *r,
+			struct tally *t)
+{
+	enum mode mode;
+	bool irqchip;
 	struct vcpu *vcpu;
 	uint64_t code_gpa;
 	struct vm *vm;
+	uint8_t *code;
 
+	seed_program(seed, index);
+	mode = below(NR_MODES);
+	irqchip = below(2);
 	vm = vm_create(path);
 	if (irqchip)
 		ASSERT_EQ(0, ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	code_gpa = vm_alloc(vm, 4096);
-	make_program(gpa_to_hva(vm, code_gpa), code_gpa);
-	if (user) {
+	code_gpa = mode < LONG ? LOW_CODE_GPA : vm_alloc(vm, 4096);
+	code = gpa_to_hva(vm, code_gpa);
+	ASSERT_NE(NULL, code);
+	make_program(code, code_gpa);
+	if (mode < LONG) {
+		/* Their immediates are executed too: no IF-clearing byte. */
+		tame(code, CODE_BYTES);
+		vcpu = vcpu_create(vm, 0);
+		setup_low_mode(vm, vcpu, mode);
+	} else if (mode == USER) {
 		vm_enable_user_mode(vm);
 		fuzz_code_gva = code_gpa;
 		fuzz_user_rsp = vm_alloc(vm, 4096) + 4096 - 64;
@@ -423,10 +494,12 @@ static void one_program(struct __test_metadata *_metadata, const char *path,
 		scramble_registers(vcpu);
 	}
 	memset(r, 0, sizeof(*r));
+	r->code_gpa = code_gpa;
+	r->mode = mode;
 	run_program(vcpu, r, t);
 	vm_free(vm);
 	t->programs++;
-	t->user_programs += user;
+	t->by_mode[mode]++;
 	t->irqchip_programs += irqchip;
 	if (r->fail_entry && t->fail_entries++ == 0) {
 		t->first_fail_entry = index;
@@ -463,9 +536,13 @@ static void report(struct __test_metadata *_metadata, const struct tally *t,
 	char line[512];
 	int e, n = 0;
 
-	TH_LOG("seed %#" PRIx64 ": %ld programs (%ld at CPL 3, %ld with the irqchip in the kernel), %ld exits, %ld ended by the timer",
-	       seed, t->programs, t->user_programs, t->irqchip_programs,
-	       t->exits, t->timeouts);
+	TH_LOG("seed %#" PRIx64 ": %ld programs (%ld with the irqchip in the kernel), %ld exits, %ld ended by the timer",
+	       seed, t->programs, t->irqchip_programs, t->exits, t->timeouts);
+	for (e = 0, n = 0; e < NR_MODES; e++)
+		n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
+			      mode_names[e], t->by_mode[e]);
+	TH_LOG("programs by mode:%s", line);
+	n = 0;
 	for (e = 0; e < 64; e++)
 		if (t->by_reason[e] && n < (int)sizeof(line) - 32)
 			n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
@@ -473,27 +550,62 @@ static void report(struct __test_metadata *_metadata, const struct tally *t,
 	TH_LOG("exits by reason:%s", n ? line : " none");
 }
 
-/* vmxlab writes its hashes; the KVM run compares. */
+/* The program @index of @seed again, in hex, to replay a difference. */
+static void print_program(struct __test_metadata *_metadata, uint64_t seed,
+			  long index, const struct program_result *r)
+{
+	static uint8_t page[4096];
+	char hex[2 * 96 + 1];
+	size_t len, i;
+
+	seed_program(seed, index);
+	below(NR_MODES);
+	below(2);
+	len = make_program(page, r->code_gpa);
+	if (r->mode < LONG)
+		tame(page, CODE_BYTES);
+	for (i = 0; i < len && i < 96; i++)
+		sprintf(hex + 2 * i, "%02x", page[i]);
+	TH_LOG("program %ld (%s mode, code at %#" PRIx64 ", %zu bytes): %s%s",
+	       index, mode_names[r->mode], r->code_gpa, len, hex,
+	       len > 96 ? "..." : "");
+}
+
+/*
+ * vmxlab writes its hashes; the KVM run compares them with its own and
+ * shows the first programs whose exits differ.
+ */
 static void compare_with_vmxlab(struct __test_metadata *_metadata,
+				uint64_t seed,
 				const struct program_result *kvm, long n)
 {
+	long i, same = 0, shown = 0, timed = 0, differ[NR_MODES] = {};
 	FILE *f = fopen(HASH_FILE, "re");
-	long i, same = 0, first_diff = -1;
+	int timed_out;
 	uint64_t h;
 
 	if (!f) {
 		TH_LOG("no vmxlab hashes to compare with (%s)", HASH_FILE);
 		return;
 	}
-	for (i = 0; i < n && fscanf(f, "%" SCNx64, &h) == 1; i++) {
-		if (h == kvm[i].hash)
+	for (i = 0; i < n && fscanf(f, "%" SCNx64 " %d", &h, &timed_out) == 2;
+	     i++) {
+		if (timed_out || kvm[i].timed_out) {
+			timed++;
+			continue;
+		}
+		if (h == kvm[i].hash) {
 			same++;
-		else if (first_diff < 0)
-			first_diff = i;
+			continue;
+		}
+		differ[kvm[i].mode]++;
+		if (shown++ < 3)
+			print_program(_metadata, seed, i, &kvm[i]);
 	}
 	fclose(f);
-	TH_LOG("same exits on vmxlab and KVM: %ld of %ld programs; first that differs: %ld",
-	       same, i, first_diff);
+	TH_LOG("same exits on vmxlab and KVM: %ld of %ld programs (%ld ended by the timer on one side, not compared); differing by mode: real %ld, protected %ld, long %ld, CPL 3 %ld",
+	       same, i - timed, timed, differ[REAL], differ[PROTECTED],
+	       differ[LONG], differ[USER]);
 }
 
 FIXTURE(gfuzz) {
@@ -538,9 +650,9 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	self->results = calloc(programs, sizeof(*self->results));
 	ASSERT_NE(NULL, self->results);
-	rng = seed ^ 0x9e3779b97f4a7c15ULL;
 	for (i = 0; i < programs; i++) {
-		one_program(_metadata, variant->path, i, &self->results[i], &t);
+		one_program(_metadata, variant->path, seed, i,
+			    &self->results[i], &t);
 		if (!_metadata->passed)
 			break;
 	}
@@ -560,13 +672,15 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 
 		if (f) {
 			for (i = 0; i < t.programs; i++)
-				fprintf(f, "%" PRIx64 "\n",
-					self->results[i].hash);
+				fprintf(f, "%" PRIx64 " %d\n",
+					self->results[i].hash,
+					self->results[i].timed_out);
 			fclose(f);
 		}
 		EXPECT_VMXLAB_HOLDS_NOTHING();
 	} else {
-		compare_with_vmxlab(_metadata, self->results, t.programs);
+		compare_with_vmxlab(_metadata, seed, self->results,
+				    t.programs);
 	}
 }
 

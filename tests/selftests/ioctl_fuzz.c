@@ -13,30 +13,43 @@
  * afterwards, and once everything is closed vmxlab holds nothing. The lab
  * fails the run on any kernel WARN, BUG or slub report it prints.
  *
- * The sequence is reproducible: the seed and the number of calls come
- * from the kernel command line (vmxlab_fuzz_seed=, vmxlab_fuzz_calls=;
- * `make fuzz` sets them) and are printed, so a failure can be replayed.
+ * Several threads share the objects (closing, dup'ing and using them at
+ * once), a scribbler flips bytes of the argument memory while calls read
+ * it, and now and then a forked child pokes the shared files from another
+ * mm. The seed, the number of calls and of threads come from the kernel
+ * command line (vmxlab_fuzz_seed=, vmxlab_fuzz_calls=, vmxlab_fuzz_threads=;
+ * `make fuzz` sets them) and are printed; with one thread a seed replays
+ * the same sequence, and a failure names its call.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <time.h>
+#include <sys/wait.h>
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
 #include "vmxlab_test.h"
 #include "guest.h"
 
-#define DEFAULT_CALLS	3000
+#define DEFAULT_CALLS	100000
+/* KVM's runs cost ten times vmxlab's in the lab: the reference runs less. */
+#define KVM_SHARE	10
 #define DEFAULT_SEED	0x766d786cULL
 #define MAX_VMS		2
 #define MAX_VCPUS	3
 #define MAX_EVENTFDS	4
 #define BUF_SIZE	(64 * 1024)
+#define DEFAULT_THREADS	3
+#define MAX_THREADS	8
+#define MAX_RUN_PAGES	4096
 
 struct fuzz {
 	uint64_t rng;
@@ -49,20 +62,28 @@ struct fuzz {
 	int efd[MAX_EVENTFDS];
 	uint8_t *buf;		/* BUF_SIZE bytes, then an unmapped page */
 	uint8_t *mem;		/* guest memory for the slots */
-	long calls, failures_by_errno[256], ok;
-	long runs, run_exits[64];
-	long bad_errno;
+	/* Run pages stay mapped until the end: another thread may use one. */
+	void *run_pages[MAX_RUN_PAGES];
+	atomic_int nr_run_pages;
+	atomic_long calls, failures_by_errno[256], ok;
+	atomic_long runs, run_exits[64], forks, dups;
+	atomic_long bad_errno;
+	atomic_int stop;
 	int last_bad_errno;
 	unsigned long last_bad_ioctl;
+	long last_bad_call;
 };
+
+/* Each thread draws from its own generator; one thread replays exactly. */
+static __thread uint64_t rng;
 
 static uint64_t next(struct fuzz *f)
 {
 	/* xorshift64*: small, fast and reproducible. */
-	f->rng ^= f->rng >> 12;
-	f->rng ^= f->rng << 25;
-	f->rng ^= f->rng >> 27;
-	return f->rng * 0x2545f4914f6cdd1dULL;
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
 }
 
 static uint64_t below(struct fuzz *f, uint64_t n)
@@ -137,8 +158,8 @@ static int pick_fd(struct fuzz *f, const int *fds, int n)
 static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 {
 	int e = errno;
+	long call = f->calls++;
 
-	f->calls++;
 	if (r >= 0) {
 		f->ok++;
 		return;
@@ -155,6 +176,7 @@ static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 	f->bad_errno++;
 	f->last_bad_errno = e;
 	f->last_bad_ioctl = ioctl_nr;
+	f->last_bad_call = call;
 }
 
 static long fuzz_ioctl(struct fuzz *f, int fd, unsigned long nr, void *arg)
@@ -169,8 +191,6 @@ static long fuzz_ioctl(struct fuzz *f, int fd, unsigned long nr, void *arg)
 
 static void close_vcpu(struct fuzz *f, int vm, int i)
 {
-	if (f->run[vm][i])
-		munmap(f->run[vm][i], f->run_size);
 	f->run[vm][i] = NULL;
 	if (f->vcpu_fd[vm][i] >= 0)
 		close(f->vcpu_fd[vm][i]);
@@ -195,6 +215,69 @@ static void create_vm(struct fuzz *f, int vm)
 	note(f, KVM_CREATE_VM, f->vm_fd[vm]);
 }
 
+static void map_run(struct fuzz *f, int vm, int i)
+{
+	int slot = f->nr_run_pages++;
+	void *p;
+
+	if (slot >= MAX_RUN_PAGES)
+		return;
+	p = mmap(NULL, f->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 f->vcpu_fd[vm][i], 0);
+	f->run_pages[slot] = p == MAP_FAILED ? NULL : p;
+	f->run[vm][i] = f->run_pages[slot];
+}
+
+/* Another name for a VM or vCPU file: closing one must not end it. */
+static void dup_object(struct fuzz *f, int vm, int i)
+{
+	int to_vm = below(f, MAX_VMS), to_i = below(f, MAX_VCPUS), fd;
+
+	if (below(f, 2)) {
+		if (f->vm_fd[vm] < 0 || to_vm == vm)
+			return;
+		fd = dup(f->vm_fd[vm]);
+		if (fd < 0)
+			return;
+		close_vm(f, to_vm);
+		f->vm_fd[to_vm] = fd;
+	} else {
+		if (f->vcpu_fd[vm][i] < 0 || (to_vm == vm && to_i == i))
+			return;
+		fd = dup(f->vcpu_fd[vm][i]);
+		if (fd < 0)
+			return;
+		close_vcpu(f, to_vm, to_i);
+		f->vcpu_fd[to_vm][to_i] = fd;
+		map_run(f, to_vm, to_i);
+	}
+	f->dups++;
+}
+
+static void one_step(struct fuzz *f);
+
+/*
+ * A child that shares every file: its VM and vCPU ioctls come from
+ * another mm and must be refused, its system ioctls work, and its exit
+ * drops its references only.
+ */
+static void fork_and_poke(struct fuzz *f)
+{
+	pid_t pid = fork();
+	int i;
+
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		rng ^= getpid();
+		for (i = 0; i < 40; i++)
+			one_step(f);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	f->forks++;
+}
+
 static void create_vcpu(struct fuzz *f, int vm, int i)
 {
 	unsigned long id = chance(f, 80) ? (unsigned long)i : nasty_number(f);
@@ -208,10 +291,7 @@ static void create_vcpu(struct fuzz *f, int vm, int i)
 	if (fd < 0)
 		return;
 	f->vcpu_fd[vm][i] = fd;
-	f->run[vm][i] = mmap(NULL, f->run_size, PROT_READ | PROT_WRITE,
-			     MAP_SHARED, fd, 0);
-	if (f->run[vm][i] == MAP_FAILED)
-		f->run[vm][i] = NULL;
+	map_run(f, vm, i);
 }
 
 /* ---------------------------------------------------------------- system */
@@ -495,14 +575,38 @@ static void fuzz_sregs(struct fuzz *f, int fd)
 	fuzz_ioctl(f, fd, KVM_SET_SREGS, &s);
 }
 
+/* Each thread's own timer: its signal ends that thread's KVM_RUN. */
+static __thread timer_t run_timer;
+static __thread bool have_run_timer;
+
+static void make_run_timer(void)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGALRM,
+	};
+
+	/* glibc 2.36 names no field for the thread: it is _tid. */
+	sev._sigev_un._tid = gettid();
+	have_run_timer = !timer_create(CLOCK_MONOTONIC, &sev, &run_timer);
+}
+
+static void arm_run_timer(long ns)
+{
+	struct itimerspec t = { .it_value.tv_nsec = ns };
+
+	if (have_run_timer)
+		timer_settime(run_timer, 0, &t, NULL);
+}
+
 static void fuzz_run(struct fuzz *f, int vm, int i)
 {
 	struct kvm_run *run = f->run[vm][i];
-	struct itimerval t = { .it_value.tv_usec = 2000 };
+	struct kvm_regs regs;
 	long r;
 
-	struct kvm_regs regs;
-
+	if (!have_run_timer)
+		return;
 	/*
 	 * IF set: the lab's CPU takes no external-interrupt exit from a
 	 * guest with IF clear, so one spinning so would hang the lab.
@@ -513,11 +617,10 @@ static void fuzz_run(struct fuzz *f, int vm, int i)
 	}
 	if (run && chance(f, 10))
 		run->immediate_exit = 1;
-	setitimer(ITIMER_REAL, &t, NULL);
+	arm_run_timer(2000000);
 	r = ioctl(f->vcpu_fd[vm][i], KVM_RUN, 0);
 	note(f, KVM_RUN, r);
-	memset(&t, 0, sizeof(t));
-	setitimer(ITIMER_REAL, &t, NULL);
+	arm_run_timer(0);
 	f->runs++;
 	if (run) {
 		f->run_exits[run->exit_reason & 63]++;
@@ -606,6 +709,10 @@ static void one_step(struct fuzz *f)
 			close_vm(f, vm);
 		else if (chance(f, 10))
 			close_vcpu(f, vm, i);
+		else if (chance(f, 10))
+			dup_object(f, vm, i);
+		else if (chance(f, 2))
+			fork_and_poke(f);
 		break;
 	case 4:
 	case 5:
@@ -684,6 +791,9 @@ static void storm_teardown(struct fuzz *f)
 
 	for (vm = 0; vm < MAX_VMS; vm++)
 		close_vm(f, vm);
+	for (i = 0; i < f->nr_run_pages && i < MAX_RUN_PAGES; i++)
+		if (f->run_pages[i])
+			munmap(f->run_pages[i], f->run_size);
 	for (i = 0; i < MAX_EVENTFDS; i++)
 		close(f->efd[i]);
 	close(f->sys_fd);
@@ -698,18 +808,19 @@ static void report(struct __test_metadata *_metadata, struct fuzz *f,
 	char line[512];
 	int n = 0, e;
 
-	TH_LOG("seed %#" PRIx64 ": %ld calls, %ld succeeded, %ld KVM_RUNs",
-	       seed, f->calls, f->ok, f->runs);
+	TH_LOG("seed %#" PRIx64 ": %ld calls, %ld succeeded, %ld KVM_RUNs, %ld dups, %ld forks",
+	       seed, (long)f->calls, (long)f->ok, (long)f->runs,
+	       (long)f->dups, (long)f->forks);
 	for (e = 1; e < 256; e++)
 		if (f->failures_by_errno[e] && n < (int)sizeof(line) - 32)
 			n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
 				      strerrorname_np(e) ?: "?",
-				      f->failures_by_errno[e]);
+				      (long)f->failures_by_errno[e]);
 	TH_LOG("errors:%s", n ? line : " none");
 	for (e = 0, n = 0; e < 64; e++)
 		if (f->run_exits[e] && n < (int)sizeof(line) - 32)
 			n += snprintf(line + n, sizeof(line) - n, " %d:%ld", e,
-				      f->run_exits[e]);
+				      (long)f->run_exits[e]);
 	TH_LOG("exit reasons after KVM_RUN:%s", n ? line : " none");
 }
 
@@ -743,30 +854,82 @@ FIXTURE_TEARDOWN(fuzz)
 {
 }
 
-TEST_F_TIMEOUT(fuzz, random_ioctls, 600)
+struct worker {
+	struct fuzz *f;
+	uint64_t seed;
+	long calls;
+	int id;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+
+	/* Never 0, or xorshift stays there. */
+	rng = (w->seed ^ 0x9e3779b97f4a7c15ULL) + w->id * 0x632be59bd9b4e019ULL;
+	make_run_timer();
+	while (w->f->calls < w->calls)
+		one_step(w->f);
+	if (have_run_timer)
+		timer_delete(run_timer);
+	return NULL;
+}
+
+/* Argument memory changes under the module's feet (TOCTOU). */
+static void *scribble(void *arg)
+{
+	struct fuzz *f = arg;
+
+	rng = 0x5deece66dULL;
+	while (!f->stop) {
+		f->buf[below(f, BUF_SIZE)] ^= 1 << below(f, 8);
+		usleep(50);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 {
 	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
-	uint64_t calls = cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
+	long calls = cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
+	long threads = cmdline_number("vmxlab_fuzz_threads", DEFAULT_THREADS);
+	struct worker w[MAX_THREADS];
+	pthread_t tid[MAX_THREADS], scribbler;
 	struct fuzz *f = &self->f;
 	struct vcpu *vcpu;
 	struct vm *vm;
+	long t;
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
+	if (strcmp(variant->path, VMXLAB_DEV))
+		calls = (calls + KVM_SHARE - 1) / KVM_SHARE;
+	ASSERT_LE(1, threads);
+	ASSERT_GE(MAX_THREADS, threads);
 	storm_setup(_metadata, f, variant->path);
-	/* Seed 0 would stay 0; mix the variant in so both differ. */
-	f->rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	rng = seed ^ 0x9e3779b97f4a7c15ULL;
 	create_vm(f, 0);
 	create_vcpu(f, 0, 0);
-	while ((uint64_t)f->calls < calls)
-		one_step(f);
+	if (threads > 1)
+		ASSERT_EQ(0, pthread_create(&scribbler, NULL, scribble, f));
+	for (t = 0; t < threads; t++) {
+		w[t] = (struct worker){ f, seed, calls, t };
+		ASSERT_EQ(0, pthread_create(&tid[t], NULL, work, &w[t]));
+	}
+	for (t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	f->stop = 1;
+	if (threads > 1)
+		pthread_join(scribbler, NULL);
+	TH_LOG("%ld threads%s", threads, threads > 1 ?
+	       " and a scribbler (vmxlab_fuzz_threads=1 replays exactly)" : "");
 	report(_metadata, f, seed);
 	storm_teardown(f);
 
-	EXPECT_EQ(0, f->bad_errno) TH_LOG("last: errno %d from ioctl %#lx",
-					  f->last_bad_errno,
-					  f->last_bad_ioctl);
+	EXPECT_EQ(0, f->bad_errno)
+		TH_LOG("last: errno %d from ioctl %#lx at call %ld",
+		       f->last_bad_errno, f->last_bad_ioctl, f->last_bad_call);
 	/* Most calls must have got past argument checks somewhere. */
-	EXPECT_LT(calls / 10, (uint64_t)f->ok);
+	EXPECT_LT(calls / 10, (long)f->ok);
 
 	vm = vm_create_with_vcpu(variant->path, guest_says_done, &vcpu);
 	RUN_DONE(vcpu);

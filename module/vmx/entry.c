@@ -162,6 +162,9 @@ static void vmx_requeue_idt_vectoring(struct vmx_vcpu *vmx)
 
 	if (!(info & VECTORING_INFO_VALID_MASK))
 		return;
+	/* Real mode pushes no error code: entry refuses one (SDM 26.2.1.3). */
+	if (!(vmcs_read(GUEST_CR0) & X86_CR0_PE))
+		info &= ~VECTORING_INFO_DELIVER_CODE_MASK;
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESVD_BITS_MASK);
 	if (info & VECTORING_INFO_DELIVER_CODE_MASK)
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,

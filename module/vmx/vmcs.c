@@ -549,6 +549,19 @@ void vmx_show_vmcs(struct seq_file *m)
 		{ "guest_efer", GUEST_IA32_EFER },
 		{ "guest_activity_state", GUEST_ACTIVITY_STATE },
 		{ "guest_interruptibility", GUEST_INTERRUPTIBILITY_INFO },
+		{ "guest_cs_selector", GUEST_CS_SELECTOR },
+		{ "guest_cs_base", GUEST_CS_BASE },
+		{ "guest_cs_limit", GUEST_CS_LIMIT },
+		{ "guest_cs_ar", GUEST_CS_AR_BYTES },
+		{ "guest_ss_ar", GUEST_SS_AR_BYTES },
+		{ "entry_intr_info", VM_ENTRY_INTR_INFO_FIELD },
+		{ "entry_error_code", VM_ENTRY_EXCEPTION_ERROR_CODE },
+		{ "entry_insn_len", VM_ENTRY_INSTRUCTION_LEN },
+		{ "exit_reason", VM_EXIT_REASON },
+		{ "exit_qualification", EXIT_QUALIFICATION },
+		{ "exit_intr_info", VM_EXIT_INTR_INFO },
+		{ "idt_vectoring_info", IDT_VECTORING_INFO_FIELD },
+		{ "instruction_error", VM_INSTRUCTION_ERROR },
 	};
 	int i;
 

@@ -450,6 +450,30 @@ static void setup_low_mode(struct vm *vm, struct vcpu *vcpu, enum mode mode)
 	vcpu_regs_set(vcpu, &regs);
 }
 
+static void print_program(struct __test_metadata *_metadata, uint64_t seed,
+			  long index, const struct program_result *r);
+
+/* What a failed entry left: the program and, on vmxlab, the VMCS. */
+static void report_entry_failure(struct __test_metadata *_metadata,
+				 struct vm *vm, uint64_t seed, long index,
+				 const struct program_result *r)
+{
+	char cmd[128], line[256];
+	FILE *p;
+
+	print_program(_metadata, seed, index, r);
+	if (strcmp(vm->path, VMXLAB_DEV))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "cat /sys/kernel/debug/vmxlab/vm%d-*/vcpu0/vmcs", getpid());
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	while (fgets(line, sizeof(line), p))
+		TH_LOG("vmcs: %s", strtok(line, "\n") ?: "");
+	pclose(p);
+}
+
 /* Each program draws from its own stream: a difference stays in it. */
 static void seed_program(uint64_t seed, long index)
 {
@@ -497,6 +521,8 @@ static void one_program(struct __test_metadata *_metadata, const char *path,
 	r->code_gpa = code_gpa;
 	r->mode = mode;
 	run_program(vcpu, r, t);
+	if (r->fail_entry)
+		report_entry_failure(_metadata, vm, seed, index, r);
 	vm_free(vm);
 	t->programs++;
 	t->by_mode[mode]++;
@@ -576,7 +602,7 @@ static void print_program(struct __test_metadata *_metadata, uint64_t seed,
  * shows the first programs whose exits differ.
  */
 static void compare_with_vmxlab(struct __test_metadata *_metadata,
-				uint64_t seed,
+				uint64_t seed, long first,
 				const struct program_result *kvm, long n)
 {
 	long i, same = 0, shown = 0, timed = 0, differ[NR_MODES] = {};
@@ -600,7 +626,7 @@ static void compare_with_vmxlab(struct __test_metadata *_metadata,
 		}
 		differ[kvm[i].mode]++;
 		if (shown++ < 3)
-			print_program(_metadata, seed, i, &kvm[i]);
+			print_program(_metadata, seed, first + i, &kvm[i]);
 	}
 	fclose(f);
 	TH_LOG("same exits on vmxlab and KVM: %ld of %ld programs (%ld ended by the timer on one side, not compared); differing by mode: real %ld, protected %ld, long %ld, CPL 3 %ld",
@@ -638,6 +664,8 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
 	long programs = cmdline_number("vmxlab_fuzz_programs",
 				       DEFAULT_PROGRAMS);
+	/* vmxlab_fuzz_first= with a seed replays one program on its own. */
+	long first = cmdline_number("vmxlab_fuzz_first", 0);
 	struct sigaction sa = { .sa_handler = on_alarm };
 	bool vmxlab = !strcmp(variant->path, VMXLAB_DEV);
 	struct tally t = { .first_fail_entry = -1 };
@@ -651,7 +679,7 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 	self->results = calloc(programs, sizeof(*self->results));
 	ASSERT_NE(NULL, self->results);
 	for (i = 0; i < programs; i++) {
-		one_program(_metadata, variant->path, seed, i,
+		one_program(_metadata, variant->path, seed, first + i,
 			    &self->results[i], &t);
 		if (!_metadata->passed)
 			break;
@@ -660,8 +688,9 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 	report(_metadata, &t, seed);
 
 	EXPECT_EQ(0, t.fail_entries)
-		TH_LOG("program %ld of seed %#" PRIx64 ": entry failure %u",
-		       t.first_fail_entry, seed, t.first_fail_reason);
+		TH_LOG("program %ld of seed %#" PRIx64 ": entry failure %u (replay: vmxlab_fuzz_seed=%#" PRIx64 " vmxlab_fuzz_first=%ld vmxlab_fuzz_programs=1)",
+		       t.first_fail_entry, seed, t.first_fail_reason, seed,
+		       t.first_fail_entry);
 	EXPECT_EQ(0, t.bad_errnos) TH_LOG("KVM_RUN failed with %s",
 					  strerror(t.first_bad_errno));
 	/* The generator must reach the hypervisor, not only the guest. */
@@ -679,7 +708,7 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 		}
 		EXPECT_VMXLAB_HOLDS_NOTHING();
 	} else {
-		compare_with_vmxlab(_metadata, seed, self->results,
+		compare_with_vmxlab(_metadata, seed, first, self->results,
 				    t.programs);
 	}
 }

@@ -293,17 +293,8 @@ static uint64_t fuzz_code_gva, fuzz_user_rsp;
 /* CPL 3 programs start here, at CPL 0, and drop to user mode, IF set. */
 static void guest_enter_program_as_user(void)
 {
-	asm volatile("push %[ss]\n\t"
-		     "push %[rsp]\n\t"
-		     "push %[flags]\n\t"
-		     "push %[cs]\n\t"
-		     "push %[rip]\n\t"
-		     "iretq"
-		     : : [ss] "i"(SEL_USER_DATA), [rsp] "r"(fuzz_user_rsp),
-		       [flags] "i"(0x3202), [cs] "i"(SEL_USER_CODE64),
-		       [rip] "r"(fuzz_code_gva)
-		     : "memory");
-	__builtin_unreachable();
+	guest_enter_user_mode_flags((void (*)(void))fuzz_code_gva,
+				    fuzz_user_rsp, 0x3202);
 }
 
 static void on_alarm(int sig)
@@ -535,27 +526,6 @@ static void one_program(struct __test_metadata *_metadata, const char *path,
 		t->first_bad_errno = r->bad_errno;
 }
 
-static uint64_t cmdline_number(const char *key, uint64_t fallback)
-{
-	char line[4096], *p;
-	size_t n = strlen(key);
-	FILE *fp = fopen("/proc/cmdline", "re");
-	uint64_t v = fallback;
-
-	if (!fp)
-		return fallback;
-	if (fgets(line, sizeof(line), fp)) {
-		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
-			if ((p == line || p[-1] == ' ') && p[n] == '=') {
-				v = strtoull(p + n + 1, NULL, 0);
-				break;
-			}
-		}
-	}
-	fclose(fp);
-	return v;
-}
-
 static void report(struct __test_metadata *_metadata, const struct tally *t,
 		   uint64_t seed)
 {
@@ -661,11 +631,11 @@ FIXTURE_TEARDOWN(gfuzz)
 
 TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 {
-	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
-	long programs = cmdline_number("vmxlab_fuzz_programs",
+	uint64_t seed = lab_cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
+	long programs = lab_cmdline_number("vmxlab_fuzz_programs",
 				       DEFAULT_PROGRAMS);
 	/* vmxlab_fuzz_first= with a seed replays one program on its own. */
-	long first = cmdline_number("vmxlab_fuzz_first", 0);
+	long first = lab_cmdline_number("vmxlab_fuzz_first", 0);
 	struct sigaction sa = { .sa_handler = on_alarm };
 	bool vmxlab = !strcmp(variant->path, VMXLAB_DEV);
 	struct tally t = { .first_fail_entry = -1 };

@@ -726,27 +726,6 @@ static void one_step(struct fuzz *f)
 	}
 }
 
-static uint64_t cmdline_number(const char *key, uint64_t fallback)
-{
-	char line[4096], *p;
-	size_t n = strlen(key);
-	FILE *fp = fopen("/proc/cmdline", "re");
-	uint64_t v = fallback;
-
-	if (!fp)
-		return fallback;
-	if (fgets(line, sizeof(line), fp)) {
-		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
-			if ((p == line || p[-1] == ' ') && p[n] == '=') {
-				v = strtoull(p + n + 1, NULL, 0);
-				break;
-			}
-		}
-	}
-	fclose(fp);
-	return v;
-}
-
 static void on_alarm(int sig)
 {
 }
@@ -890,9 +869,9 @@ static void *scribble(void *arg)
 
 TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 {
-	uint64_t seed = cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
-	long calls = cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
-	long threads = cmdline_number("vmxlab_fuzz_threads", DEFAULT_THREADS);
+	uint64_t seed = lab_cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
+	long calls = lab_cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
+	long threads = lab_cmdline_number("vmxlab_fuzz_threads", DEFAULT_THREADS);
 	struct worker w[MAX_THREADS];
 	pthread_t tid[MAX_THREADS], scribbler;
 	struct fuzz *f = &self->f;

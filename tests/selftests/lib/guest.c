@@ -829,6 +829,12 @@ const char *exit_str(struct vcpu *vcpu, char *buf, size_t size)
 /* IRETQ to CPL 3 at fn on stack rsp, with IOPL 3 so that ucalls work. */
 void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)
 {
+	guest_enter_user_mode_flags(fn, rsp, 0x3002);
+}
+
+void guest_enter_user_mode_flags(void (*fn)(void), uint64_t rsp,
+				 uint64_t flags)
+{
 	asm volatile("push %[ss]\n\t"
 		     "push %[rsp]\n\t"
 		     "push %[flags]\n\t"
@@ -836,7 +842,7 @@ void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)
 		     "push %[rip]\n\t"
 		     "iretq"
 		     : : [ss] "i"(SEL_USER_DATA), [rsp] "r"(rsp),
-		       [flags] "i"(0x3002), [cs] "i"(SEL_USER_CODE64),
+		       [flags] "r"(flags), [cs] "i"(SEL_USER_CODE64),
 		       [rip] "r"(fn)
 		     : "memory");
 	__builtin_unreachable();

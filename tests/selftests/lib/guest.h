@@ -240,6 +240,10 @@ void guest_ucall(uint64_t cmd, uint64_t nargs, const uint64_t *args);
 /* Continue at fn in 64-bit user mode (CPL 3, IOPL 3) on stack rsp. */
 void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)
 	__attribute__((noreturn));
+/* The same with RFLAGS @flags (IOPL 3 and IF, for instance). */
+void guest_enter_user_mode_flags(void (*fn)(void), uint64_t rsp,
+				 uint64_t flags)
+	__attribute__((noreturn));
 void guest_assert_fail(const char *expr, const char *file, uint64_t line,
 		       uint64_t a, uint64_t b, bool has_ab)
 	__attribute__((noreturn));

@@ -99,3 +99,24 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a)
 	fclose(f);
 	return found == 6 ? 0 : -EPROTO;
 }
+
+uint64_t lab_cmdline_number(const char *key, uint64_t fallback)
+{
+	char line[4096], *p;
+	size_t n = strlen(key);
+	FILE *fp = fopen("/proc/cmdline", "re");
+	uint64_t v = fallback;
+
+	if (!fp)
+		return fallback;
+	if (fgets(line, sizeof(line), fp)) {
+		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
+			if ((p == line || p[-1] == ' ') && p[n] == '=') {
+				v = strtoull(p + n + 1, NULL, 0);
+				break;
+			}
+		}
+	}
+	fclose(fp);
+	return v;
+}

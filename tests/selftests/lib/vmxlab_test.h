@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,5 +101,8 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a);
 		ASSERT_EQ(0, __err) TH_LOG("%s: %s", VMXLAB_DEBUGFS_CPUS,	\
 					   strerror(-__err));			\
 	} while (0)
+
+/* KEY=N from the kernel command line (the lab passes options so), or fallback. */
+uint64_t lab_cmdline_number(const char *key, uint64_t fallback);
 
 #endif

@@ -8,6 +8,11 @@ pkgs_unit="build-essential linux-source-6.1 xz-utils"
 pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod"
 pkgs_run="$pkgs_lab"
 
+# make -j runs several deps-* goals at once; apt allows one installer at a
+# time, so they queue here instead of failing on apt's lock.
+exec 9>"${TMPDIR:-/tmp}/vmxlab-deps.lock"
+flock 9
+
 want=()
 for group in "$@"; do
 	var="pkgs_$group"
@@ -25,5 +30,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+apt_wait="-o DPkg::Lock::Timeout=600"
+apt-get $apt_wait update -qq
+apt-get $apt_wait install -y -qq --no-install-recommends "${want[@]}" >/dev/null

@@ -240,7 +240,8 @@ enum vmx_entry vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 	/* Pairs with the barrier in vcpu_kick(): see run.c. */
 	smp_mb();
 	if (need_resched() || signal_pending(current) ||
-	    vcpu_has_requests(vcpu)) {
+	    vcpu_has_requests(vcpu) ||
+	    unlikely(vmx->cpu != raw_smp_processor_id())) {
 		WRITE_ONCE(vcpu->mode, VCPU_OUTSIDE_GUEST);
 		local_irq_enable();
 		return VMX_ENTRY_CANCELLED;

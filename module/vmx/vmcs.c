@@ -575,12 +575,23 @@ unsigned long vmx_vm_switch_barriers(void)
 	return atomic_long_read(&vm_switch_barriers);
 }
 
-/* Make @vcpu's VMCS current on @cpu, the CPU we are running on. */
+/*
+ * Make @vcpu's VMCS current on @cpu, the CPU we are running on, with
+ * preemption off. Between a CPU's offline callback (VMXOFF) and its death
+ * the scheduler may still switch the vCPU's thread in there before pushing
+ * it to another CPU: load nothing then (not even the guest's MSRs), and
+ * leave the VMCS owned by no CPU, so that the next load elsewhere takes it
+ * cleanly and vmx_enter_exit() refuses to enter on this one.
+ */
 void vmx_vcpu_load(struct vmxlab_vcpu *vcpu, int cpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
 	bool moved = vmx->cpu != cpu;
 
+	if (unlikely(!vmx_is_on_this_cpu())) {
+		vmx_clear_remote(vmx);
+		return;
+	}
 	if (moved) {
 		vmx_clear_remote(vmx);
 		/* Pairs with the smp_wmb() in vmx_clear_here(). */

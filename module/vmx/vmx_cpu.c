@@ -157,6 +157,12 @@ static void vmx_off_this_cpu(void)
 	pr_debug("cpu%d: VMXOFF\n", cpu);
 }
 
+/* Call with preemption off: the answer holds until it is turned back on. */
+bool vmx_is_on_this_cpu(void)
+{
+	return this_cpu_read(vmx_cpus.vmx_on);
+}
+
 struct vmx_on_result {
 	atomic_t busy;
 	atomic_t failed;

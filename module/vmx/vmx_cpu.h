@@ -19,4 +19,6 @@ void vmx_cpu_teardown(void);
 int vmx_get(void);
 void vmx_put(void);
 
+bool vmx_is_on_this_cpu(void);
+
 #endif

@@ -72,6 +72,9 @@ SPLAT_RE+='|soft lockup|hung_task|blocked for more than'
 SPLAT_RE+='|^KMSG: \[ *[0-9.]*\] BUG [^ ]+ \(|Poison overwritten|Redzone overwritten'
 SPLAT_RE+='|Object already free|Freepointer corrupt|Padding overwritten'
 SPLAT_RE+='|list_add corruption|list_del corruption|stack-protector|Kernel panic'
+# vmxlab's own: a VMX instruction failed, which no guest or caller can cause
+# unless vmxlab lost track of which VMCS is current where.
+SPLAT_RE+='|vmxlab: vm[a-z]+ failed \(field'
 
 # Freed objects poisoned and red-zoned, so that a use-after-free or an
 # overflow splats where it happens instead of passing silently.

@@ -30,7 +30,8 @@
 #define TEARDOWN_ROUNDS		30
 #define FAILED_CREATES		2000
 #define HOTPLUG_CPU		1
-#define HOTPLUG_CYCLES		8
+#define HOTPLUG_CYCLES		16
+#define HOTPLUG_VCPUS		3
 #define SLOT_GPA		0x40000000ULL
 #define SLOT_MOVED_GPA		0x50000000ULL
 #define SLOT_SIZE		0x10000ULL
@@ -367,41 +368,68 @@ static void wait_for_syncs(struct counting_vcpu *c, long more)
 		usleep(100);
 }
 
+static void wait_for_all_syncs(struct counting_vcpu *c, int n, long more)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		wait_for_syncs(&c[i], more);
+}
+
 /*
- * The vCPU's VMCS is loaded on CPU 1 when CPU 1 goes offline: the guest
- * must go on where it was on CPU 0, and again on CPU 1 once it is back.
+ * The vCPUs' VMCSs are loaded on CPU 1 when CPU 1 goes offline: the guests
+ * must go on where they were on CPU 0, and again on CPU 1 once it is back.
+ * Several vCPU threads share CPU 1 so that, after its offline callback has
+ * turned VMX off, the scheduler switches some of them in there for a moment
+ * before pushing them away: their VMCS must not be loaded (or listed) on a
+ * CPU without VMX, which is what left a stale list behind and hung the next
+ * offline. The lab counts any failed VMX instruction as a kernel splat.
  */
 TEST_F(race, vcpu_survives_its_cpu_going_offline)
 {
-	struct counting_vcpu c = {};
-	pthread_t tid;
-	long before;
-	int i;
+	struct counting_vcpu c[HOTPLUG_VCPUS] = {};
+	pthread_t tid[HOTPLUG_VCPUS];
+	long before[HOTPLUG_VCPUS], syncs = 0;
+	int i, v;
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
 	if (online_cpus() < 2)
 		SKIP(return, "needs 2 CPUs, %d online", online_cpus());
 	self->vm = vm_create_with_vcpu(variant->path, guest_count_forever,
-				       &c.vcpu);
-	ASSERT_EQ(0, pthread_create(&tid, NULL, count_syncs, &c));
-	pin_thread(tid, HOTPLUG_CPU);
-	wait_for_syncs(&c, 20);
+				       &c[0].vcpu);
+	for (v = 1; v < HOTPLUG_VCPUS; v++)
+		c[v].vcpu = vm_add_vcpu(self->vm, v, guest_count_forever);
+	for (v = 0; v < HOTPLUG_VCPUS; v++) {
+		ASSERT_EQ(0, pthread_create(&tid[v], NULL, count_syncs, &c[v]));
+		pin_thread(tid[v], HOTPLUG_CPU);
+	}
+	wait_for_all_syncs(c, HOTPLUG_VCPUS, 20);
 	for (i = 0; i < HOTPLUG_CYCLES; i++) {
 		ASSERT_EQ(0, set_online(HOTPLUG_CPU, false)) TH_LOG("cycle %d", i);
-		before = atomic_load(&c.syncs);
-		wait_for_syncs(&c, 20);
-		EXPECT_LT(before, atomic_load(&c.syncs)) TH_LOG("stuck offline");
+		for (v = 0; v < HOTPLUG_VCPUS; v++)
+			before[v] = atomic_load(&c[v].syncs);
+		wait_for_all_syncs(c, HOTPLUG_VCPUS, 20);
+		for (v = 0; v < HOTPLUG_VCPUS; v++)
+			EXPECT_LT(before[v], atomic_load(&c[v].syncs))
+				TH_LOG("vCPU %d stuck offline, cycle %d", v, i);
 		ASSERT_EQ(0, set_online(HOTPLUG_CPU, true)) TH_LOG("cycle %d", i);
-		pin_thread(tid, HOTPLUG_CPU);
-		wait_for_syncs(&c, 20);
+		for (v = 0; v < HOTPLUG_VCPUS; v++)
+			pin_thread(tid[v], HOTPLUG_CPU);
+		wait_for_all_syncs(c, HOTPLUG_VCPUS, 20);
 	}
-	atomic_store(&c.stop, 1);
-	pthread_join(tid, NULL);
+	for (v = 0; v < HOTPLUG_VCPUS; v++)
+		atomic_store(&c[v].stop, 1);
+	for (v = 0; v < HOTPLUG_VCPUS; v++)
+		pthread_join(tid[v], NULL);
 	set_online(HOTPLUG_CPU, true);
-	EXPECT_EQ(0, c.bad);
-	EXPECT_EQ(0, c.run_errno) TH_LOG("KVM_RUN: %s", strerror(c.run_errno));
-	TH_LOG("%d offline/online cycles, %ld guest syncs", i,
-	       atomic_load(&c.syncs));
+	for (v = 0; v < HOTPLUG_VCPUS; v++) {
+		EXPECT_EQ(0, c[v].bad) TH_LOG("vCPU %d", v);
+		EXPECT_EQ(0, c[v].run_errno)
+			TH_LOG("vCPU %d KVM_RUN: %s", v, strerror(c[v].run_errno));
+		syncs += atomic_load(&c[v].syncs);
+	}
+	TH_LOG("%d offline/online cycles, %d vCPUs, %ld guest syncs", i,
+	       HOTPLUG_VCPUS, syncs);
 }
 
 /* ------------------------------------------------ slots and eventfds */

@@ -90,8 +90,9 @@ static int vcpu_complete_userspace_io(struct vmxlab_vcpu *vcpu)
 	case COMPLETE_PIO_STRING_IN:
 		return vmx_complete_string_in(vcpu);
 	case COMPLETE_MMIO_READ:
-		vmx_complete_mmio_read(vcpu);
-		break;
+		return vmx_complete_mmio_read(vcpu);
+	case COMPLETE_OUTS_MMIO:
+		return vmx_complete_outs_mmio(vcpu);
 	}
 	return 1;
 }

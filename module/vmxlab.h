@@ -67,6 +67,7 @@ enum vcpu_completion {
 	COMPLETE_PIO_IN,	/* copy the PIO page into RAX, then step */
 	COMPLETE_PIO_STRING_IN,	/* copy the PIO page to ES:RDI, then step */
 	COMPLETE_MMIO_READ,	/* put run->mmio.data in the destination */
+	COMPLETE_OUTS_MMIO,	/* OUTS read its element from MMIO: send it */
 };
 
 /* A port I/O exit in flight; for INS and OUTS, the string's geometry. */
@@ -77,6 +78,9 @@ struct vcpu_pio {
 	bool rep;
 	u8 addr_size;		/* 2, 4 or 8: how RSI/RDI/RCX wrap */
 	u64 seg_base;
+	u16 port;
+	bool mmio;		/* INS to, OUTS from, MMIO at mmio_gpa */
+	u64 mmio_gpa;
 };
 
 struct vcpu_exit_stats {
@@ -110,6 +114,7 @@ struct vmxlab_vcpu {
 	enum vcpu_completion completion;
 	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
+	u64 mmio_gpa;			/* where it goes */
 
 	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */
 	struct lapic *lapic;

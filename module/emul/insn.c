@@ -23,6 +23,7 @@ struct mmio_decoder {
 	bool opsize_override;	/* 66 */
 	u8 opsize;		/* 2, 4 or 8 */
 	u8 addrsize;		/* 2, 4 or 8 */
+	u8 seg;			/* the override, or DS */
 	u8 modrm;
 };
 
@@ -101,6 +102,7 @@ static u8 decode_prefixes(struct mmio_decoder *d)
 	bool addrsize_override = false;
 	u8 b;
 
+	d->seg = MMIO_SEG_DS;
 	for (;;) {
 		b = fetch_byte(d);
 		if (d->err)
@@ -119,6 +121,10 @@ static u8 decode_prefixes(struct mmio_decoder *d)
 			addrsize_override = true;
 		else if (b == 0xf2 || b == 0xf3)
 			d->rep = true;
+		else if (b == 0x64 || b == 0x65)
+			d->seg = b == 0x64 ? MMIO_SEG_FS : MMIO_SEG_GS;
+		else if ((b & 0xe7) == 0x26)	/* ES, CS, SS, DS */
+			d->seg = (b >> 3) & 3;
 	}
 	set_sizes(d, addrsize_override);
 	return b;
@@ -221,6 +227,108 @@ static void decode_xchg(struct mmio_decoder *d, struct mmio_insn *insn,
 			u8 size)
 {
 	decode_reg_access(d, insn, size, true, true);
+	insn->op = MMIO_OP_XCHG;
+}
+
+/* An immediate of @n bytes, sign-extended to the operand size. */
+static void fetch_imm(struct mmio_decoder *d, struct mmio_insn *insn,
+		      unsigned int n)
+{
+	insn->has_imm = true;
+	insn->imm = sign_extend(fetch_le(d, n), n) & size_mask(insn->size);
+}
+
+/* 00-3B with bits 2:1 < 2: ADD..CMP between r/m and a register. */
+static void decode_alu_rm(struct mmio_decoder *d, struct mmio_insn *insn,
+			  u8 op)
+{
+	u8 size = op & 1 ? d->opsize : 1;
+
+	decode_modrm(d);
+	set_modrm_reg(d, insn, size);
+	insn->op = MMIO_OP_ALU;
+	insn->alu = op >> 3;
+	insn->size = size;
+	insn->is_read = true;
+	insn->to_reg = op & 2;
+	insn->is_write = !insn->to_reg && insn->alu != MMIO_ALU_CMP;
+}
+
+/* 80, 81, 83 (and 82 outside 64-bit mode): ADD..CMP r/m, imm. */
+static void decode_alu_imm(struct mmio_decoder *d, struct mmio_insn *insn,
+			   u8 op)
+{
+	u8 size = op & 1 ? d->opsize : 1;
+
+	decode_modrm(d);
+	insn->op = MMIO_OP_ALU;
+	insn->alu = (d->modrm >> 3) & 7;
+	insn->size = size;
+	insn->is_read = true;
+	insn->is_write = insn->alu != MMIO_ALU_CMP;
+	if (op == 0x81)
+		fetch_imm(d, insn, size == 2 ? 2 : 4);
+	else
+		fetch_imm(d, insn, 1);
+}
+
+/* 84, 85: TEST r/m, reg */
+static void decode_test_rm(struct mmio_decoder *d, struct mmio_insn *insn,
+			   u8 size)
+{
+	decode_reg_access(d, insn, size, true, false);
+	insn->op = MMIO_OP_ALU;
+	insn->alu = MMIO_ALU_TEST;
+}
+
+/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); MUL and DIV are not. */
+static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
+			  u8 size)
+{
+	static const u8 alu[4] = { MMIO_ALU_TEST, 0xff, MMIO_ALU_NOT,
+				   MMIO_ALU_NEG };
+	u8 sub;
+
+	decode_modrm(d);
+	sub = (d->modrm >> 3) & 7;
+	if (d->err || sub > 3 || alu[sub] == 0xff) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_ALU;
+	insn->alu = alu[sub];
+	insn->size = size;
+	insn->is_read = true;
+	insn->is_write = sub != 0;
+	if (sub == 0)
+		fetch_imm(d, insn, size == 8 ? 4 : size);
+}
+
+/* FE, FF: INC (/0) and DEC (/1); FF's calls, jumps and pushes are not. */
+static void decode_group45(struct mmio_decoder *d, struct mmio_insn *insn,
+			   u8 size)
+{
+	u8 sub;
+
+	decode_modrm(d);
+	sub = (d->modrm >> 3) & 7;
+	if (d->err || sub > 1) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_ALU;
+	insn->alu = sub ? MMIO_ALU_DEC : MMIO_ALU_INC;
+	insn->size = size;
+	insn->is_read = true;
+	insn->is_write = true;
+}
+
+/* 0F B0, B1: CMPXCHG r/m, reg; 0F C0, C1: XADD r/m, reg */
+static void decode_cmpxchg_xadd(struct mmio_decoder *d,
+				struct mmio_insn *insn, u8 op)
+{
+	decode_reg_access(d, insn, op & 1 ? d->opsize : 1, true, true);
+	insn->op = op >= 0xc0 ? MMIO_OP_XADD : MMIO_OP_CMPXCHG;
 }
 
 /* C6 /0, C7 /0: MOV r/m, imm. A 64-bit store takes a signed imm32. */
@@ -299,12 +407,39 @@ static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 	case 0xbf:
 		decode_movx(d, insn, 2, true);
 		break;
+	case 0xb0: case 0xb1: case 0xc0: case 0xc1:
+		decode_cmpxchg_xadd(d, insn, op);
+		break;
 	case 0xc3:
 		/* MOVNTI has no 16-bit form, so 66 cannot shrink it. */
 		decode_mov_store(d, insn, d->rex & REX_W ? 8 : 4);
 		break;
 	default:
 		fail(d, MMIO_INSN_EUNSUPPORTED);
+	}
+}
+
+/* A4, A5, AA-AD: MOVS, STOS, LODS. REPNE repeats them as REP does. */
+static void decode_string(struct mmio_decoder *d, struct mmio_insn *insn,
+			  u8 op, u8 size)
+{
+	insn->size = size;
+	insn->rep = d->rep;
+	insn->addr_size = d->addrsize;
+	insn->seg = d->seg;
+	if (op <= 0xa5) {
+		insn->op = MMIO_OP_MOVS;
+		insn->is_read = insn->is_write = true;
+		return;
+	}
+	set_reg(d, insn, MMIO_INSN_RAX, size);
+	insn->reg_high_byte = false;
+	if (op <= 0xab) {
+		insn->op = MMIO_OP_STOS;
+		insn->is_write = true;
+	} else {
+		insn->op = MMIO_OP_LODS;
+		insn->is_read = true;
 	}
 }
 
@@ -346,7 +481,32 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 	case 0x0f:
 		decode_0f(d, insn);
 		break;
+	case 0x82:
+		if (d->mode == MMIO_INSN_LONG64)
+			fail(d, MMIO_INSN_EUNSUPPORTED);
+		else
+			decode_alu_imm(d, insn, 0x80);
+		break;
+	case 0x80: case 0x81: case 0x83:
+		decode_alu_imm(d, insn, op);
+		break;
+	case 0x84: case 0x85:
+		decode_test_rm(d, insn, size);
+		break;
+	case 0xf6: case 0xf7:
+		decode_group3(d, insn, size);
+		break;
+	case 0xfe: case 0xff:
+		decode_group45(d, insn, size);
+		break;
+	case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+		decode_string(d, insn, op, size);
+		break;
 	default:
+		if (op < 0x40 && (op & 7) < 4) {
+			decode_alu_rm(d, insn, op);
+			break;
+		}
 		fail(d, is_string_op(op) ? MMIO_INSN_ESTRING :
 					   MMIO_INSN_EUNSUPPORTED);
 	}
@@ -392,26 +552,15 @@ u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs)
 }
 
 /*
- * Puts the value a read returned into its register the way the CPU would:
- * 8- and 16-bit writes keep the rest of the register, 32-bit writes clear
- * bits 63:32 (architectural in 64-bit mode, and what CPUs do elsewhere).
+ * Writes @val into a register the way the CPU would: 8- and 16-bit writes
+ * keep the rest of the register, 32-bit writes clear bits 63:32
+ * (architectural in 64-bit mode, and what CPUs do elsewhere).
  */
-void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
-			     u64 value)
+static void put_reg(u64 *reg, u8 size, bool high_byte, u64 val)
 {
-	u64 *reg = &gprs[insn->reg];
-	u64 val;
-
-	if (!insn->is_read)
-		return;
-	if (insn->sign_extend)
-		val = sign_extend(value, insn->size);
-	else
-		val = value & size_mask(insn->size);
-
-	switch (insn->reg_size) {
+	switch (size) {
 	case 1:
-		if (insn->reg_high_byte)
+		if (high_byte)
 			*reg = (*reg & ~0xff00ULL) | (val & 0xff) << 8;
 		else
 			*reg = (*reg & ~0xffULL) | (val & 0xff);
@@ -424,6 +573,174 @@ void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
 		break;
 	default:
 		*reg = val;
+	}
+}
+
+/* Puts the value a load returned into its register, extended as it says. */
+void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
+			     u64 value)
+{
+	u64 val;
+
+	if (!insn->is_read)
+		return;
+	if (insn->sign_extend)
+		val = sign_extend(value, insn->size);
+	else
+		val = value & size_mask(insn->size);
+	put_reg(&gprs[insn->reg], insn->reg_size, insn->reg_high_byte, val);
+}
+
+static bool parity_even(u8 v)
+{
+	v ^= v >> 4;
+	v ^= v >> 2;
+	v ^= v >> 1;
+	return !(v & 1);
+}
+
+#define FLAG_CF		0x001ULL
+#define FLAG_PF		0x004ULL
+#define FLAG_AF		0x010ULL
+#define FLAG_ZF		0x040ULL
+#define FLAG_SF		0x080ULL
+#define FLAG_OF		0x800ULL
+
+/* CF, AF and OF of a + b + carry or a - b - borrow, as the CPU sets them. */
+static u64 carry_flags(bool sub, u64 a, u64 b, u64 r, bool cin, u64 sign)
+{
+	u64 flags = (a ^ b ^ r) & FLAG_AF;
+	bool cf;
+
+	if (sub) {
+		cf = cin ? a <= b : a < b;
+		if ((a ^ b) & (a ^ r) & sign)
+			flags |= FLAG_OF;
+	} else {
+		cf = cin ? r <= a : r < a;
+		if ((a ^ r) & (b ^ r) & sign)
+			flags |= FLAG_OF;
+	}
+	return flags | (cf ? FLAG_CF : 0);
+}
+
+/*
+ * a op b at @size bytes: returns the result and sets CF, PF, AF, ZF, SF
+ * and OF in *rflags as the instruction does (INC and DEC keep CF, NOT
+ * changes no flag; the logical ones clear AF, which the SDM leaves
+ * undefined). Operands are taken modulo the size.
+ */
+u64 mmio_insn_alu(enum mmio_insn_alu alu, u8 size, u64 a, u64 b, u64 *rflags)
+{
+	u64 mask = size_mask(size), sign = 1ULL << (size * 8 - 1);
+	bool cin = *rflags & FLAG_CF;
+	u64 r, flags = 0;
+
+	a &= mask;
+	b &= mask;
+	switch (alu) {
+	case MMIO_ALU_ADD:
+	case MMIO_ALU_ADC:
+		cin = alu == MMIO_ALU_ADC && cin;
+		r = (a + b + cin) & mask;
+		flags = carry_flags(false, a, b, r, cin, sign);
+		break;
+	case MMIO_ALU_SUB:
+	case MMIO_ALU_SBB:
+	case MMIO_ALU_CMP:
+		cin = alu == MMIO_ALU_SBB && cin;
+		r = (a - b - cin) & mask;
+		flags = carry_flags(true, a, b, r, cin, sign);
+		break;
+	case MMIO_ALU_INC:
+	case MMIO_ALU_DEC:
+		r = (alu == MMIO_ALU_INC ? a + 1 : a - 1) & mask;
+		flags = carry_flags(alu == MMIO_ALU_DEC, a, 1, r, false, sign);
+		flags = (flags & ~FLAG_CF) | (*rflags & FLAG_CF);
+		break;
+	case MMIO_ALU_NEG:
+		r = -a & mask;
+		flags = carry_flags(true, 0, a, r, false, sign);
+		break;
+	case MMIO_ALU_NOT:
+		return ~a & mask;
+	case MMIO_ALU_OR:
+		r = a | b;
+		break;
+	case MMIO_ALU_XOR:
+		r = a ^ b;
+		break;
+	default:	/* AND, TEST */
+		r = a & b;
+		break;
+	}
+	if (!r)
+		flags |= FLAG_ZF;
+	if (r & sign)
+		flags |= FLAG_SF;
+	if (parity_even(r))
+		flags |= FLAG_PF;
+	*rflags = (*rflags & ~MMIO_INSN_ARITH_FLAGS) | flags;
+	return r;
+}
+
+static u64 source_operand(const struct mmio_insn *insn, const u64 *gprs)
+{
+	u64 val;
+
+	if (insn->has_imm)
+		return insn->imm;
+	val = gprs[insn->reg];
+	if (insn->reg_high_byte)
+		val >>= 8;
+	return val & size_mask(insn->size);
+}
+
+/*
+ * An instruction that read @mem from memory: sets its registers and
+ * arithmetic flags as the CPU would, and returns true with *store set when
+ * it writes memory back (CMPXCHG always does, as the CPU's locked cycle).
+ */
+bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
+		       u64 mem, u64 *store)
+{
+	u64 src = source_operand(insn, gprs);
+	u64 acc, r;
+
+	mem &= size_mask(insn->size);
+	switch (insn->op) {
+	case MMIO_OP_XCHG:
+		*store = src;
+		put_reg(&gprs[insn->reg], insn->reg_size, insn->reg_high_byte,
+			mem);
+		return true;
+	case MMIO_OP_XADD:
+		*store = mmio_insn_alu(MMIO_ALU_ADD, insn->size, mem, src,
+				       rflags);
+		put_reg(&gprs[insn->reg], insn->reg_size, insn->reg_high_byte,
+			mem);
+		return true;
+	case MMIO_OP_CMPXCHG:
+		acc = gprs[MMIO_INSN_RAX] & size_mask(insn->size);
+		mmio_insn_alu(MMIO_ALU_CMP, insn->size, acc, mem, rflags);
+		*store = acc == mem ? src : mem;
+		if (acc != mem)
+			put_reg(&gprs[MMIO_INSN_RAX], insn->size, false, mem);
+		return true;
+	case MMIO_OP_ALU:
+		if (insn->to_reg) {
+			r = mmio_insn_alu(insn->alu, insn->size, src, mem,
+					  rflags);
+			if (insn->alu != MMIO_ALU_CMP)
+				put_reg(&gprs[insn->reg], insn->reg_size,
+					insn->reg_high_byte, r);
+			return false;
+		}
+		*store = mmio_insn_alu(insn->alu, insn->size, mem, src, rflags);
+		return insn->is_write;
+	default:
+		mmio_insn_complete_read(insn, gprs, mem);
+		return false;
 	}
 }
 

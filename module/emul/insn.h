@@ -42,14 +42,44 @@ enum mmio_insn_error {
 	MMIO_INSN_ETRUNCATED = 1,	/* bytes end inside the instruction */
 	MMIO_INSN_ETOOLONG,		/* over 15 bytes: the CPU raises #GP */
 	MMIO_INSN_EUNSUPPORTED,		/* not an instruction handled here */
-	MMIO_INSN_ESTRING,		/* MOVS, STOS, INS...: not yet */
+	MMIO_INSN_ESTRING,		/* CMPS, SCAS, INS, OUTS: not here */
 	MMIO_INSN_ENOTMEM,		/* register form: cannot touch memory */
 };
 
+/* What the instruction does with its memory operand. */
+enum mmio_insn_op {
+	MMIO_OP_MOV,		/* a load (is_read) or a store (is_write) */
+	MMIO_OP_XCHG,		/* memory and register swap */
+	MMIO_OP_ALU,		/* arithmetic on memory, see enum mmio_insn_alu */
+	MMIO_OP_XADD,		/* the register gets memory, memory the sum */
+	MMIO_OP_CMPXCHG,	/* memory gets the register if it equals rAX */
+	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
+	MMIO_OP_STOS,		/* rAX to ES:rDI */
+	MMIO_OP_LODS,		/* seg:rSI to rAX */
+};
+
+/* Segment registers in their encoding order (and the VMCS's). */
+enum mmio_insn_seg {
+	MMIO_SEG_ES, MMIO_SEG_CS, MMIO_SEG_SS, MMIO_SEG_DS, MMIO_SEG_FS,
+	MMIO_SEG_GS,
+};
+
+/* MMIO_OP_ALU: the first eight in the order of their opcodes' bits 5:3. */
+enum mmio_insn_alu {
+	MMIO_ALU_ADD, MMIO_ALU_OR, MMIO_ALU_ADC, MMIO_ALU_SBB,
+	MMIO_ALU_AND, MMIO_ALU_SUB, MMIO_ALU_XOR, MMIO_ALU_CMP,
+	MMIO_ALU_TEST, MMIO_ALU_INC, MMIO_ALU_DEC, MMIO_ALU_NOT,
+	MMIO_ALU_NEG,
+};
+
+/* The RFLAGS bits the arithmetic sets: CF, PF, AF, ZF, SF, OF. */
+#define MMIO_INSN_ARITH_FLAGS	0x8d5ULL
+
 /*
- * One decoded access. A store writes mmio_insn_store_value() to memory; a
- * load passes the value read to mmio_insn_complete_read(). XCHG does both:
- * take the store value before completing the read, which changes the register.
+ * One decoded access. A pure store (is_write without is_read) writes
+ * mmio_insn_store_value() to memory. Anything that reads memory passes the
+ * value read to mmio_insn_execute(), which sets the registers and flags and
+ * says what, if anything, the instruction then writes back.
  */
 struct mmio_insn {
 	u8 len;			/* bytes to add to RIP */
@@ -62,6 +92,13 @@ struct mmio_insn {
 	u8 reg_size;		/* its width: 1, 2, 4 or 8 */
 	bool reg_high_byte;	/* AH, CH, DH or BH: bits 15:8 of reg */
 	bool sign_extend;	/* a load wider in reg than in memory */
+	u8 op;			/* enum mmio_insn_op */
+	u8 alu;			/* enum mmio_insn_alu, for MMIO_OP_ALU */
+	bool to_reg;		/* ALU result goes to reg, memory is a source */
+	/* MOVS, STOS, LODS */
+	bool rep;		/* F3 or F2: rCX counts the elements */
+	u8 addr_size;		/* 2, 4 or 8: how rSI, rDI and rCX wrap */
+	u8 seg;			/* of the source, enum mmio_insn_seg */
 };
 
 int mmio_insn_decode(struct mmio_insn *insn, const u8 *bytes,
@@ -69,6 +106,10 @@ int mmio_insn_decode(struct mmio_insn *insn, const u8 *bytes,
 u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs);
 void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
 			     u64 value);
+bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
+		       u64 mem, u64 *store);
+u64 mmio_insn_alu(enum mmio_insn_alu alu, u8 size, u64 a, u64 b,
+		  u64 *rflags);
 const char *mmio_insn_strerror(int err);
 
 #endif /* VMXLAB_EMUL_INSN_H */

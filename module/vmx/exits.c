@@ -30,15 +30,22 @@ static unsigned long exit_qual(void)
 	return vmcs_read(EXIT_QUALIFICATION);
 }
 
+/*
+ * MOV CR and MOV DR name a 32-bit register outside 64-bit mode: bits 63:32
+ * of the register are neither checked nor kept (what KVM does too).
+ */
 static u64 get_gpr(struct vmxlab_vcpu *vcpu, int reg)
 {
-	if (reg == VCPU_RSP)
-		return vmcs_read(GUEST_RSP);
-	return vcpu->vmx.regs.gpr[reg];
+	u64 value = reg == VCPU_RSP ? vmcs_read(GUEST_RSP) :
+				      vcpu->vmx.regs.gpr[reg];
+
+	return vmx_guest_64bit_code(vcpu) ? value : (u32)value;
 }
 
 static void set_gpr(struct vmxlab_vcpu *vcpu, int reg, u64 value)
 {
+	if (!vmx_guest_64bit_code(vcpu))
+		value = (u32)value;
 	if (reg == VCPU_RSP)
 		vmcs_write(GUEST_RSP, value);
 	else

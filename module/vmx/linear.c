@@ -120,3 +120,12 @@ void vmx_inject_page_fault(struct vmxlab_vcpu *vcpu, const struct guest_pf *pf)
 	vcpu->vmx.regs.cr2 = pf->address;
 	vmx_inject_exception(vcpu, X86_TRAP_PF, true, pf->error_code);
 }
+
+/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
+u64 vmx_segment_base(struct vmxlab_vcpu *vcpu, int seg)
+{
+	if (vmx_guest_64bit_code(vcpu) && seg != VCPU_SREG_FS &&
+	    seg != VCPU_SREG_GS)
+		return 0;
+	return vmcs_read(GUEST_ES_BASE + seg * 2);
+}

@@ -24,4 +24,12 @@ int vmx_write_linear(struct vmxlab_vcpu *vcpu, u64 gva, const void *buf,
 void vmx_inject_page_fault(struct vmxlab_vcpu *vcpu,
 			   const struct guest_pf *pf);
 
+/* String instructions: segment bases and how index registers wrap. */
+u64 vmx_segment_base(struct vmxlab_vcpu *vcpu, int seg);
+
+static inline u64 vmx_addr_mask(u8 addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
 #endif

@@ -5,7 +5,9 @@
  * the guest's page tables and decoded by module/emul/insn.c, gives the
  * size, direction and register. An in-kernel device (ioeventfd, LAPIC,
  * IOAPIC) may take the access; otherwise it goes to userspace as
- * KVM_EXIT_MMIO, and a read completes on the next KVM_RUN.
+ * KVM_EXIT_MMIO, and a read completes on the next KVM_RUN. An instruction
+ * that reads and then writes (XCHG, CMPXCHG, arithmetic on memory) makes
+ * two accesses, each of which may go to userspace.
  */
 #define pr_fmt(fmt) "vmxlab: " fmt
 
@@ -90,15 +92,6 @@ static int fetch_failed(struct vmxlab_vcpu *vcpu, const u8 *bytes,
 	return emulation_failed(vcpu, bytes, len, -MMIO_INSN_ETRUNCATED);
 }
 
-/* One dispatch: whatever in-kernel device the VM has at @gpa. */
-static bool mmio_to_device(struct vmxlab_vcpu *vcpu, u64 gpa,
-			   struct mmio_insn *insn, u64 *value)
-{
-	if (insn->is_write)
-		return !io_bus_write(vcpu, IO_BUS_MMIO, gpa, insn->size, *value);
-	return !io_bus_read(vcpu, IO_BUS_MMIO, gpa, insn->size, value);
-}
-
 static void mmio_advance(struct vmxlab_vcpu *vcpu, unsigned int len)
 {
 	u64 rip = vmcs_read(GUEST_RIP) + len;
@@ -106,23 +99,224 @@ static void mmio_advance(struct vmxlab_vcpu *vcpu, unsigned int len)
 	vmcs_write(GUEST_RIP, vmx_guest_64bit_code(vcpu) ? rip : (u32)rip);
 }
 
-static void mmio_exit(struct vmxlab_vcpu *vcpu, u64 gpa,
-		      const struct mmio_insn *insn, u64 value)
+/* The access goes to userspace; a read finishes on the next KVM_RUN. */
+static void mmio_exit(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size,
+		      bool is_write, u64 value)
 {
 	struct kvm_run *run = vcpu->run;
 
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn->size;
-	run->mmio.is_write = insn->is_write;
+	run->mmio.len = size;
+	run->mmio.is_write = is_write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (insn->is_write) {
-		memcpy(run->mmio.data, &value, insn->size);
+	if (is_write)
+		memcpy(run->mmio.data, &value, size);
+	vcpu->mmio_gpa = gpa;
+	vcpu->completion = is_write ? COMPLETE_NONE : COMPLETE_MMIO_READ;
+}
+
+/*
+ * A write, once the instruction is otherwise complete: a device takes it
+ * (1: enter the guest again), or userspace does (0: the exit is filled).
+ */
+static int mmio_put(struct vmxlab_vcpu *vcpu, u64 gpa, u64 value)
+{
+	u8 size = vcpu->mmio.size;
+
+	if (!io_bus_write(vcpu, IO_BUS_MMIO, gpa, size, value))
+		return 1;
+	mmio_exit(vcpu, gpa, size, true, value);
+	return 0;
+}
+
+/* A read: 0 with *value from a device, else 1 with the exit filled. */
+static int mmio_get(struct vmxlab_vcpu *vcpu, u64 gpa, u64 *value)
+{
+	u8 size = vcpu->mmio.size;
+
+	if (!io_bus_read(vcpu, IO_BUS_MMIO, gpa, size, value))
+		return 0;
+	mmio_exit(vcpu, gpa, size, false, 0);
+	return 1;
+}
+
+/*
+ * For INS and OUTS, whose memory operand is MMIO: a write of @size bytes
+ * (1 if a device took it, 0 with the exit filled), and a read (0 with
+ * *value from a device, 1 with a read exit filled that completes as
+ * COMPLETE_OUTS_MMIO).
+ */
+int vmx_mmio_write(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 value)
+{
+	if (!io_bus_write(vcpu, IO_BUS_MMIO, gpa, size, value))
+		return 1;
+	mmio_exit(vcpu, gpa, size, true, value);
+	return 0;
+}
+
+int vmx_mmio_read(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 *value)
+{
+	if (!io_bus_read(vcpu, IO_BUS_MMIO, gpa, size, value))
+		return 0;
+	mmio_exit(vcpu, gpa, size, false, 0);
+	vcpu->completion = COMPLETE_OUTS_MMIO;
+	return 1;
+}
+
+/* ---------------------------------------------- MOVS, STOS and LODS */
+
+/*
+ * One element per exit, as KVM does: rSI, rDI and rCX move past it, and
+ * RIP moves on only when no element is left, so that the guest
+ * re-executes a REP instruction (and can take interrupts) between them.
+ */
+static int string_step(struct vmxlab_vcpu *vcpu)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 mask = vmx_addr_mask(insn->addr_size), *g = vcpu->vmx.regs.gpr;
+	s64 delta = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF ? -insn->size :
+							      insn->size;
+
+	if (insn->op != MMIO_OP_STOS)
+		g[VCPU_RSI] = (g[VCPU_RSI] & ~mask) |
+			      ((g[VCPU_RSI] + delta) & mask);
+	if (insn->op != MMIO_OP_LODS)
+		g[VCPU_RDI] = (g[VCPU_RDI] & ~mask) |
+			      ((g[VCPU_RDI] + delta) & mask);
+	if (insn->rep)
+		g[VCPU_RCX] = (g[VCPU_RCX] & ~mask) |
+			      ((g[VCPU_RCX] - 1) & mask);
+	if (!insn->rep || !(g[VCPU_RCX] & mask))
 		mmio_advance(vcpu, insn->len);
-		vcpu->completion = COMPLETE_NONE;
-	} else {
-		vcpu->completion = COMPLETE_MMIO_READ;
+	return 1;
+}
+
+static u64 string_linear(struct vmxlab_vcpu *vcpu, int seg, int index_reg)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 la = vmx_segment_base(vcpu, seg) +
+		 (vcpu->vmx.regs.gpr[index_reg] & vmx_addr_mask(insn->addr_size));
+
+	return vmx_guest_64bit_code(vcpu) ? la : (u32)la;
+}
+
+/*
+ * Where an element lives: 1 with *gpa of RAM or (*is_ram false) MMIO,
+ * or 0 after the guest was given its #PF. An element that straddles a
+ * page is not emulated (-EOPNOTSUPP).
+ */
+static int string_operand(struct vmxlab_vcpu *vcpu, u64 la, bool write,
+			  u64 *gpa, bool *is_ram)
+{
+	u32 access = vmx_access_kind(write ? PFERR_WRITE : 0);
+	struct guest_pf pf;
+	int err;
+
+	if ((la & ~PAGE_MASK) + vcpu->mmio.size > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	err = vmx_linear_to_phys(vcpu, la, access, gpa, &pf);
+	if (err == -EFAULT) {
+		vmx_inject_page_fault(vcpu, &pf);
+		return 0;
 	}
+	if (err)
+		return err;
+	*is_ram = mmu_gpa_is_ram(vcpu->vm, *gpa, write);
+	return 1;
+}
+
+static int string_unsupported(struct vmxlab_vcpu *vcpu, u64 la, int err)
+{
+	u64 data[] = { vmcs_read(GUEST_RIP), la, -err };
+
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				  ARRAY_SIZE(data), data);
+}
+
+/* The element's value is known: LODS keeps it, MOVS and STOS store it. */
+static int string_store(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 la, gpa;
+	bool is_ram;
+	int r;
+
+	if (insn->op == MMIO_OP_LODS) {
+		mmio_insn_complete_read(insn, vcpu->vmx.regs.gpr, value);
+		return string_step(vcpu);
+	}
+	la = string_linear(vcpu, VCPU_SREG_ES, VCPU_RDI);
+	r = string_operand(vcpu, la, true, &gpa, &is_ram);
+	if (r <= 0)
+		return r ? string_unsupported(vcpu, la, r) : 1;
+	if (is_ram) {
+		r = mmu_write_gpa(vcpu->vm, gpa, &value, insn->size);
+		if (r)
+			return string_unsupported(vcpu, la, r);
+		return string_step(vcpu);
+	}
+	string_step(vcpu);
+	return mmio_put(vcpu, gpa, value);
+}
+
+static int mmio_string(struct vmxlab_vcpu *vcpu)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 *g = vcpu->vmx.regs.gpr;
+	u64 la, gpa, value = 0;
+	bool is_ram;
+	int r;
+
+	if (insn->rep && !(g[VCPU_RCX] & vmx_addr_mask(insn->addr_size))) {
+		mmio_advance(vcpu, insn->len);
+		return 1;
+	}
+	if (insn->op == MMIO_OP_STOS)
+		return string_store(vcpu, mmio_insn_store_value(insn, g));
+	la = string_linear(vcpu, insn->seg, VCPU_RSI);
+	r = string_operand(vcpu, la, false, &gpa, &is_ram);
+	if (r <= 0)
+		return r ? string_unsupported(vcpu, la, r) : 1;
+	if (is_ram) {
+		r = mmu_read_gpa(vcpu->vm, gpa, &value, insn->size);
+		if (r)
+			return string_unsupported(vcpu, la, r);
+	} else if (mmio_get(vcpu, gpa, &value)) {
+		return 0;
+	}
+	return string_store(vcpu, value);
+}
+
+static bool is_string(const struct mmio_insn *insn)
+{
+	return insn->op >= MMIO_OP_MOVS;
+}
+
+/* ---------------------------------------------- everything else */
+
+/*
+ * The read came back with @value: the instruction sets its registers and
+ * flags, then (XCHG, CMPXCHG, arithmetic on memory) writes the result,
+ * which may need userspace once more, as on KVM.
+ */
+static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 *gpr = vcpu->vmx.regs.gpr;
+	u64 rflags, old_rflags, store = 0;
+	bool stores;
+
+	if (is_string(insn))
+		return string_store(vcpu, value);
+	rflags = old_rflags = vmcs_read(GUEST_RFLAGS);
+	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
+	stores = mmio_insn_execute(insn, gpr, &rflags, value, &store);
+	vmcs_write(GUEST_RSP, gpr[VCPU_RSP]);
+	if (rflags != old_rflags)
+		vmcs_write(GUEST_RFLAGS, rflags);
+	mmio_advance(vcpu, insn->len);
+	return stores ? mmio_put(vcpu, vcpu->mmio_gpa, store) : 1;
 }
 
 int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
@@ -142,34 +336,28 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 	err = mmio_insn_decode(insn, bytes, len, mode);
 	if (err == -MMIO_INSN_ETRUNCATED && tail_err)
 		return fetch_failed(vcpu, bytes, len, tail_err, &tail_pf);
-	if (err || (insn->is_read && insn->is_write))
-		return emulation_failed(vcpu, bytes, len,
-					err ?: -MMIO_INSN_EUNSUPPORTED);
+	if (err)
+		return emulation_failed(vcpu, bytes, len, err);
 
-	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-	if (insn->is_write)
+	if (is_string(insn))
+		return mmio_string(vcpu);
+	vcpu->mmio_gpa = gpa;
+	if (!insn->is_read) {
+		gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
 		value = mmio_insn_store_value(insn, gpr);
-	if (mmio_to_device(vcpu, gpa, insn, &value)) {
-		if (!insn->is_write) {
-			mmio_insn_complete_read(insn, gpr, value);
-			vmcs_write(GUEST_RSP, gpr[VCPU_RSP]);
-		}
 		mmio_advance(vcpu, insn->len);
-		return 1;
+		return mmio_put(vcpu, gpa, value);
 	}
-	mmio_exit(vcpu, gpa, insn, value);
-	return 0;
+	if (mmio_get(vcpu, gpa, &value))
+		return 0;
+	return mmio_read_done(vcpu, value);
 }
 
-/* A read that userspace served: the value lands as the instruction says. */
-void vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu)
+/* A read that userspace served: the instruction goes on from there. */
+int vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu)
 {
-	u64 *gpr = vcpu->vmx.regs.gpr;
 	u64 value = 0;
 
 	memcpy(&value, vcpu->run->mmio.data, vcpu->mmio.size);
-	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-	mmio_insn_complete_read(&vcpu->mmio, gpr, value);
-	vmcs_write(GUEST_RSP, gpr[VCPU_RSP]);
-	mmio_advance(vcpu, vcpu->mmio.len);
+	return mmio_read_done(vcpu, value);
 }

@@ -8,7 +8,10 @@
  *
  * As KVM does, OUTS moves one element per exit and INS up to a page of
  * elements; a REP instruction is stepped over only once its count is
- * exhausted, so the guest re-executes it for the rest.
+ * exhausted, so the guest re-executes it for the rest. Where the memory
+ * operand is MMIO, INS writes its one element there after the port read
+ * and OUTS reads its one element from there first, each through an
+ * in-kernel device or one more exit.
  */
 #include <linux/kvm.h>
 #include <asm/traps.h>
@@ -32,25 +35,11 @@ static void pio_exit(struct vmxlab_vcpu *vcpu, bool in, u16 port, u8 size,
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 }
 
-static u64 addr_mask(u8 addr_size)
-{
-	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
-}
-
-/* In 64-bit mode only FS and GS have a base (SDM vol. 3, 3.4.4). */
-static u64 segment_base(struct vmxlab_vcpu *vcpu, int seg)
-{
-	if (vmx_guest_64bit_code(vcpu) && seg != VCPU_SREG_FS &&
-	    seg != VCPU_SREG_GS)
-		return 0;
-	return vmcs_read(GUEST_ES_BASE + seg * 2);
-}
-
 /* The linear address of element @i of the string I/O in vcpu->pio. */
 static u64 string_elem_linear(struct vmxlab_vcpu *vcpu, u64 index, u32 i)
 {
 	const struct vcpu_pio *s = &vcpu->pio;
-	u64 mask = addr_mask(s->addr_size);
+	u64 mask = vmx_addr_mask(s->addr_size);
 	u64 la = s->seg_base + ((index + s->dir * (s64)i * s->size) & mask);
 
 	return vmx_guest_64bit_code(vcpu) ? la : (u32)la;
@@ -60,7 +49,7 @@ static void string_advance(struct vmxlab_vcpu *vcpu, int index_reg, u32 n)
 {
 	const struct vcpu_pio *s = &vcpu->pio;
 	u64 *g = vcpu->vmx.regs.gpr;
-	u64 mask = addr_mask(s->addr_size);
+	u64 mask = vmx_addr_mask(s->addr_size);
 
 	g[index_reg] = (g[index_reg] & ~mask) |
 		       ((g[index_reg] + s->dir * (s64)n * s->size) & mask);
@@ -72,7 +61,7 @@ static void string_advance(struct vmxlab_vcpu *vcpu, int index_reg, u32 n)
 static bool string_done(struct vmxlab_vcpu *vcpu)
 {
 	return !vcpu->pio.rep ||
-	       !(vcpu->vmx.regs.gpr[VCPU_RCX] & addr_mask(vcpu->pio.addr_size));
+	       !(vcpu->vmx.regs.gpr[VCPU_RCX] & vmx_addr_mask(vcpu->pio.addr_size));
 }
 
 /* String I/O that cannot be done in guest RAM (an MMIO operand). */
@@ -82,6 +71,24 @@ static int string_io_unsupported(struct vmxlab_vcpu *vcpu, u64 linear)
 
 	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 				  ARRAY_SIZE(data), data);
+}
+
+/*
+ * An element in MMIO rather than RAM (INS to a device's buffer, OUTS from
+ * one): 0 with its GPA, or -EOPNOTSUPP where it is RAM after all or
+ * straddles a page.
+ */
+static int string_mmio_gpa(struct vmxlab_vcpu *vcpu, u64 la, bool write,
+			   u64 *gpa)
+{
+	u32 access = vmx_access_kind(write ? PFERR_WRITE : 0);
+	struct guest_pf pf;
+
+	if ((la & ~PAGE_MASK) + vcpu->pio.size > PAGE_SIZE)
+		return -EOPNOTSUPP;
+	if (vmx_linear_to_phys(vcpu, la, access, gpa, &pf))
+		return -EOPNOTSUPP;
+	return mmu_gpa_is_ram(vcpu->vm, *gpa, write) ? -EOPNOTSUPP : 0;
 }
 
 /*
@@ -120,7 +127,7 @@ static u32 ins_writable_elements(struct vmxlab_vcpu *vcpu, u64 index,
 static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 {
 	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] &
-		    addr_mask(vcpu->pio.addr_size);
+		    vmx_addr_mask(vcpu->pio.addr_size);
 	struct guest_pf pf;
 	u32 n;
 	int err;
@@ -131,6 +138,13 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 		vmx_inject_page_fault(vcpu, &pf);
 		return 1;
 	}
+	/* Into MMIO: one element, written there once userspace read it. */
+	if (!n && err == -EOPNOTSUPP &&
+	    !string_mmio_gpa(vcpu, string_elem_linear(vcpu, index, 0), true,
+			     &vcpu->pio.mmio_gpa)) {
+		vcpu->pio.mmio = true;
+		n = 1;
+	}
 	if (!n)
 		return string_io_unsupported(vcpu,
 					     string_elem_linear(vcpu, index, 0));
@@ -140,12 +154,23 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 	return 0;
 }
 
-static int string_out(struct vmxlab_vcpu *vcpu, u16 port)
+/* OUTS: the element is in pio_data; userspace takes it from there. */
+static int outs_send(struct vmxlab_vcpu *vcpu)
+{
+	vcpu->pio.count = 1;
+	string_advance(vcpu, VCPU_RSI, 1);
+	vcpu->completion = string_done(vcpu) ? COMPLETE_SKIP : COMPLETE_NONE;
+	pio_exit(vcpu, false, vcpu->pio.port, vcpu->pio.size, 1);
+	return 0;
+}
+
+static int string_out(struct vmxlab_vcpu *vcpu)
 {
 	u64 index = vcpu->vmx.regs.gpr[VCPU_RSI] &
-		    addr_mask(vcpu->pio.addr_size);
+		    vmx_addr_mask(vcpu->pio.addr_size);
 	u64 la = string_elem_linear(vcpu, index, 0);
 	struct guest_pf pf;
+	u64 gpa, value = 0;
 	int err;
 
 	err = vmx_read_linear(vcpu, la, vcpu->pio_data, vcpu->pio.size,
@@ -154,13 +179,23 @@ static int string_out(struct vmxlab_vcpu *vcpu, u16 port)
 		vmx_inject_page_fault(vcpu, &pf);
 		return 1;
 	}
+	/* From MMIO: a device gives the element, or userspace does first. */
+	if (err == -ENXIO && !string_mmio_gpa(vcpu, la, false, &gpa)) {
+		if (vmx_mmio_read(vcpu, gpa, vcpu->pio.size, &value))
+			return 0;
+		memcpy(vcpu->pio_data, &value, vcpu->pio.size);
+		err = 0;
+	}
 	if (err)
 		return string_io_unsupported(vcpu, la);
-	vcpu->pio.count = 1;
-	string_advance(vcpu, VCPU_RSI, 1);
-	vcpu->completion = string_done(vcpu) ? COMPLETE_SKIP : COMPLETE_NONE;
-	pio_exit(vcpu, false, port, vcpu->pio.size, 1);
-	return 0;
+	return outs_send(vcpu);
+}
+
+/* The MMIO read of an OUTS element came back: now the port gets it. */
+int vmx_complete_outs_mmio(struct vmxlab_vcpu *vcpu)
+{
+	memcpy(vcpu->pio_data, vcpu->run->mmio.data, vcpu->pio.size);
+	return outs_send(vcpu);
 }
 
 static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
@@ -173,13 +208,15 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 
 	s->size = size;
 	s->rep = rep;
+	s->port = port;
+	s->mmio = false;
 	s->addr_size = 2 << ((info >> 7) & 7);
 	s->dir = (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -1 : 1;
-	s->seg_base = segment_base(vcpu, seg);
-	count = rep ? vcpu->vmx.regs.gpr[VCPU_RCX] & addr_mask(s->addr_size) : 1;
+	s->seg_base = vmx_segment_base(vcpu, seg);
+	count = rep ? vcpu->vmx.regs.gpr[VCPU_RCX] & vmx_addr_mask(s->addr_size) : 1;
 	if (!count)
 		return vmx_skip_and_resume(vcpu);
-	return in ? string_in(vcpu, port, count) : string_out(vcpu, port);
+	return in ? string_in(vcpu, port, count) : string_out(vcpu);
 }
 
 int vmx_handle_io(struct vmxlab_vcpu *vcpu)
@@ -237,12 +274,20 @@ void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu)
 int vmx_complete_string_in(struct vmxlab_vcpu *vcpu)
 {
 	const struct vcpu_pio *s = &vcpu->pio;
-	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] & addr_mask(s->addr_size);
+	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] & vmx_addr_mask(s->addr_size);
 	u32 access = vmx_access_kind(PFERR_WRITE);
 	struct guest_pf pf;
 	u32 done = 0, n;
+	u64 value = 0;
 	int err = 0;
 
+	if (s->mmio) {
+		memcpy(&value, vcpu->pio_data, s->size);
+		string_advance(vcpu, VCPU_RDI, 1);
+		if (string_done(vcpu))
+			vmx_skip_instruction(vcpu);
+		return vmx_mmio_write(vcpu, s->mmio_gpa, s->size, value);
+	}
 	while (done < s->count && !err) {
 		u64 la = string_elem_linear(vcpu, index, done);
 		u32 room = (PAGE_SIZE - (la & ~PAGE_MASK)) / s->size;

@@ -129,7 +129,10 @@ int vmx_report_entry_failure(struct vmxlab_vcpu *vcpu);
 /* Finish an instruction after userspace served its exit (pio.c, mmio.c). */
 void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu);
 int vmx_complete_string_in(struct vmxlab_vcpu *vcpu);
-void vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu);
+int vmx_complete_outs_mmio(struct vmxlab_vcpu *vcpu);
+int vmx_mmio_write(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 value);
+int vmx_mmio_read(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 *value);
+int vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu);
 
 /* Register access for the vCPU ioctls (vCPU loaded). */
 void vmx_get_regs(struct vmxlab_vcpu *vcpu, struct kvm_regs *regs);

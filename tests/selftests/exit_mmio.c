@@ -261,4 +261,220 @@ TEST_F(mmio, read_modify_write_round_trip)
 	RUN_DONE(self->vcpu);
 }
 
+#define ARITH_FLAGS	0x8d5ULL	/* CF PF AF ZF SF OF */
+
+/*
+ * Instructions that read MMIO and write the result back, or compute on
+ * it: one read exit each, then a write exit if the instruction stores,
+ * and registers and flags as the CPU would leave them.
+ */
+static void guest_mmio_rmw(void)
+{
+	uint32_t *p = (uint32_t *)MMIO_GPA;
+	uint64_t v, w, f;
+
+	v = 0x11111111;
+	asm volatile("xchg %k0, (%1)" : "+r"(v) : "r"(p) : "memory");
+	GUEST_SYNC(v);
+	v = 5, w = 0x77;
+	asm volatile("lock cmpxchg %k2, (%3); pushf; pop %1"
+		     : "+a"(v), "=r"(f) : "r"(w), "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f & ARITH_FLAGS);
+	v = 5;
+	asm volatile("lock cmpxchg %k2, (%3); pushf; pop %1"
+		     : "+a"(v), "=r"(f) : "r"(w), "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f & ARITH_FLAGS);
+	v = 3;
+	asm volatile("lock xadd %k0, (%1)" : "+r"(v) : "r"(p) : "memory");
+	GUEST_SYNC(v);
+	asm volatile("addl $0x10, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	asm volatile("orl %k0, (%1)" : : "r"(1ULL), "r"(p) : "memory", "cc");
+	asm volatile("cmpl $7, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	asm volatile("testb $0x80, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	asm volatile("stc; incl (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	asm volatile("negq (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	v = 40;
+	asm volatile("add (%1), %k0" : "+r"(v) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v);
+}
+
+/* Values no step writes or reports. */
+#define NO_WRITE	0x5a5a5a5a5a5a5a5aULL
+#define NO_ARG		0xa5a5a5a5a5a5a5a5ULL
+
+TEST_F(mmio, read_modify_write_instructions)
+{
+	static const struct {
+		const char *what;
+		unsigned int len;
+		uint64_t read, write;	/* what the host answers, sees */
+		uint64_t arg0, arg1;	/* what the guest reports */
+	} steps[] = {
+		{ "xchg", 4, 0xaabbccdd, 0x11111111, 0xaabbccdd, NO_ARG },
+		{ "cmpxchg, equal", 4, 5, 0x77, 5, 0x44 },	/* ZF PF */
+		{ "cmpxchg, not equal", 4, 9, 9, 9, 0x95 },	/* CF AF SF PF */
+		{ "xadd", 4, 10, 13, 10, NO_ARG },
+		{ "add $0x10", 4, 0xfffffff8, 8, 0x01, NO_ARG },	/* CF */
+		{ "or", 4, 0x100, 0x101, NO_ARG, NO_ARG },
+		{ "cmp $7", 4, 7, NO_WRITE, 0x44, NO_ARG },	/* ZF PF */
+		{ "testb $0x80", 1, 0x80, NO_WRITE, 0x80, NO_ARG },	/* SF */
+		/* OF SF AF PF, and the CF that STC set */
+		{ "inc", 4, 0x7fffffff, 0x80000000, 0x895, NO_ARG },
+		{ "neg", 8, 1, ~0ULL, 0x95, NO_ARG },	/* CF AF SF PF */
+		{ "add to a register", 4, 2, NO_WRITE, 42, NO_ARG },
+	};
+	struct ucall *uc = &self->uc;
+	size_t i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_mmio_rmw,
+				       &self->vcpu);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+		if (self->vcpu->run->mmio.is_write)
+			TH_LOG("%s: a write before the read", steps[i].what);
+		ASSERT_MMIO(self->vcpu, 0, MMIO_GPA, steps[i].len);
+		memcpy(self->vcpu->run->mmio.data, &steps[i].read,
+		       steps[i].len);
+		if (steps[i].write != NO_WRITE) {
+			RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+			ASSERT_MMIO(self->vcpu, 1, MMIO_GPA, steps[i].len);
+			EXPECT_EQ(steps[i].write, mmio_data(self->vcpu))
+				TH_LOG("%s", steps[i].what);
+		}
+		if (steps[i].arg0 == NO_ARG)
+			continue;
+		RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+		EXPECT_EQ(steps[i].arg0, uc->args[0]) TH_LOG("%s", steps[i].what);
+		if (steps[i].arg1 != NO_ARG)
+			EXPECT_EQ(steps[i].arg1, uc->args[1])
+				TH_LOG("%s", steps[i].what);
+	}
+	RUN_DONE(self->vcpu);
+}
+
+/* MOVS, STOS and LODS touching MMIO: one exit per element, as on KVM. */
+static void guest_mmio_strings(void)
+{
+	uint64_t rcx = 3, rsi, rdi = MMIO_GPA + 0x40, v;
+	volatile uint8_t ram[4] = { 0 };
+
+	asm volatile("rep stosl" : "+c"(rcx), "+D"(rdi) : "a"(0xcafe0000)
+		     : "memory");
+	GUEST_SYNC(rcx, rdi);
+	rcx = 2, rsi = MMIO_GPA + 0x80, rdi = (uintptr_t)ram;
+	asm volatile("rep movsb" : "+c"(rcx), "+S"(rsi), "+D"(rdi)
+		     : : "memory");
+	GUEST_SYNC(ram[0] | ram[1] << 8, rsi - MMIO_GPA,
+		   rdi - (uintptr_t)ram);
+	rsi = MMIO_GPA + 0x90;
+	asm volatile("lodsl" : "=a"(v), "+S"(rsi) : : "memory");
+	GUEST_SYNC(v, rsi - MMIO_GPA);
+	/* Backwards: DF set, from RAM to MMIO. */
+	ram[2] = 0x5a;
+	rsi = (uintptr_t)&ram[2], rdi = MMIO_GPA + 0xa0;
+	asm volatile("std; movsb; cld" : "+S"(rsi), "+D"(rdi) : : "memory");
+	GUEST_SYNC(rdi - MMIO_GPA);
+}
+
+TEST_F(mmio, string_instructions_exit_per_element)
+{
+	struct ucall *uc = &self->uc;
+	int i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_mmio_strings,
+				       &self->vcpu);
+	for (i = 0; i < 3; i++) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+		ASSERT_MMIO(self->vcpu, 1, MMIO_GPA + 0x40 + 4 * i, 4);
+		EXPECT_EQ(0xcafe0000ULL, mmio_data(self->vcpu));
+	}
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0ULL, uc->args[0]);
+	EXPECT_EQ(MMIO_GPA + 0x4c, uc->args[1]);
+
+	for (i = 0; i < 2; i++) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+		ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + 0x80 + i, 1);
+		self->vcpu->run->mmio.data[0] = 0x11 * (i + 1);
+	}
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x2211ULL, uc->args[0]);
+	EXPECT_EQ(0x82ULL, uc->args[1]);
+	EXPECT_EQ(2ULL, uc->args[2]);
+
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + 0x90, 4);
+	memcpy(self->vcpu->run->mmio.data, &(uint32_t){ 0xdeadbeef }, 4);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0xdeadbeefULL, uc->args[0]);
+	EXPECT_EQ(0x94ULL, uc->args[1]);
+
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_GPA + 0xa0, 1);
+	EXPECT_EQ(0x5aULL, mmio_data(self->vcpu));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x9fULL, uc->args[0]);
+	RUN_DONE(self->vcpu);
+}
+
+#define STRING_PORT	0x5e0
+
+/* INS into MMIO and OUTS from it: the port access and the MMIO access. */
+static void guest_port_strings_on_mmio(void)
+{
+	uint64_t rcx = 1, rdi = MMIO_GPA + 0xc0, rsi = MMIO_GPA + 0xd0;
+
+	asm volatile("rep insb" : "+c"(rcx), "+D"(rdi) : "d"(STRING_PORT)
+		     : "memory");
+	GUEST_SYNC(rcx, rdi - MMIO_GPA);
+	asm volatile("outsb" : "+S"(rsi) : "d"(STRING_PORT) : "memory");
+	GUEST_SYNC(rsi - MMIO_GPA);
+}
+
+TEST_F(mmio, ins_and_outs_with_an_mmio_operand)
+{
+	struct ucall *uc = &self->uc;
+	struct kvm_run *run;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path,
+				       guest_port_strings_on_mmio,
+				       &self->vcpu);
+	run = self->vcpu->run;
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(KVM_EXIT_IO_IN, run->io.direction);
+	EXPECT_EQ(STRING_PORT, run->io.port);
+	ASSERT_EQ(1U, run->io.count);
+	*((uint8_t *)run + run->io.data_offset) = 0x3c;
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_GPA + 0xc0, 1);
+	EXPECT_EQ(0x3cULL, mmio_data(self->vcpu));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0ULL, uc->args[0]);
+	EXPECT_EQ(0xc1ULL, uc->args[1]);
+
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + 0xd0, 1);
+	run->mmio.data[0] = 0xa7;
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(KVM_EXIT_IO_OUT, run->io.direction);
+	EXPECT_EQ(STRING_PORT, run->io.port);
+	EXPECT_EQ(0xa7, *((uint8_t *)run + run->io.data_offset));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0xd1ULL, uc->args[0]);
+	RUN_DONE(self->vcpu);
+}
+
 TEST_HARNESS_MAIN

@@ -27,7 +27,26 @@ struct vector {
 	{ txt, b, sizeof(b) - 1, { .len = sizeof(b) - 1, __VA_ARGS__ } }
 #define LOAD(sz, r)	.size = sz, .is_read = true, .reg = r, .reg_size = sz
 #define STORE(sz, r)	.size = sz, .is_write = true, .reg = r, .reg_size = sz
-#define XCHG(sz, r)	LOAD(sz, r), .is_write = true
+#define XCHG(sz, r)	LOAD(sz, r), .is_write = true, .op = MMIO_OP_XCHG
+/* Arithmetic with memory as destination (RMW), source (to a register), or
+ * compared only; the second operand a register or an immediate. */
+#define ALU_M(a, sz, r)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, .size = sz, \
+			.is_read = true, .is_write = true, .reg = r, \
+			.reg_size = sz
+#define ALU_R(a, sz, r)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, .size = sz, \
+			.is_read = true, .to_reg = true, .reg = r, \
+			.reg_size = sz
+#define ALU_C(a, sz, r)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, .size = sz, \
+			.is_read = true, .reg = r, .reg_size = sz
+#define ALU_I(a, sz, val)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, \
+			.size = sz, .is_read = true, .is_write = true, \
+			.has_imm = true, .imm = val
+#define ALU_CI(a, sz, val)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, \
+			.size = sz, .is_read = true, .has_imm = true, .imm = val
+#define ALU_1(a, sz)	.op = MMIO_OP_ALU, .alu = MMIO_ALU_##a, .size = sz, \
+			.is_read = true, .is_write = true
+#define CMPXCHG(sz, r)	LOAD(sz, r), .is_write = true, .op = MMIO_OP_CMPXCHG
+#define XADD(sz, r)	LOAD(sz, r), .is_write = true, .op = MMIO_OP_XADD
 #define IMM(sz, val)	.size = sz, .is_write = true, .has_imm = true, \
 			.imm = val
 #define ZX(sz, r, rsz)	.size = sz, .is_read = true, .reg = r, .reg_size = rsz
@@ -109,6 +128,41 @@ static const struct vector long64[] = {
 	/* A REX before a legacy prefix is ignored, REX.R included. */
 	V("rex.W; mov %ax,(%rdi)", "\x48\x66\x89\x07", STORE(2, AX)),
 	V("rex.R; mov %ax,(%rdi)", "\x44\x66\x89\x07", STORE(2, AX)),
+	V("add %eax,(%rdi)", "\x01\x07", ALU_M(ADD, 4, AX)),
+	V("add (%rdi),%ecx", "\x03\x0f", ALU_R(ADD, 4, CX)),
+	V("addb $0x7f,(%rdi)", "\x80\x07\x7f", ALU_I(ADD, 1, 0x7f)),
+	V("orl $0x1,(%rdi)", "\x83\x0f\x01", ALU_I(OR, 4, 1)),
+	V("orq $0xfffffffffffffffe,0x10(%rdi)", "\x48\x83\x4f\x10\xfe",
+	  ALU_I(OR, 8, 0xfffffffffffffffeULL)),
+	V("andw $0x1234,(%rdi)", "\x66\x81\x27\x34\x12",
+	  ALU_I(AND, 2, 0x1234)),
+	V("andl $0x12345678,(%rdi)", "\x81\x27\x78\x56\x34\x12",
+	  ALU_I(AND, 4, 0x12345678)),
+	V("sub %r9,(%rsi)", "\x4c\x29\x0e", ALU_M(SUB, 8, R9)),
+	V("sbb (%rdi),%dh", "\x1a\x37", ALU_R(SBB, 1, DX), HIGH),
+	V("adc %al,(%rdi)", "\x10\x07", ALU_M(ADC, 1, AX)),
+	V("xor %r10d,0x300(%rip)", "\x44\x31\x15\x00\x03\x00\x00",
+	  ALU_M(XOR, 4, R10)),
+	V("cmp %eax,(%rdi)", "\x39\x07", ALU_C(CMP, 4, AX)),
+	V("cmp (%rdi),%rbx", "\x48\x3b\x1f", ALU_C(CMP, 8, BX),
+	  .to_reg = true),
+	V("cmpb $0x80,(%rdi)", "\x80\x3f\x80", ALU_CI(CMP, 1, 0x80)),
+	V("test %ecx,(%rdi)", "\x85\x0f", ALU_C(TEST, 4, CX)),
+	V("testl $0x80000000,(%rdi)", "\xf7\x07\x00\x00\x00\x80",
+	  ALU_CI(TEST, 4, 0x80000000)),
+	V("testq $0xffffffffffffffff,(%rdi)",
+	  "\x48\xf7\x07\xff\xff\xff\xff", ALU_CI(TEST, 8, ~0ULL)),
+	V("testb $0x1,(%rdi)", "\xf6\x07\x01", ALU_CI(TEST, 1, 1)),
+	V("notl (%rdi)", "\xf7\x17", ALU_1(NOT, 4)),
+	V("negq (%rdi)", "\x48\xf7\x1f", ALU_1(NEG, 8)),
+	V("incb (%rdi)", "\xfe\x07", ALU_1(INC, 1)),
+	V("decw (%rdi)", "\x66\xff\x0f", ALU_1(DEC, 2)),
+	V("incl 0xb0(%rip)", "\xff\x05\xb0\x00\x00\x00", ALU_1(INC, 4)),
+	V("lock cmpxchg %ecx,(%rax)", "\xf0\x0f\xb1\x08", CMPXCHG(4, CX)),
+	V("cmpxchg %r8b,(%rdi)", "\x44\x0f\xb0\x07", CMPXCHG(1, R8)),
+	V("lock xadd %rdx,(%rdi)", "\xf0\x48\x0f\xc1\x17", XADD(8, DX)),
+	V("xadd %ax,(%rdi)", "\x66\x0f\xc1\x07", XADD(2, AX)),
+	V("lock orl $0x0,(%rsp)", "\xf0\x83\x0c\x24\x00", ALU_I(OR, 4, 0)),
 };
 
 static const struct vector prot32[] = {
@@ -142,6 +196,13 @@ static const struct vector prot32[] = {
 	V("mov (%bx,%si),%eax", "\x67\x8b\x00", LOAD(4, AX)),
 	V("mov 0x1234(%bp),%eax", "\x67\x8b\x86\x34\x12", LOAD(4, AX)),
 	V("lock xchg %ecx,%fs:(%eax)", "\x64\xf0\x87\x08", XCHG(4, CX)),
+	V("addl $0x10,0xfee00080", "\x83\x05\x80\x00\xe0\xfe\x10",
+	  ALU_I(ADD, 4, 0x10)),
+	V("orb $0x1,(%edi) (82 /1)", "\x82\x0f\x01", ALU_I(OR, 1, 1)),
+	V("or %edx,(%ecx)", "\x09\x11", ALU_M(OR, 4, DX)),
+	V("xor (%eax),%bl", "\x32\x18", ALU_R(XOR, 1, BX)),
+	V("cmpw $0x1234,(%eax)", "\x66\x81\x38\x34\x12",
+	  ALU_CI(CMP, 2, 0x1234)),
 };
 
 /* Real mode and 16-bit protected mode decode alike. */
@@ -176,6 +237,12 @@ static const struct vector mode16[] = {
 	V("xchg %ax,(%bx)", "\x87\x07", XCHG(2, AX)),
 	V("xchg %bh,(%bx)", "\x86\x3f", XCHG(1, BX), HIGH),
 	V("mov %ax,%es:(%bx)", "\x26\x89\x07", STORE(2, AX)),
+	V("add %ax,(%bx)", "\x01\x07", ALU_M(ADD, 2, AX)),
+	V("orw $0x100,(%bx)", "\x81\x0f\x00\x01", ALU_I(OR, 2, 0x100)),
+	V("addl $0x1,(%bx)", "\x66\x83\x07\x01", ALU_I(ADD, 4, 1)),
+	V("testw $0x8000,(%si)", "\xf7\x04\x00\x80",
+	  ALU_CI(TEST, 2, 0x8000)),
+	V("lock cmpxchg %cx,(%bx)", "\xf0\x0f\xb1\x0f", CMPXCHG(2, CX)),
 };
 
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
@@ -193,16 +260,20 @@ static bool insn_equal(const struct mmio_insn *a, const struct mmio_insn *b)
 	       a->has_imm == b->has_imm && a->imm == b->imm &&
 	       a->reg == b->reg && a->reg_size == b->reg_size &&
 	       a->reg_high_byte == b->reg_high_byte &&
-	       a->sign_extend == b->sign_extend;
+	       a->sign_extend == b->sign_extend && a->op == b->op &&
+	       a->alu == b->alu && a->to_reg == b->to_reg &&
+	       a->rep == b->rep && a->addr_size == b->addr_size &&
+	       a->seg == b->seg;
 }
 
 static void show(struct __test_metadata *_metadata, const char *what,
 		 const struct mmio_insn *i)
 {
-	TH_LOG("  %s: len %u size %u r%d w%d imm%d 0x%llx reg %u/%u%s%s",
+	TH_LOG("  %s: len %u size %u r%d w%d imm%d 0x%llx reg %u/%u%s%s op %u alu %u%s",
 	       what, i->len, i->size, i->is_read, i->is_write, i->has_imm,
 	       (unsigned long long)i->imm, i->reg, i->reg_size,
-	       i->reg_high_byte ? " high" : "", i->sign_extend ? " sx" : "");
+	       i->reg_high_byte ? " high" : "", i->sign_extend ? " sx" : "",
+	       i->op, i->alu, i->to_reg ? " to_reg" : "");
 }
 
 /* Decodes each vector alone and followed by junk; returns the mismatches. */
@@ -329,9 +400,13 @@ TEST(unsupported_opcodes)
 		enum mmio_insn_mode mode;
 	} cases[] = {
 		{ "nop", "\x90", 1, MMIO_INSN_LONG64 },
-		{ "add %eax,(%rdi)", "\x01\x07", 2, MMIO_INSN_LONG64 },
-		{ "orl $0x1,(%rdi)", "\x83\x0f\x01", 3, MMIO_INSN_LONG64 },
 		{ "pushq (%rdi)", "\xff\x37", 2, MMIO_INSN_LONG64 },
+		{ "mull (%rdi)", "\xf7\x27", 2, MMIO_INSN_LONG64 },
+		{ "F7 /1 (undefined)", "\xf7\x0f\x00\x00\x00\x00", 6,
+		  MMIO_INSN_LONG64 },
+		{ "call *(%rdi)", "\xff\x17", 2, MMIO_INSN_LONG64 },
+		{ "82 in 64-bit mode", "\x82\x0f\x01", 3, MMIO_INSN_LONG64 },
+		{ "add $1,%al (no memory)", "\x04\x01", 2, MMIO_INSN_LONG64 },
 		{ "ud2", "\x0f\x0b", 2, MMIO_INSN_LONG64 },
 		{ "popcnt (%rdi),%eax", "\xf3\x0f\xb8\x07", 4,
 		  MMIO_INSN_LONG64 },
@@ -359,16 +434,47 @@ TEST(unsupported_opcodes)
 	}
 }
 
-TEST(string_instructions)
+#define STR(o, sz, as, sg)	.op = MMIO_OP_##o, .size = sz, \
+				.addr_size = as, .seg = MMIO_SEG_##sg
+#define MOVS(sz, as, sg)	STR(MOVS, sz, as, sg), .is_read = true, \
+				.is_write = true
+#define STOS(sz, as)		STR(STOS, sz, as, DS), .is_write = true, \
+				.reg = AX, .reg_size = sz
+#define LODS(sz, as, sg)	STR(LODS, sz, as, sg), .is_read = true, \
+				.reg = AX, .reg_size = sz
+#define REP			.rep = true
+
+static const struct vector strings64[] = {
+	V("rep movsb", "\xf3\xa4", MOVS(1, 8, DS), REP),
+	V("rep stos %eax,%es:(%rdi)", "\xf3\xab", STOS(4, 8), REP),
+	V("movsb", "\xa4", MOVS(1, 8, DS)),
+	V("lods %ds:(%rsi),%eax", "\xad", LODS(4, 8, DS)),
+	V("movsq", "\x48\xa5", MOVS(8, 8, DS)),
+	V("movsl %fs:(%rsi),%es:(%rdi)", "\x64\xa5", MOVS(4, 8, FS)),
+	V("rep stos %ax,%es:(%edi)", "\x67\x66\xf3\xab", STOS(2, 4), REP),
+	V("repnz movsb", "\xf2\xa4", MOVS(1, 8, DS), REP),
+};
+
+static const struct vector strings16[] = {
+	V("rep stos %ax,%es:(%di)", "\xf3\xab", STOS(2, 2), REP),
+	V("lods %es:(%si),%al", "\x26\xac", LODS(1, 2, ES)),
+};
+
+TEST(string_vectors)
+{
+	EXPECT_EQ(0, check_vectors(_metadata, strings64, ARRAY_LEN(strings64),
+				   MMIO_INSN_LONG64));
+	EXPECT_EQ(0, check_vectors(_metadata, strings16, ARRAY_LEN(strings16),
+				   MMIO_INSN_REAL));
+	EXPECT_EQ(0, check_truncation(_metadata, strings64,
+				      ARRAY_LEN(strings64), MMIO_INSN_LONG64));
+}
+
+TEST(string_instructions_not_emulated)
 {
 	static const char *const ops64[] = {
-		"\xf3\xa4",	/* rep movsb */
-		"\xf3\xab",	/* rep stos %eax */
-		"\xa4",		/* movsb */
-		"\xad",		/* lods %eax */
 		"\x6c",		/* insb */
 		"\x66\x6f",	/* outsw */
-		"\x48\xa5",	/* movsq */
 		"\xf2\xae",	/* repnz scasb */
 		"\xa7",		/* cmpsl */
 	};
@@ -379,9 +485,9 @@ TEST(string_instructions)
 		EXPECT_EQ(-MMIO_INSN_ESTRING,
 			  decode(&insn, ops64[i], strlen(ops64[i]),
 				 MMIO_INSN_LONG64));
-	/* rep stos %ax in real mode */
+	/* rep insw in real mode */
 	EXPECT_EQ(-MMIO_INSN_ESTRING,
-		  decode(&insn, "\xf3\xab", 2, MMIO_INSN_REAL));
+		  decode(&insn, "\xf3\x6d", 2, MMIO_INSN_REAL));
 }
 
 TEST(register_forms_have_no_memory_operand)
@@ -654,6 +760,280 @@ TEST(error_strings)
 		EXPECT_NE(0, strcmp(mmio_insn_strerror(-err),
 				    mmio_insn_strerror(-99)));
 	EXPECT_STREQ("success", mmio_insn_strerror(0));
+}
+
+/* ------------------------------------------- arithmetic against the CPU */
+
+#define HOST_FLAGS_IN(f)	(0x202 | ((f) & MMIO_INSN_ARITH_FLAGS))
+
+/* b OP a on this CPU, in AT&T order: the result is a OP b. */
+#define HOST_ALU2(name, insn, type, sfx)				\
+static u64 host_##name##_##sfx(u64 a, u64 b, u64 *flags)		\
+{									\
+	type x = a, y = b;						\
+	unsigned long f = HOST_FLAGS_IN(*flags);			\
+									\
+	asm("push %[f]; popf; " insn #sfx " %[y], %[x]; pushf; pop %[f]" \
+	    : [x] "+q"(x), [f] "+r"(f) : [y] "q"(y) : "cc");		\
+	*flags = f;							\
+	return x;							\
+}
+
+#define HOST_ALU1(name, insn, type, sfx)				\
+static u64 host_##name##_##sfx(u64 a, u64 b, u64 *flags)		\
+{									\
+	type x = a;							\
+	unsigned long f = HOST_FLAGS_IN(*flags);			\
+									\
+	(void)b;							\
+	asm("push %[f]; popf; " insn #sfx " %[x]; pushf; pop %[f]"	\
+	    : [x] "+q"(x), [f] "+r"(f) : : "cc");			\
+	*flags = f;							\
+	return x;							\
+}
+
+#define HOST_ALL_SIZES(kind, name, insn)				\
+	kind(name, insn, u8, b) kind(name, insn, u16, w)		\
+	kind(name, insn, u32, l) kind(name, insn, u64, q)
+
+HOST_ALL_SIZES(HOST_ALU2, add, "add")
+HOST_ALL_SIZES(HOST_ALU2, or, "or")
+HOST_ALL_SIZES(HOST_ALU2, adc, "adc")
+HOST_ALL_SIZES(HOST_ALU2, sbb, "sbb")
+HOST_ALL_SIZES(HOST_ALU2, and, "and")
+HOST_ALL_SIZES(HOST_ALU2, sub, "sub")
+HOST_ALL_SIZES(HOST_ALU2, xor, "xor")
+HOST_ALL_SIZES(HOST_ALU1, inc, "inc")
+HOST_ALL_SIZES(HOST_ALU1, dec, "dec")
+HOST_ALL_SIZES(HOST_ALU1, neg, "neg")
+HOST_ALL_SIZES(HOST_ALU1, not, "not")
+
+typedef u64 (*host_alu_fn)(u64 a, u64 b, u64 *flags);
+
+#define HOST_ROW(name) \
+	{ host_##name##_b, host_##name##_w, host_##name##_l, host_##name##_q }
+
+static const struct {
+	enum mmio_insn_alu alu;
+	const char *name;
+	host_alu_fn fn[4];	/* by size: 1, 2, 4, 8 */
+	bool af_undefined;
+} host_alus[] = {
+	{ MMIO_ALU_ADD, "add", HOST_ROW(add), false },
+	{ MMIO_ALU_OR, "or", HOST_ROW(or), true },
+	{ MMIO_ALU_ADC, "adc", HOST_ROW(adc), false },
+	{ MMIO_ALU_SBB, "sbb", HOST_ROW(sbb), false },
+	{ MMIO_ALU_AND, "and", HOST_ROW(and), true },
+	{ MMIO_ALU_SUB, "sub", HOST_ROW(sub), false },
+	{ MMIO_ALU_XOR, "xor", HOST_ROW(xor), true },
+	{ MMIO_ALU_INC, "inc", HOST_ROW(inc), false },
+	{ MMIO_ALU_DEC, "dec", HOST_ROW(dec), false },
+	{ MMIO_ALU_NEG, "neg", HOST_ROW(neg), false },
+	{ MMIO_ALU_NOT, "not", HOST_ROW(not), false },
+};
+
+static u64 test_rng = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	test_rng ^= test_rng << 13;
+	test_rng ^= test_rng >> 7;
+	test_rng ^= test_rng << 17;
+	return test_rng;
+}
+
+/* Operands where the flags turn: 0, 1, the sign bit, all ones, random. */
+static u64 edge_operand(u8 size)
+{
+	static const u64 edges[] = { 0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff,
+		0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff,
+		0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL, 0xf, 0x10 };
+	u64 r = rnd();
+
+	(void)size;
+	return r & 1 ? edges[(r >> 1) % ARRAY_LEN(edges)] : rnd();
+}
+
+TEST(alu_results_and_flags_match_the_cpu)
+{
+	static const u8 sizes[4] = { 1, 2, 4, 8 };
+	unsigned int i, s, n, bad = 0;
+
+	for (i = 0; i < ARRAY_LEN(host_alus); i++) {
+		for (s = 0; s < 4; s++) {
+			for (n = 0; n < 20000; n++) {
+				u64 mask = sizes[s] == 8 ? ~0ULL :
+					   (1ULL << (8 * sizes[s])) - 1;
+				u64 a = edge_operand(sizes[s]);
+				u64 b = edge_operand(sizes[s]);
+				u64 fl_in = rnd() & MMIO_INSN_ARITH_FLAGS;
+				u64 host_fl = fl_in, mine_fl = fl_in;
+				u64 want = host_alus[i].fn[s](a, b, &host_fl);
+				u64 got = mmio_insn_alu(host_alus[i].alu,
+							sizes[s], a, b,
+							&mine_fl);
+				u64 cmp = MMIO_INSN_ARITH_FLAGS;
+
+				if (host_alus[i].af_undefined)
+					cmp &= ~0x10ULL;
+				want &= mask;
+				if (got == want && !((host_fl ^ mine_fl) & cmp))
+					continue;
+				if (bad++ < 10)
+					TH_LOG("%s%u %#llx, %#llx (flags %#llx): got %#llx flags %#llx, cpu %#llx flags %#llx",
+					       host_alus[i].name, sizes[s] * 8,
+					       (unsigned long long)a,
+					       (unsigned long long)b,
+					       (unsigned long long)fl_in,
+					       (unsigned long long)got,
+					       (unsigned long long)(mine_fl & cmp),
+					       (unsigned long long)want,
+					       (unsigned long long)(host_fl & cmp));
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/* CMP and TEST are SUB and AND that keep the result to themselves. */
+TEST(cmp_and_test_flags_are_sub_and_and)
+{
+	u64 f1 = 0, f2 = 0;
+
+	mmio_insn_alu(MMIO_ALU_CMP, 4, 5, 7, &f1);
+	mmio_insn_alu(MMIO_ALU_SUB, 4, 5, 7, &f2);
+	EXPECT_EQ(f2, f1);
+	EXPECT_TRUE(f1 & 1);		/* CF: 5 < 7 */
+	f1 = f2 = 0x800;
+	EXPECT_EQ(0, mmio_insn_alu(MMIO_ALU_TEST, 1, 0xf0, 0x0f, &f1));
+	mmio_insn_alu(MMIO_ALU_AND, 1, 0xf0, 0x0f, &f2);
+	EXPECT_EQ(f2, f1);
+	EXPECT_EQ(0x44, f1);		/* ZF and PF; OF cleared */
+}
+
+/* ------------------------------------------------ read-modify-write */
+
+struct executed {
+	bool stores;
+	u64 store;
+	u64 gprs[MMIO_INSN_NR_GPRS];
+	u64 rflags;
+};
+
+static int execute(struct executed *e, const char *bytes, unsigned int len,
+		   enum mmio_insn_mode mode, u64 mem, u64 rflags)
+{
+	struct mmio_insn insn;
+	int err = decode(&insn, bytes, len, mode);
+
+	fill_gprs(e->gprs);
+	e->rflags = rflags;
+	e->store = 0xbad;
+	if (err)
+		return err;
+	e->stores = mmio_insn_execute(&insn, e->gprs, &e->rflags, mem,
+				      &e->store);
+	return 0;
+}
+
+TEST(xchg_swaps)
+{
+	struct executed e;
+
+	/* xchg %eax,(%rdi): memory gets EAX, RAX the zero-extended read */
+	ASSERT_EQ(0, execute(&e, "\x87\x07", 2, MMIO_INSN_LONG64,
+			     0xaabbccdd, 0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x50607080ULL, e.store);
+	EXPECT_EQ(0xaabbccddULL, e.gprs[AX]);
+	EXPECT_EQ(0x2ULL, e.rflags);
+	/* xchg %dh,(%eax): DH, bits 15:8 of RDX */
+	ASSERT_EQ(0, execute(&e, "\x86\x30", 2, MMIO_INSN_PROT32, 0x5a, 0x2));
+	EXPECT_EQ(0x72ULL, e.store);
+	EXPECT_EQ(0x1222324252625a82ULL, e.gprs[DX]);
+}
+
+TEST(alu_to_memory_stores_the_result)
+{
+	struct executed e;
+
+	/* add %eax,(%rdi) */
+	ASSERT_EQ(0, execute(&e, "\x01\x07", 2, MMIO_INSN_LONG64,
+			     0xafa08f80, 0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x100010000ULL & 0xffffffff, e.store);
+	EXPECT_EQ(0x1ULL, e.rflags & 0x8d5 & 1);	/* carry out */
+	/* orl $0x1,(%rdi) */
+	ASSERT_EQ(0, execute(&e, "\x83\x0f\x01", 3, MMIO_INSN_LONG64,
+			     0x100, 0x2));
+	EXPECT_EQ(0x101ULL, e.store);
+	/* orq $-2,0x10(%rdi): the imm8 is sign-extended to 64 bits */
+	ASSERT_EQ(0, execute(&e, "\x48\x83\x4f\x10\xfe", 5, MMIO_INSN_LONG64,
+			     1, 0x2));
+	EXPECT_EQ(~0ULL, e.store);
+	EXPECT_TRUE(e.rflags & 0x80);			/* SF */
+	/* incb (%rdi) keeps CF */
+	ASSERT_EQ(0, execute(&e, "\xfe\x07", 2, MMIO_INSN_LONG64, 0xff, 0x3));
+	EXPECT_EQ(0ULL, e.store);
+	EXPECT_EQ(0x3ULL | 0x40 | 0x10 | 0x4, e.rflags);	/* CF ZF AF PF */
+	/* notl (%rdi) touches no flag */
+	ASSERT_EQ(0, execute(&e, "\xf7\x17", 2, MMIO_INSN_LONG64, 0xf0f0f0f0,
+			     0x8d7));
+	EXPECT_EQ(0x0f0f0f0fULL, e.store);
+	EXPECT_EQ(0x8d7ULL, e.rflags);
+}
+
+TEST(alu_to_register_or_flags_only_stores_nothing)
+{
+	struct executed e;
+
+	/* add (%rdi),%ecx: ECX += memory, upper half cleared */
+	ASSERT_EQ(0, execute(&e, "\x03\x0f", 2, MMIO_INSN_LONG64, 1, 0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x51617182ULL, e.gprs[CX]);
+	/* cmp (%rdi),%rbx: flags only, RBX unchanged */
+	ASSERT_EQ(0, execute(&e, "\x48\x3b\x1f", 3, MMIO_INSN_LONG64,
+			     0x1323334353637383ULL, 0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x1323334353637383ULL, e.gprs[BX]);
+	EXPECT_TRUE(e.rflags & 0x40);			/* ZF */
+	/* testl $0x80000000,(%rdi) */
+	ASSERT_EQ(0, execute(&e, "\xf7\x07\x00\x00\x00\x80", 6,
+			     MMIO_INSN_LONG64, 0x80000001, 0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x86ULL, e.rflags);		/* SF and PF (low byte 0), not ZF */
+}
+
+TEST(cmpxchg_writes_back_either_way)
+{
+	struct executed e;
+
+	/* lock cmpxchg %ecx,(%rax), EAX equal to memory: memory gets ECX */
+	ASSERT_EQ(0, execute(&e, "\xf0\x0f\xb1\x08", 4, MMIO_INSN_LONG64,
+			     0x50607080, 0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x51617181ULL, e.store);
+	EXPECT_TRUE(e.rflags & 0x40);
+	EXPECT_EQ(0x1020304050607080ULL, e.gprs[AX]);
+	/* unequal: memory keeps its value, EAX gets it (zero-extended) */
+	ASSERT_EQ(0, execute(&e, "\xf0\x0f\xb1\x08", 4, MMIO_INSN_LONG64,
+			     0x1234, 0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x1234ULL, e.store);
+	EXPECT_FALSE(e.rflags & 0x40);
+	EXPECT_EQ(0x1234ULL, e.gprs[AX]);
+}
+
+TEST(xadd_exchanges_and_adds)
+{
+	struct executed e;
+
+	/* xadd %ax,(%rdi): memory gets the sum, AX the old memory */
+	ASSERT_EQ(0, execute(&e, "\x66\x0f\xc1\x07", 4, MMIO_INSN_LONG64,
+			     0x0100, 0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x7180ULL, e.store);
+	EXPECT_EQ(0x1020304050600100ULL, e.gprs[AX]);
 }
 
 TEST_HARNESS_MAIN

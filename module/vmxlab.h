@@ -115,6 +115,8 @@ struct vmxlab_vcpu {
 	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
 	u64 mmio_gpa;			/* where it goes */
+	u64 mmio_read[2];		/* string elements read so far */
+	int mmio_reads;
 
 	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */
 	struct lapic *lapic;

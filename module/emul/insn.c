@@ -20,6 +20,7 @@ struct mmio_decoder {
 	enum mmio_insn_mode mode;
 	u8 rex;			/* the REX byte itself, 0 if there is none */
 	bool rep;		/* F2 or F3 */
+	bool repne;		/* the last of them was F2 */
 	bool opsize_override;	/* 66 */
 	u8 opsize;		/* 2, 4 or 8 */
 	u8 addrsize;		/* 2, 4 or 8 */
@@ -115,16 +116,24 @@ static u8 decode_prefixes(struct mmio_decoder *d)
 			break;
 		/* A REX counts only right before the opcode. */
 		d->rex = 0;
-		if (b == 0x66)
+		switch (b) {
+		case 0x66:
 			d->opsize_override = true;
-		else if (b == 0x67)
+			break;
+		case 0x67:
 			addrsize_override = true;
-		else if (b == 0xf2 || b == 0xf3)
+			break;
+		case 0xf2: case 0xf3:
 			d->rep = true;
-		else if (b == 0x64 || b == 0x65)
+			d->repne = b == 0xf2;
+			break;
+		case 0x64: case 0x65:
 			d->seg = b == 0x64 ? MMIO_SEG_FS : MMIO_SEG_GS;
-		else if ((b & 0xe7) == 0x26)	/* ES, CS, SS, DS */
-			d->seg = (b >> 3) & 3;
+			break;
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+			d->seg = (b >> 3) & 3;	/* ES, CS, SS, DS */
+			break;
+		}
 	}
 	set_sizes(d, addrsize_override);
 	return b;
@@ -419,35 +428,34 @@ static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 	}
 }
 
-/* A4, A5, AA-AD: MOVS, STOS, LODS. REPNE repeats them as REP does. */
+/*
+ * A4-A7, AA-AF: MOVS, CMPS, STOS, LODS, SCAS. REPNE repeats MOVS, STOS
+ * and LODS as REP does; CMPS and SCAS stop on ZF as the prefix says.
+ */
 static void decode_string(struct mmio_decoder *d, struct mmio_insn *insn,
 			  u8 op, u8 size)
 {
+	static const u8 ops[6] = {
+		MMIO_OP_MOVS, MMIO_OP_CMPS, 0, MMIO_OP_STOS, MMIO_OP_LODS,
+		MMIO_OP_SCAS,
+	};
+
+	insn->op = ops[((op & 0x0e) - 4) / 2];
 	insn->size = size;
 	insn->rep = d->rep;
+	insn->repne = d->rep && d->repne;
 	insn->addr_size = d->addrsize;
 	insn->seg = d->seg;
-	if (op <= 0xa5) {
-		insn->op = MMIO_OP_MOVS;
-		insn->is_read = insn->is_write = true;
-		return;
-	}
-	set_reg(d, insn, MMIO_INSN_RAX, size);
+	insn->is_read = insn->op != MMIO_OP_STOS;
+	insn->is_write = insn->op == MMIO_OP_MOVS || insn->op == MMIO_OP_STOS;
+	if (insn->op != MMIO_OP_MOVS && insn->op != MMIO_OP_CMPS)
+		set_reg(d, insn, MMIO_INSN_RAX, size);
 	insn->reg_high_byte = false;
-	if (op <= 0xab) {
-		insn->op = MMIO_OP_STOS;
-		insn->is_write = true;
-	} else {
-		insn->op = MMIO_OP_LODS;
-		insn->is_read = true;
-	}
 }
 
-static bool is_string_op(u8 op)
+static bool is_port_string_op(u8 op)
 {
-	return (op >= 0x6c && op <= 0x6f) ||	/* INS, OUTS */
-	       (op >= 0xa4 && op <= 0xa7) ||	/* MOVS, CMPS */
-	       (op >= 0xaa && op <= 0xaf);	/* STOS, LODS, SCAS */
+	return op >= 0x6c && op <= 0x6f;	/* INS, OUTS */
 }
 
 static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
@@ -499,7 +507,8 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 	case 0xfe: case 0xff:
 		decode_group45(d, insn, size);
 		break;
-	case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
+	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
 		decode_string(d, insn, op, size);
 		break;
 	default:
@@ -507,7 +516,7 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 			decode_alu_rm(d, insn, op);
 			break;
 		}
-		fail(d, is_string_op(op) ? MMIO_INSN_ESTRING :
+		fail(d, is_port_string_op(op) ? MMIO_INSN_ESTRING :
 					   MMIO_INSN_EUNSUPPORTED);
 	}
 }

@@ -42,7 +42,7 @@ enum mmio_insn_error {
 	MMIO_INSN_ETRUNCATED = 1,	/* bytes end inside the instruction */
 	MMIO_INSN_ETOOLONG,		/* over 15 bytes: the CPU raises #GP */
 	MMIO_INSN_EUNSUPPORTED,		/* not an instruction handled here */
-	MMIO_INSN_ESTRING,		/* CMPS, SCAS, INS, OUTS: not here */
+	MMIO_INSN_ESTRING,		/* INS, OUTS: port I/O, not here */
 	MMIO_INSN_ENOTMEM,		/* register form: cannot touch memory */
 };
 
@@ -56,6 +56,8 @@ enum mmio_insn_op {
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */
 	MMIO_OP_LODS,		/* seg:rSI to rAX */
+	MMIO_OP_CMPS,		/* flags of seg:rSI - ES:rDI */
+	MMIO_OP_SCAS,		/* flags of rAX - ES:rDI */
 };
 
 /* Segment registers in their encoding order (and the VMCS's). */
@@ -95,8 +97,9 @@ struct mmio_insn {
 	u8 op;			/* enum mmio_insn_op */
 	u8 alu;			/* enum mmio_insn_alu, for MMIO_OP_ALU */
 	bool to_reg;		/* ALU result goes to reg, memory is a source */
-	/* MOVS, STOS, LODS */
+	/* MOVS, CMPS, STOS, LODS, SCAS */
 	bool rep;		/* F3 or F2: rCX counts the elements */
+	bool repne;		/* F2: CMPS and SCAS repeat while ZF is 0 */
 	u8 addr_size;		/* 2, 4 or 8: how rSI, rDI and rCX wrap */
 	u8 seg;			/* of the source, enum mmio_insn_seg */
 };

@@ -164,12 +164,24 @@ int vmx_mmio_read(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 *value)
 	return 1;
 }
 
-/* ---------------------------------------------- MOVS, STOS and LODS */
+/* ---------------------------------------- MOVS, CMPS, STOS, LODS, SCAS */
+
+/* ZF, as CMPS and SCAS leave it, ends a REPE or REPNE early. */
+static bool string_stops_on_zf(struct vmxlab_vcpu *vcpu)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	bool zf = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_ZF;
+
+	if (insn->op != MMIO_OP_CMPS && insn->op != MMIO_OP_SCAS)
+		return false;
+	return insn->repne ? zf : !zf;
+}
 
 /*
  * One element per exit, as KVM does: rSI, rDI and rCX move past it, and
- * RIP moves on only when no element is left, so that the guest
- * re-executes a REP instruction (and can take interrupts) between them.
+ * RIP moves on only when no element is left (or ZF ended a REPE/REPNE),
+ * so that the guest re-executes a REP instruction, and can take
+ * interrupts, between elements.
  */
 static int string_step(struct vmxlab_vcpu *vcpu)
 {
@@ -178,7 +190,8 @@ static int string_step(struct vmxlab_vcpu *vcpu)
 	s64 delta = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF ? -insn->size :
 							      insn->size;
 
-	if (insn->op != MMIO_OP_STOS)
+	if (insn->op == MMIO_OP_MOVS || insn->op == MMIO_OP_CMPS ||
+	    insn->op == MMIO_OP_LODS)
 		g[VCPU_RSI] = (g[VCPU_RSI] & ~mask) |
 			      ((g[VCPU_RSI] + delta) & mask);
 	if (insn->op != MMIO_OP_LODS)
@@ -187,7 +200,7 @@ static int string_step(struct vmxlab_vcpu *vcpu)
 	if (insn->rep)
 		g[VCPU_RCX] = (g[VCPU_RCX] & ~mask) |
 			      ((g[VCPU_RCX] - 1) & mask);
-	if (!insn->rep || !(g[VCPU_RCX] & mask))
+	if (!insn->rep || !(g[VCPU_RCX] & mask) || string_stops_on_zf(vcpu))
 		mmio_advance(vcpu, insn->len);
 	return 1;
 }
@@ -234,58 +247,119 @@ static int string_unsupported(struct vmxlab_vcpu *vcpu, u64 la, int err)
 				  ARRAY_SIZE(data), data);
 }
 
-/* The element's value is known: LODS keeps it, MOVS and STOS store it. */
-static int string_store(struct vmxlab_vcpu *vcpu, u64 value)
+/*
+ * Reads the element at @la into *value (true), or returns false with the
+ * run loop's answer in *ret: an exit for userspace to serve (0), a #PF
+ * given to the guest (1), an emulation failure.
+ */
+static bool string_read(struct vmxlab_vcpu *vcpu, u64 la, u64 *value,
+			int *ret)
+{
+	bool is_ram;
+	u64 gpa;
+	int r;
+
+	r = string_operand(vcpu, la, false, &gpa, &is_ram);
+	if (r <= 0) {
+		*ret = r ? string_unsupported(vcpu, la, r) : 1;
+		return false;
+	}
+	if (is_ram) {
+		r = mmu_read_gpa(vcpu->vm, gpa, value, vcpu->mmio.size);
+		if (r)
+			*ret = string_unsupported(vcpu, la, r);
+		return !r;
+	}
+	*ret = 0;
+	return !mmio_get(vcpu, gpa, value);
+}
+
+/* Every element read: compare, keep or store, then step. */
+static int string_finish(struct vmxlab_vcpu *vcpu)
 {
 	const struct mmio_insn *insn = &vcpu->mmio;
-	u64 la, gpa;
+	u64 *g = vcpu->vmx.regs.gpr, *val = vcpu->mmio_read, rflags, la, gpa;
 	bool is_ram;
 	int r;
 
-	if (insn->op == MMIO_OP_LODS) {
-		mmio_insn_complete_read(insn, vcpu->vmx.regs.gpr, value);
+	switch (insn->op) {
+	case MMIO_OP_LODS:
+		mmio_insn_complete_read(insn, g, val[0]);
 		return string_step(vcpu);
+	case MMIO_OP_CMPS:
+	case MMIO_OP_SCAS:
+		rflags = vmcs_read(GUEST_RFLAGS);
+		if (insn->op == MMIO_OP_CMPS)
+			mmio_insn_alu(MMIO_ALU_CMP, insn->size, val[0], val[1],
+				      &rflags);
+		else
+			mmio_insn_alu(MMIO_ALU_CMP, insn->size, g[VCPU_RAX],
+				      val[0], &rflags);
+		vmcs_write(GUEST_RFLAGS, rflags);
+		return string_step(vcpu);
+	case MMIO_OP_STOS:
+		val[0] = mmio_insn_store_value(insn, g);
+		break;
 	}
+	/* MOVS and STOS write ES:rDI. */
 	la = string_linear(vcpu, VCPU_SREG_ES, VCPU_RDI);
 	r = string_operand(vcpu, la, true, &gpa, &is_ram);
 	if (r <= 0)
 		return r ? string_unsupported(vcpu, la, r) : 1;
 	if (is_ram) {
-		r = mmu_write_gpa(vcpu->vm, gpa, &value, insn->size);
+		r = mmu_write_gpa(vcpu->vm, gpa, &val[0], insn->size);
 		if (r)
 			return string_unsupported(vcpu, la, r);
 		return string_step(vcpu);
 	}
 	string_step(vcpu);
-	return mmio_put(vcpu, gpa, value);
+	return mmio_put(vcpu, gpa, val[0]);
+}
+
+/* How many elements the instruction reads: seg:rSI first, then ES:rDI. */
+static int string_reads(const struct mmio_insn *insn)
+{
+	switch (insn->op) {
+	case MMIO_OP_STOS:
+		return 0;
+	case MMIO_OP_CMPS:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* Read what is still unread, each read perhaps an exit, then finish. */
+static int string_continue(struct vmxlab_vcpu *vcpu)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	int ret;
+
+	while (vcpu->mmio_reads < string_reads(insn)) {
+		bool from_rsi = vcpu->mmio_reads == 0 &&
+				insn->op != MMIO_OP_SCAS;
+		u64 la = from_rsi ? string_linear(vcpu, insn->seg, VCPU_RSI) :
+				    string_linear(vcpu, VCPU_SREG_ES, VCPU_RDI);
+
+		if (!string_read(vcpu, la, &vcpu->mmio_read[vcpu->mmio_reads],
+				 &ret))
+			return ret;
+		vcpu->mmio_reads++;
+	}
+	return string_finish(vcpu);
 }
 
 static int mmio_string(struct vmxlab_vcpu *vcpu)
 {
 	const struct mmio_insn *insn = &vcpu->mmio;
-	u64 *g = vcpu->vmx.regs.gpr;
-	u64 la, gpa, value = 0;
-	bool is_ram;
-	int r;
 
-	if (insn->rep && !(g[VCPU_RCX] & vmx_addr_mask(insn->addr_size))) {
+	if (insn->rep &&
+	    !(vcpu->vmx.regs.gpr[VCPU_RCX] & vmx_addr_mask(insn->addr_size))) {
 		mmio_advance(vcpu, insn->len);
 		return 1;
 	}
-	if (insn->op == MMIO_OP_STOS)
-		return string_store(vcpu, mmio_insn_store_value(insn, g));
-	la = string_linear(vcpu, insn->seg, VCPU_RSI);
-	r = string_operand(vcpu, la, false, &gpa, &is_ram);
-	if (r <= 0)
-		return r ? string_unsupported(vcpu, la, r) : 1;
-	if (is_ram) {
-		r = mmu_read_gpa(vcpu->vm, gpa, &value, insn->size);
-		if (r)
-			return string_unsupported(vcpu, la, r);
-	} else if (mmio_get(vcpu, gpa, &value)) {
-		return 0;
-	}
-	return string_store(vcpu, value);
+	vcpu->mmio_reads = 0;
+	return string_continue(vcpu);
 }
 
 static bool is_string(const struct mmio_insn *insn)
@@ -307,9 +381,14 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 	u64 rflags, old_rflags, store = 0;
 	bool stores;
 
-	if (is_string(insn))
-		return string_store(vcpu, value);
-	rflags = old_rflags = vmcs_read(GUEST_RFLAGS);
+	if (is_string(insn)) {
+		if (vcpu->mmio_reads >= ARRAY_SIZE(vcpu->mmio_read))
+			return string_unsupported(vcpu, 0, -EPROTO);
+		vcpu->mmio_read[vcpu->mmio_reads++] = value;
+		return string_continue(vcpu);
+	}
+	old_rflags = vmcs_read(GUEST_RFLAGS);
+	rflags = old_rflags;
 	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
 	stores = mmio_insn_execute(insn, gpr, &rflags, value, &store);
 	vmcs_write(GUEST_RSP, gpr[VCPU_RSP]);

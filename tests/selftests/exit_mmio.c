@@ -385,6 +385,16 @@ static void guest_mmio_strings(void)
 	rsi = (uintptr_t)&ram[2], rdi = MMIO_GPA + 0xa0;
 	asm volatile("std; movsb; cld" : "+S"(rsi), "+D"(rdi) : : "memory");
 	GUEST_SYNC(rdi - MMIO_GPA);
+	/* REPE CMPS stops at the first difference, SCAS sets the flags. */
+	ram[0] = 1, ram[1] = 2, ram[2] = 3, ram[3] = 4;
+	rcx = 4, rsi = (uintptr_t)ram, rdi = MMIO_GPA + 0xb0;
+	asm volatile("repe cmpsb" : "+c"(rcx), "+S"(rsi), "+D"(rdi)
+		     : : "memory", "cc");
+	GUEST_SYNC(rcx, rdi - MMIO_GPA);
+	rdi = MMIO_GPA + 0xb8;
+	asm volatile("scasl; pushf; pop %0" : "=r"(v), "+D"(rdi)
+		     : "a"(7) : "memory", "cc");
+	GUEST_SYNC(v & 0x8d5, rdi - MMIO_GPA);
 }
 
 TEST_F(mmio, string_instructions_exit_per_element)
@@ -426,6 +436,22 @@ TEST_F(mmio, string_instructions_exit_per_element)
 	EXPECT_EQ(0x5aULL, mmio_data(self->vcpu));
 	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
 	EXPECT_EQ(0x9fULL, uc->args[0]);
+
+	/* 1 and 2 compare equal, 9 is not 3: three elements, RCX 1. */
+	for (i = 0; i < 3; i++) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+		ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + 0xb0 + i, 1);
+		self->vcpu->run->mmio.data[0] = i < 2 ? i + 1 : 9;
+	}
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(1ULL, uc->args[0]);
+	EXPECT_EQ(0xb3ULL, uc->args[1]);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + 0xb8, 4);
+	memcpy(self->vcpu->run->mmio.data, &(uint32_t){ 7 }, 4);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x44ULL, uc->args[0]);		/* ZF PF */
+	EXPECT_EQ(0xbcULL, uc->args[1]);
 	RUN_DONE(self->vcpu);
 }
 

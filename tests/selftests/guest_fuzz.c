@@ -16,9 +16,11 @@
  *
  * Programs are reproducible from the seed (vmxlab_fuzz_seed= on the
  * kernel command line, printed here) and their index; vmxlab_fuzz_programs=
- * sets how many (`make fuzz` runs many more). Each program's exit sequence
- * is hashed; the KVM run compares its hashes with vmxlab's and reports how
- * many programs took the same exits on both, naming the first that did not.
+ * sets how many (`make fuzz` runs many more). Each program's exits are
+ * recorded as classes (port in/out, MMIO read/write, HLT, shutdown,
+ * internal error, failed entry, exception); the KVM run compares them with
+ * vmxlab's, counts the programs that took the same classes on both and
+ * prints every one that did not, as a replayable program.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -51,8 +53,17 @@ static const char * const mode_names[NR_MODES] = {
 	"real", "protected", "long", "CPL 3",
 };
 
+/*
+ * The exits that must agree between vmxlab and KVM, one letter each: which
+ * way the guest's data went (port in/out, MMIO read/write), HLT, shutdown,
+ * an internal error (an instruction the hypervisor could not emulate), a
+ * failed entry, the exception that ends a program; anything else is '?'.
+ */
+#define CLASS_LEN		(MAX_EXITS + 2)
+
 struct program_result {
 	uint64_t hash;		/* of the exit sequence */
+	char classes[CLASS_LEN];	/* one letter per exit, see exit_class() */
 	uint64_t code_gpa;
 	enum mode mode;
 	bool timed_out;		/* not comparable: timing decided the end */
@@ -67,6 +78,10 @@ struct tally {
 	long by_reason[64];
 	long fail_entries, bad_errnos;
 	long first_fail_entry;	/* program index, or -1 */
+	/* Instructions the hypervisor said it could not emulate, in order. */
+	uint8_t unemulated[16][4];
+	uint8_t unemulated_mode[16];
+	int nr_unemulated;
 	uint32_t first_fail_reason;
 	int first_bad_errno;
 };
@@ -334,6 +349,29 @@ static bool answer_exit(struct vcpu *vcpu)
 	}
 }
 
+static char exit_class(const struct kvm_run *run)
+{
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.port == UCALL_PORT || run->io.port == END_PORT)
+			return 'X';
+		return run->io.direction == KVM_EXIT_IO_IN ? 'i' : 'o';
+	case KVM_EXIT_MMIO:
+		return run->mmio.is_write ? 'w' : 'r';
+	case KVM_EXIT_HLT:
+		return 'H';
+	case KVM_EXIT_SHUTDOWN:
+		return 'S';
+	case KVM_EXIT_INTERNAL_ERROR:
+		return 'E';
+	case KVM_EXIT_FAIL_ENTRY:
+		return 'F';
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return 'W';
+	}
+	return '?';
+}
+
 static void run_program(struct vcpu *vcpu, struct program_result *r,
 			struct tally *t)
 {
@@ -361,6 +399,14 @@ static void run_program(struct vcpu *vcpu, struct program_result *r,
 		}
 		t->exits++;
 		t->by_reason[run->exit_reason & 63]++;
+		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+		    run->internal.ndata >= 2 && t->nr_unemulated < 16) {
+			memcpy(t->unemulated[t->nr_unemulated],
+			       &run->internal.data[1], 4);
+			t->unemulated_mode[t->nr_unemulated++] = r->mode;
+		}
+		r->classes[r->exits] = exit_class(run);
 		h = mix(h, run->exit_reason);
 		if (run->exit_reason == KVM_EXIT_IO)
 			h = mix(h, run->io.port << 8 | run->io.size);
@@ -544,6 +590,13 @@ static void report(struct __test_metadata *_metadata, const struct tally *t,
 			n += snprintf(line + n, sizeof(line) - n, " %s:%ld",
 				      exit_reason_str(e), t->by_reason[e]);
 	TH_LOG("exits by reason:%s", n ? line : " none");
+	for (e = 0, n = 0; e < t->nr_unemulated; e++)
+		n += snprintf(line + n, sizeof(line) - n, " %c:%02x%02x%02x%02x",
+			      mode_names[t->unemulated_mode[e]][0],
+			      t->unemulated[e][0], t->unemulated[e][1],
+			      t->unemulated[e][2], t->unemulated[e][3]);
+	if (n)
+		TH_LOG("not emulated (mode initial: first bytes):%s", line);
 }
 
 /* The program @index of @seed again, in hex, to replay a difference. */
@@ -567,41 +620,91 @@ static void print_program(struct __test_metadata *_metadata, uint64_t seed,
 	       len > 96 ? "..." : "");
 }
 
+/* Where two class strings part, as "vmxlab/KVM" letters ('.' for none). */
+static int first_difference(const char *a, const char *b, char *pair)
+{
+	int i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	pair[0] = a[i] ?: '.';
+	pair[1] = '/';
+	pair[2] = b[i] ?: '.';
+	pair[3] = 0;
+	return i;
+}
+
+struct comparison {
+	long compared, same_classes, same_hash, timed;
+	long differ[NR_MODES];
+	char pairs[8][4];	/* the kinds of difference seen first */
+	long pair_count[8];
+};
+
+static void count_pair(struct comparison *cmp, const char *pair)
+{
+	int k;
+
+	for (k = 0; k < 8 && cmp->pairs[k][0]; k++)
+		if (!strcmp(cmp->pairs[k], pair))
+			break;
+	if (k == 8)
+		k = 7;
+	strcpy(cmp->pairs[k], pair);
+	cmp->pair_count[k]++;
+}
+
 /*
- * vmxlab writes its hashes; the KVM run compares them with its own and
- * shows the first programs whose exits differ.
+ * vmxlab writes its results; the KVM run compares them with its own. A
+ * program that ran to its end on both must take the same classes of exit
+ * on both; a program the timer ended on either side is not compared.
  */
 static void compare_with_vmxlab(struct __test_metadata *_metadata,
 				uint64_t seed, long first,
-				const struct program_result *kvm, long n)
+				const struct program_result *kvm, long n,
+				struct comparison *cmp)
 {
-	long i, same = 0, shown = 0, timed = 0, differ[NR_MODES] = {};
+	char classes[CLASS_LEN + 1], pair[4], line[256];
+	long i, shown = 0;
+	int timed_out, at, k, len = 0;
 	FILE *f = fopen(HASH_FILE, "re");
-	int timed_out;
 	uint64_t h;
 
-	if (!f) {
-		TH_LOG("no vmxlab hashes to compare with (%s)", HASH_FILE);
-		return;
-	}
-	for (i = 0; i < n && fscanf(f, "%" SCNx64 " %d", &h, &timed_out) == 2;
-	     i++) {
+	ASSERT_NE(NULL, f) TH_LOG("no vmxlab results to compare with (%s)",
+				  HASH_FILE);
+	for (i = 0; i < n && fscanf(f, "%" SCNx64 " %d %66s", &h, &timed_out,
+				    classes) == 3; i++) {
+		const char *mine = strcmp(classes, "-") ? classes : "";
+
 		if (timed_out || kvm[i].timed_out) {
-			timed++;
+			cmp->timed++;
 			continue;
 		}
-		if (h == kvm[i].hash) {
-			same++;
+		cmp->compared++;
+		cmp->same_hash += h == kvm[i].hash;
+		if (!strcmp(mine, kvm[i].classes)) {
+			cmp->same_classes++;
 			continue;
 		}
-		differ[kvm[i].mode]++;
-		if (shown++ < 3)
-			print_program(_metadata, seed, first + i, &kvm[i]);
+		cmp->differ[kvm[i].mode]++;
+		at = first_difference(mine, kvm[i].classes, pair);
+		count_pair(cmp, pair);
+		if (shown++ >= 24)
+			continue;
+		TH_LOG("program %ld: exits differ at %d: vmxlab %s, KVM %s",
+		       first + i, at, mine[0] ? mine : "(none)",
+		       kvm[i].classes[0] ? kvm[i].classes : "(none)");
+		print_program(_metadata, seed, first + i, &kvm[i]);
 	}
 	fclose(f);
-	TH_LOG("same exits on vmxlab and KVM: %ld of %ld programs (%ld ended by the timer on one side, not compared); differing by mode: real %ld, protected %ld, long %ld, CPL 3 %ld",
-	       same, i - timed, timed, differ[REAL], differ[PROTECTED],
-	       differ[LONG], differ[USER]);
+	EXPECT_EQ(n, i) TH_LOG("vmxlab's results end after %ld programs", i);
+	for (k = 0; k < 8 && cmp->pairs[k][0]; k++)
+		len += snprintf(line + len, sizeof(line) - len, " %s:%ld",
+				cmp->pairs[k], cmp->pair_count[k]);
+	TH_LOG("same exit classes on vmxlab and KVM: %ld of %ld programs (same exact exits: %ld; %ld ended by the timer on one side, not compared); differing by mode: real %ld, protected %ld, long %ld, CPL 3 %ld; first differences (vmxlab/KVM):%s",
+	       cmp->same_classes, cmp->compared, cmp->same_hash, cmp->timed,
+	       cmp->differ[REAL], cmp->differ[PROTECTED], cmp->differ[LONG],
+	       cmp->differ[USER], len ? line : " none");
 }
 
 FIXTURE(gfuzz) {
@@ -671,15 +774,31 @@ TEST_F_TIMEOUT(gfuzz, random_programs, 900)
 
 		if (f) {
 			for (i = 0; i < t.programs; i++)
-				fprintf(f, "%" PRIx64 " %d\n",
+				fprintf(f, "%" PRIx64 " %d %s\n",
 					self->results[i].hash,
-					self->results[i].timed_out);
+					self->results[i].timed_out,
+					self->results[i].classes[0] ?
+					self->results[i].classes : "-");
 			fclose(f);
 		}
 		EXPECT_VMXLAB_HOLDS_NOTHING();
 	} else {
+		struct comparison cmp = {};
+
 		compare_with_vmxlab(_metadata, seed, first, self->results,
-				    t.programs);
+				    t.programs, &cmp);
+		/* Most programs must end on their own, or nothing is compared. */
+		EXPECT_LT(cmp.timed, cmp.compared);
+		/*
+		 * Reported with their reproducers, not failed: the differences
+		 * left are emulation KVM has and vmxlab has not yet (x87,
+		 * shifts, far pointers, MMIO writes batched in 8-byte
+		 * fragments) and vmxlab's deliberate REP INS order (the
+		 * destination is checked before the port is read).
+		 */
+		if (cmp.compared > cmp.same_classes)
+			TH_LOG("%ld of %ld programs took other exit classes on vmxlab than on KVM (see above)",
+			       cmp.compared - cmp.same_classes, cmp.compared);
 	}
 }
 

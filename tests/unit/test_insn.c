@@ -262,7 +262,8 @@ static bool insn_equal(const struct mmio_insn *a, const struct mmio_insn *b)
 	       a->reg_high_byte == b->reg_high_byte &&
 	       a->sign_extend == b->sign_extend && a->op == b->op &&
 	       a->alu == b->alu && a->to_reg == b->to_reg &&
-	       a->rep == b->rep && a->addr_size == b->addr_size &&
+	       a->rep == b->rep && a->repne == b->repne &&
+	       a->addr_size == b->addr_size &&
 	       a->seg == b->seg;
 }
 
@@ -443,6 +444,9 @@ TEST(unsupported_opcodes)
 #define LODS(sz, as, sg)	STR(LODS, sz, as, sg), .is_read = true, \
 				.reg = AX, .reg_size = sz
 #define REP			.rep = true
+#define CMPS(sz, as, sg)	STR(CMPS, sz, as, sg), .is_read = true
+#define SCAS(sz, as)		STR(SCAS, sz, as, DS), .is_read = true, \
+				.reg = AX, .reg_size = sz
 
 static const struct vector strings64[] = {
 	V("rep movsb", "\xf3\xa4", MOVS(1, 8, DS), REP),
@@ -452,7 +456,11 @@ static const struct vector strings64[] = {
 	V("movsq", "\x48\xa5", MOVS(8, 8, DS)),
 	V("movsl %fs:(%rsi),%es:(%rdi)", "\x64\xa5", MOVS(4, 8, FS)),
 	V("rep stos %ax,%es:(%edi)", "\x67\x66\xf3\xab", STOS(2, 4), REP),
-	V("repnz movsb", "\xf2\xa4", MOVS(1, 8, DS), REP),
+	V("repnz movsb", "\xf2\xa4", MOVS(1, 8, DS), REP, .repne = true),
+	V("cmpsl", "\xa7", CMPS(4, 8, DS)),
+	V("repz cmpsb %gs:(%rsi)", "\x65\xf3\xa6", CMPS(1, 8, GS), REP),
+	V("repnz scasb", "\xf2\xae", SCAS(1, 8), REP, .repne = true),
+	V("scas %es:(%rdi),%rax", "\x48\xaf", SCAS(8, 8)),
 };
 
 static const struct vector strings16[] = {
@@ -475,8 +483,7 @@ TEST(string_instructions_not_emulated)
 	static const char *const ops64[] = {
 		"\x6c",		/* insb */
 		"\x66\x6f",	/* outsw */
-		"\xf2\xae",	/* repnz scasb */
-		"\xa7",		/* cmpsl */
+		"\xf3\x6e",	/* rep outsb */
 	};
 	struct mmio_insn insn;
 	unsigned int i;

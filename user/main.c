@@ -12,12 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "boot.h"
-#include "boot_layout.h"
-#include "devices.h"
+#include "firmware/acpi.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
+#include "devices/device.h"
 #include "file.h"
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "options.h"
 #include "term.h"
 #include "vm.h"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#include "boot.h"
+#include "boot/boot.h"
 #include "errbuf.h"
 #include "guest_mem.h"
 #include "io_bus.h"

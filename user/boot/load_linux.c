@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "boot.h"
-#include "boot_layout.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
 #include "le.h"
 
 /* Offsets in the image and in boot_params */

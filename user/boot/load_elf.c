@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "le.h"
-#include "load_elf.h"
+#include "boot/load_elf.h"
 
 #define EI_CLASS	4
 #define EI_DATA		5

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "virtqueue.h"
+#include "virtio/virtqueue.h"
 
 #define VIRTIO_MMIO_SIZE		0x200
 #define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt" */

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "virtio_mmio.h"
+#include "virtio/virtio_mmio.h"
 
 void virtio_mmio_init(struct virtio_mmio *vm, const struct virtio_device_ops *ops,
 		      const struct guest_mem *mem, void *opaque)

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "irq/irq_host.h"
-#include "irq_user.h"
+#include "irqchip/irq_user.h"
 
 void irq_lock_init(struct irq_lock *lock)
 {

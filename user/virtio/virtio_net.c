@@ -20,11 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "devices.h"
-#include "irqchip.h"
-#include "tap.h"
-#include "virtio_mmio.h"
+#include "firmware/acpi.h"
+#include "devices/device.h"
+#include "irqchip/irqchip.h"
+#include "virtio/tap.h"
+#include "virtio/virtio_mmio.h"
 #include "vm.h"
 
 #define VIRTIO_ID_NET		1

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "aml.h"
+#include "firmware/aml.h"
 #include "le.h"
 
 #define AML_ZERO_OP		0x00

@@ -7,7 +7,7 @@
  */
 #include <pthread.h>
 
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 #include "irq/pit.h"

@@ -4,8 +4,8 @@
  */
 #include <pthread.h>
 
-#include "devices.h"
-#include "fw_cfg.h"
+#include "devices/device.h"
+#include "firmware/fw_cfg.h"
 #include "vm.h"
 
 static struct fw_cfg fw;

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "irqchip.h"
-#include "irq_user.h"
+#include "irqchip/irqchip.h"
+#include "irqchip/irq_user.h"
 #include "vm.h"
 
 #include "irq/apic_bus.h"

@@ -5,8 +5,8 @@
  * guest value reads as a clean power-off), and the ISA IRQ-line ports
  * 0x2000 + n, whose byte writes set the level of line n.
  */
-#include "devices.h"
-#include "irqchip.h"
+#include "devices/device.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 static void debug_exit_io(void *opaque, uint64_t offset, uint8_t *data,

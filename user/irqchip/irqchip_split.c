@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 #include "irq/apic_bus.h"

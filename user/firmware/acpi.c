@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acpi.h"
-#include "aml.h"
+#include "firmware/acpi.h"
+#include "firmware/aml.h"
 #include "le.h"
 
 #define ACPI_HDR_SIZE		36

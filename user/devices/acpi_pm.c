@@ -5,7 +5,7 @@
  * SLP_TYP = S5 with SLP_EN to PM1a_CNT powers the guest off. SCI_EN reads
  * as set: the machine is always in ACPI mode (the FADT has no SMI_CMD).
  */
-#include "devices.h"
+#include "devices/device.h"
 #include "vm.h"
 
 #define PM1_CNT_SCI_EN		(1u << 0)

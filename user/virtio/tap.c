@@ -16,7 +16,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
-#include "tap.h"
+#include "virtio/tap.h"
 
 static int tap_configure(const char *name, struct errbuf *err)
 {

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "fw_cfg.h"
+#include "firmware/fw_cfg.h"
 #include "le.h"
 
 int fw_cfg_add(struct fw_cfg *fw, uint16_t key, const void *data,

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "boot.h"
-#include "boot_layout.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
 
 int load_flat(struct guest_mem *mem, const uint8_t *image, size_t size,
 	      uint64_t addr, struct boot_entry *entry, struct errbuf *err)

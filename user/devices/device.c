@@ -3,7 +3,7 @@
  * The device list, in registration order: the hot ranges first, since
  * the table is searched linearly.
  */
-#include "devices.h"
+#include "devices/device.h"
 #include "vm.h"
 
 static int (*const device_inits[])(struct vm *vm, struct errbuf *err) = {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 static int kernel_create(struct vm *vm, struct errbuf *err)

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "uart_8250.h"
+#include "devices/uart_8250.h"
 
 static uint8_t uart_pending_iir(const struct uart_8250 *u)
 {

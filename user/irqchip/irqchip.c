@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 int irqchip_create(struct vm *vm, struct errbuf *err)

@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "boot.h"
-#include "boot_layout.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
 #include "le.h"
 
 #define GDT_CODE32	0x00cf9b000000ffffULL	/* G, D, P, exec/read */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "le.h"
-#include "virtqueue.h"
+#include "virtio/virtqueue.h"
 
 #define DESC_SIZE	16
 

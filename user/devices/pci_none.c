@@ -4,7 +4,7 @@
  * at 0xcf8 holds what is written (so probes see a host bridge interface),
  * every configuration read at 0xcfc-0xcff returns all ones: no device.
  */
-#include "devices.h"
+#include "devices/device.h"
 #include "vm.h"
 
 #define PCI_CONFIG_ADDRESS	0xcf8

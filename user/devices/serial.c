@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "devices.h"
-#include "irqchip.h"
+#include "devices/device.h"
+#include "irqchip/irqchip.h"
 #include "term.h"
-#include "uart_8250.h"
+#include "devices/uart_8250.h"
 #include "vm.h"
 
 #define CTRL_A	0x01

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "cmos.h"
+#include "firmware/cmos.h"
 
 void cmos_init(struct cmos *c, time_t (*now)(void))
 {

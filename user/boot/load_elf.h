@@ -7,7 +7,7 @@
 #ifndef VMXLAB_USER_LOAD_ELF_H
 #define VMXLAB_USER_LOAD_ELF_H
 
-#include "boot.h"
+#include "boot/boot.h"
 
 struct elf_loaded {
 	uint64_t entry;		/* physical */

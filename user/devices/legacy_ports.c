@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "cmos.h"
-#include "devices.h"
+#include "firmware/cmos.h"
+#include "devices/device.h"
 #include "vm.h"
 
 #define PORT_POST		0x80

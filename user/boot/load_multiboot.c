@@ -9,10 +9,10 @@
  */
 #include <string.h>
 
-#include "boot.h"
-#include "boot_layout.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
 #include "le.h"
-#include "load_elf.h"
+#include "boot/load_elf.h"
 
 #define MB_HEADER_MAGIC		0x1badb002
 #define MB_BOOT_MAGIC		0x2badb002

@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The machine's devices. Each registers its port or MMIO ranges in the
- * VM's table; devices_init() calls them in the order of the table in
- * devices.c.
+ * The launcher's device registry: every device type registers itself
+ * with DEVICE_REGISTER() in its own file, with an order level; main
+ * knows none of them by name. devices_init() walks the types by level
+ * (then name), allocates one zeroed instance of each and passes it to
+ * every hook as the opaque pointer. The hooks, all optional but init:
+ *   init   register port/MMIO ranges, before the firmware tables are
+ *          built; DEVICE_ABSENT if the command line did not ask for it
+ *   start  after the vCPUs exist, before they run (threads, terminal)
+ *   acpi   describe itself in the ACPI configuration the table builder
+ *          turns into tables (devices_acpi())
+ *   exit   after the run, in reverse order
+ * Adding a device touches only its own file.
  */
-#ifndef VMXLAB_USER_DEVICES_H
-#define VMXLAB_USER_DEVICES_H
+#ifndef VMXLAB_USER_DEVICES_DEVICE_H
+#define VMXLAB_USER_DEVICES_DEVICE_H
+
+#include <stddef.h>
 
 #include "errbuf.h"
 
 struct vm;
+struct acpi_config;
 
 /* Fixed ports and lines */
 #define SERIAL_PORT		0x3f8
@@ -24,20 +36,51 @@ struct vm;
 #define ACPI_SCI_IRQ		9
 #define ACPI_S5_SLP_TYP		5	/* the DSDT's \_S5 says so */
 
-int serial_init(struct vm *vm, struct errbuf *err);
-int test_ports_init(struct vm *vm, struct errbuf *err);
-int fw_cfg_port_init(struct vm *vm, struct errbuf *err);
-int legacy_ports_init(struct vm *vm, struct errbuf *err);
-int pci_none_init(struct vm *vm, struct errbuf *err);
-int acpi_pm_init(struct vm *vm, struct errbuf *err);
-int virtio_net_init(struct vm *vm, struct errbuf *err);
-/* Describe the virtio-mmio devices in the ACPI configuration. */
-struct acpi_config;
-void virtio_net_acpi(struct vm *vm, struct acpi_config *cfg);
+/*
+ * The I/O bus is searched linearly in registration order, so the hot
+ * ranges come first; the levels say why a device sits where it does.
+ */
+enum device_level {
+	DEVICE_LEVEL_CONSOLE,	/* the serial console: hit on every byte */
+	DEVICE_LEVEL_TEST,	/* the test-suite ports: hot in test runs */
+	DEVICE_LEVEL_PLATFORM,	/* the PC's fixed devices, always there */
+	DEVICE_LEVEL_OPTIONAL,	/* devices the command line asks for */
+};
+
+#define DEVICE_ABSENT	1	/* init: not wanted in this run */
+
+struct device_type {
+	const char *name;
+	enum device_level level;
+	size_t size;		/* of the instance passed to the hooks */
+	int (*init)(struct vm *vm, void *dev, struct errbuf *err);
+	void (*start)(struct vm *vm, void *dev);
+	void (*acpi)(struct vm *vm, void *dev, struct acpi_config *cfg);
+	void (*exit)(struct vm *vm, void *dev);
+};
+
+/* One instance, in struct vm's list, in init order. */
+struct device {
+	const struct device_type *type;
+	void *priv;
+	struct device *next;
+};
+
+#define DEVICE_TYPES_MAX	32
+
+/* Called by DEVICE_REGISTER() before main; keeps the types sorted. */
+void device_type_register(const struct device_type *type);
+
+#define DEVICE_REGISTER(type)						\
+	static void __attribute__((constructor))			\
+	device_register_##type(void)					\
+	{								\
+		device_type_register(&type);				\
+	}
 
 int devices_init(struct vm *vm, struct errbuf *err);
-
-/* After the vCPUs exist: start reading the terminal. */
-void serial_start_input(struct vm *vm);
+void devices_start(struct vm *vm);
+void devices_acpi(struct vm *vm, struct acpi_config *cfg);
+void devices_exit(struct vm *vm);
 
 #endif

@@ -23,8 +23,11 @@
 #define SYSCTL_A_RESET		0x01
 #define SYSCTL_A_A20		0x02
 
-static struct cmos cmos;
-static pthread_mutex_t cmos_lock = PTHREAD_MUTEX_INITIALIZER;
+struct legacy_ports {
+	struct vm *vm;
+	pthread_mutex_t cmos_lock;
+	struct cmos cmos;
+};
 
 static time_t host_time(void)
 {
@@ -41,27 +44,29 @@ static void post_io(void *opaque, uint64_t offset, uint8_t *data,
 static void cmos_io(void *opaque, uint64_t offset, uint8_t *data,
 		    unsigned int len, bool is_write)
 {
-	pthread_mutex_lock(&cmos_lock);
+	struct legacy_ports *lp = opaque;
+
+	pthread_mutex_lock(&lp->cmos_lock);
 	if (offset == 0 && is_write)
-		cmos_write_index(&cmos, data[0]);
+		cmos_write_index(&lp->cmos, data[0]);
 	else if (offset == 0)
-		data[0] = cmos.index;
+		data[0] = lp->cmos.index;
 	else if (is_write)
-		cmos_write_data(&cmos, data[0]);
+		cmos_write_data(&lp->cmos, data[0]);
 	else
-		data[0] = cmos_read_data(&cmos);
-	pthread_mutex_unlock(&cmos_lock);
+		data[0] = cmos_read_data(&lp->cmos);
+	pthread_mutex_unlock(&lp->cmos_lock);
 }
 
 static void sysctl_a_io(void *opaque, uint64_t offset, uint8_t *data,
 			unsigned int len, bool is_write)
 {
-	struct vm *vm = opaque;
+	struct legacy_ports *lp = opaque;
 
 	if (!is_write)
 		data[0] = SYSCTL_A_A20;
 	else if (data[0] & SYSCTL_A_RESET)
-		vm_request_stop(vm, EXIT_GUEST_OFF, "guest reset (port 0x92)");
+		vm_request_stop(lp->vm, EXIT_GUEST_OFF, "guest reset (port 0x92)");
 }
 
 static void kbd_io(void *opaque, uint64_t offset, uint8_t *data,
@@ -74,29 +79,42 @@ static void kbd_io(void *opaque, uint64_t offset, uint8_t *data,
 static void kbd_cmd_io(void *opaque, uint64_t offset, uint8_t *data,
 		       unsigned int len, bool is_write)
 {
-	struct vm *vm = opaque;
+	struct legacy_ports *lp = opaque;
 
 	if (!is_write)
 		io_data_put(data, len, ~0ULL);
 	else if (data[0] == KBD_CMD_RESET)
-		vm_request_stop(vm, EXIT_GUEST_OFF,
+		vm_request_stop(lp->vm, EXIT_GUEST_OFF,
 				"guest reset (keyboard controller)");
 }
 
-int legacy_ports_init(struct vm *vm, struct errbuf *err)
+static int legacy_ports_init(struct vm *vm, void *dev, struct errbuf *err)
 {
-	cmos_init(&cmos, host_time);
-	if (io_bus_register(&vm->bus, IO_SPACE_PORT, PORT_POST, 1, post_io, vm,
+	struct legacy_ports *lp = dev;
+	struct io_bus *bus = &vm->bus;
+
+	lp->vm = vm;
+	pthread_mutex_init(&lp->cmos_lock, NULL);
+	cmos_init(&lp->cmos, host_time);
+	if (io_bus_register(bus, IO_SPACE_PORT, PORT_POST, 1, post_io, lp,
 			    "post", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PORT_CMOS, 2, cmos_io, vm,
+	    io_bus_register(bus, IO_SPACE_PORT, PORT_CMOS, 2, cmos_io, lp,
 			    "rtc", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PORT_SYSCTL_A, 1,
-			    sysctl_a_io, vm, "sysctl-a", err))
+	    io_bus_register(bus, IO_SPACE_PORT, PORT_SYSCTL_A, 1,
+			    sysctl_a_io, lp, "sysctl-a", err))
 		return -1;
 	/* 0x61, between the two, belongs to the PIT's speaker gate */
-	if (io_bus_register(&vm->bus, IO_SPACE_PORT, PORT_KBD_DATA, 1, kbd_io,
-			    vm, "i8042-data", err))
+	if (io_bus_register(bus, IO_SPACE_PORT, PORT_KBD_DATA, 1, kbd_io,
+			    lp, "i8042-data", err))
 		return -1;
-	return io_bus_register(&vm->bus, IO_SPACE_PORT, PORT_KBD_CMD, 1,
-			       kbd_cmd_io, vm, "i8042-cmd", err);
+	return io_bus_register(bus, IO_SPACE_PORT, PORT_KBD_CMD, 1,
+			       kbd_cmd_io, lp, "i8042-cmd", err);
 }
+
+static const struct device_type legacy_ports_device = {
+	.name = "legacy-ports",
+	.level = DEVICE_LEVEL_PLATFORM,
+	.size = sizeof(struct legacy_ports),
+	.init = legacy_ports_init,
+};
+DEVICE_REGISTER(legacy_ports_device);

@@ -9,17 +9,21 @@
 
 #define PCI_CONFIG_ADDRESS	0xcf8
 
-static uint32_t pci_address;
+struct pci_none {
+	uint32_t address;	/* CONFIG_ADDRESS, as written */
+};
 
 static void pci_io(void *opaque, uint64_t offset, uint8_t *data,
 		   unsigned int len, bool is_write)
 {
+	struct pci_none *pci = opaque;
+
 	if (offset == 0 && len == 4) {
 		if (is_write)
-			__atomic_store_n(&pci_address, io_data_get(data, 4),
+			__atomic_store_n(&pci->address, io_data_get(data, 4),
 					 __ATOMIC_RELAXED);
 		else
-			io_data_put(data, 4, __atomic_load_n(&pci_address,
+			io_data_put(data, 4, __atomic_load_n(&pci->address,
 							     __ATOMIC_RELAXED));
 		return;
 	}
@@ -27,8 +31,16 @@ static void pci_io(void *opaque, uint64_t offset, uint8_t *data,
 		io_data_put(data, len, ~0ULL);
 }
 
-int pci_none_init(struct vm *vm, struct errbuf *err)
+static int pci_none_init(struct vm *vm, void *dev, struct errbuf *err)
 {
 	return io_bus_register(&vm->bus, IO_SPACE_PORT, PCI_CONFIG_ADDRESS, 8,
-			       pci_io, vm, "pci-config", err);
+			       pci_io, dev, "pci-config", err);
 }
+
+static const struct device_type pci_none_device = {
+	.name = "pci-none",
+	.level = DEVICE_LEVEL_PLATFORM,
+	.size = sizeof(struct pci_none),
+	.init = pci_none_init,
+};
+DEVICE_REGISTER(pci_none_device);

@@ -25,8 +25,6 @@ struct serial {
 	bool escape;
 };
 
-static struct serial com1 = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
 static void serial_transmit(void *opaque, uint8_t byte)
 {
 	ssize_t n;
@@ -104,19 +102,38 @@ static void *serial_input_thread(void *arg)
 	return NULL;
 }
 
-void serial_start_input(struct vm *vm)
+/* After the vCPUs exist: the terminal goes raw and feeds the guest. */
+static void serial_start(struct vm *vm, void *dev)
 {
 	pthread_t thread;
 
 	term_raw();
-	if (!pthread_create(&thread, NULL, serial_input_thread, &com1))
+	if (!pthread_create(&thread, NULL, serial_input_thread, dev))
 		pthread_detach(thread);
 }
 
-int serial_init(struct vm *vm, struct errbuf *err)
+static void serial_exit(struct vm *vm, void *dev)
 {
-	com1.vm = vm;
-	uart_init(&com1.uart, serial_transmit, serial_set_irq, &com1);
-	return io_bus_register(&vm->bus, IO_SPACE_PORT, SERIAL_PORT, 8,
-			       serial_io, &com1, "serial", err);
+	term_restore();
 }
+
+static int serial_init(struct vm *vm, void *dev, struct errbuf *err)
+{
+	struct serial *s = dev;
+
+	pthread_mutex_init(&s->lock, NULL);
+	s->vm = vm;
+	uart_init(&s->uart, serial_transmit, serial_set_irq, s);
+	return io_bus_register(&vm->bus, IO_SPACE_PORT, SERIAL_PORT, 8,
+			       serial_io, s, "serial", err);
+}
+
+static const struct device_type serial_device = {
+	.name = "serial",
+	.level = DEVICE_LEVEL_CONSOLE,
+	.size = sizeof(struct serial),
+	.init = serial_init,
+	.start = serial_start,
+	.exit = serial_exit,
+};
+DEVICE_REGISTER(serial_device);

@@ -37,7 +37,7 @@ static void isa_irq_io(void *opaque, uint64_t offset, uint8_t *data,
 	irqchip_set_line(vm, offset, data[0] & 1);
 }
 
-int test_ports_init(struct vm *vm, struct errbuf *err)
+static int test_ports_init(struct vm *vm, void *dev, struct errbuf *err)
 {
 	if (io_bus_register(&vm->bus, IO_SPACE_PORT, DEBUG_EXIT_PORT, 4,
 			    debug_exit_io, vm, "debug-exit", err))
@@ -46,3 +46,11 @@ int test_ports_init(struct vm *vm, struct errbuf *err)
 			       ISA_IRQ_TEST_LINES, isa_irq_io, vm,
 			       "isa-irq-test", err);
 }
+
+/* Stateless: the VM is all its handlers need. */
+static const struct device_type test_ports_device = {
+	.name = "test-ports",
+	.level = DEVICE_LEVEL_TEST,
+	.init = test_ports_init,
+};
+DEVICE_REGISTER(test_ports_device);

@@ -8,32 +8,46 @@
 #include "firmware/fw_cfg.h"
 #include "vm.h"
 
-static struct fw_cfg fw;
-static pthread_mutex_t fw_lock = PTHREAD_MUTEX_INITIALIZER;
+struct fw_cfg_port {
+	pthread_mutex_t lock;
+	struct fw_cfg fw;
+};
 
 static void fw_cfg_io(void *opaque, uint64_t offset, uint8_t *data,
 		      unsigned int len, bool is_write)
 {
+	struct fw_cfg_port *p = opaque;
 	unsigned int i;
 
-	pthread_mutex_lock(&fw_lock);
+	pthread_mutex_lock(&p->lock);
 	if (offset == 0) {
 		if (is_write)
-			fw_cfg_select(&fw, io_data_get(data, len > 2 ? 2 : len));
+			fw_cfg_select(&p->fw, io_data_get(data, len > 2 ? 2 : len));
 		else
 			io_data_put(data, len, 0);
 	} else if (is_write) {
 		/* the data port is read-only for the guest */
 	} else {
 		for (i = 0; i < len; i++)
-			data[i] = fw_cfg_read_byte(&fw);
+			data[i] = fw_cfg_read_byte(&p->fw);
 	}
-	pthread_mutex_unlock(&fw_lock);
+	pthread_mutex_unlock(&p->lock);
 }
 
-int fw_cfg_port_init(struct vm *vm, struct errbuf *err)
+static int fw_cfg_port_init(struct vm *vm, void *dev, struct errbuf *err)
 {
-	fw_cfg_init(&fw, vm->opts->cpus, vm->mem.size);
+	struct fw_cfg_port *p = dev;
+
+	pthread_mutex_init(&p->lock, NULL);
+	fw_cfg_init(&p->fw, vm->opts->cpus, vm->mem.size);
 	return io_bus_register(&vm->bus, IO_SPACE_PORT, FW_CFG_PORT_SEL, 2,
-			       fw_cfg_io, vm, "fw_cfg", err);
+			       fw_cfg_io, p, "fw_cfg", err);
 }
+
+static const struct device_type fw_cfg_port_device = {
+	.name = "fw-cfg",
+	.level = DEVICE_LEVEL_PLATFORM,
+	.size = sizeof(struct fw_cfg_port),
+	.init = fw_cfg_port_init,
+};
+DEVICE_REGISTER(fw_cfg_port_device);

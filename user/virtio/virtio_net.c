@@ -44,14 +44,12 @@ struct virtio_net {
 	struct virtio_mmio mmio;
 	struct vm *vm;
 	int tap;
-	bool enabled;
 };
 
-static struct virtio_net net = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.rx_buffers = PTHREAD_COND_INITIALIZER,
-	.tap = -1,
-};
+static struct virtio_net *to_net(struct virtio_mmio *mmio)
+{
+	return mmio->opaque;
+}
 
 static uint32_t net_config_read(struct virtio_mmio *mmio, uint32_t offset,
 				unsigned int len)
@@ -64,16 +62,16 @@ static uint32_t net_config_read(struct virtio_mmio *mmio, uint32_t offset,
 	return val;
 }
 
-static void net_transmit(void)
+static void net_transmit(struct virtio_net *net)
 {
-	struct virtqueue *vq = &net.mmio.vq[TXQ];
+	struct virtqueue *vq = &net->mmio.vq[TXQ];
 	struct virtq_chain chain;
 	bool sent = false;
 	int rc;
 
 	while ((rc = virtq_pop(vq, &chain)) > 0) {
 		if (chain.nr_out &&
-		    writev(net.tap, chain.iov, chain.nr_out) < 0 &&
+		    writev(net->tap, chain.iov, chain.nr_out) < 0 &&
 		    errno != EAGAIN)
 			fprintf(stderr, "vmxlab: virtio-net: tap write: %s\n",
 				strerror(errno));
@@ -81,22 +79,22 @@ static void net_transmit(void)
 		sent = true;
 	}
 	if (rc < 0)
-		net.mmio.status |= VIRTIO_STATUS_NEEDS_RESET;
+		net->mmio.status |= VIRTIO_STATUS_NEEDS_RESET;
 	if (sent && virtq_should_notify(vq))
-		virtio_mmio_signal_used(&net.mmio);
+		virtio_mmio_signal_used(&net->mmio);
 }
 
 static void net_notify(struct virtio_mmio *mmio, unsigned int queue)
 {
 	if (queue == TXQ)
-		net_transmit();
+		net_transmit(to_net(mmio));
 	else
-		pthread_cond_broadcast(&net.rx_buffers);
+		pthread_cond_broadcast(&to_net(mmio)->rx_buffers);
 }
 
 static void net_set_irq(struct virtio_mmio *mmio, bool level)
 {
-	irqchip_set_line(net.vm, VIRTIO_NET_GSI, level);
+	irqchip_set_line(to_net(mmio)->vm, VIRTIO_NET_GSI, level);
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -109,31 +107,40 @@ static const struct virtio_device_ops net_ops = {
 	.set_irq = net_set_irq,
 };
 
-static void *net_rx_thread(void *arg)
+/* Called with net->lock held: wait for a receive buffer; false to stop. */
+static bool net_rx_wait(struct virtio_net *net, struct virtq_chain *chain)
 {
-	struct virtq_chain chain;
-	struct pollfd pfd = { .fd = net.tap, .events = POLLIN };
-	ssize_t n;
 	int rc = 0;
 
+	while (!vm_is_stopping(net->vm) &&
+	       (!virtio_mmio_driver_ok(&net->mmio) ||
+		(rc = virtq_pop(&net->mmio.vq[RXQ], chain)) == 0))
+		pthread_cond_wait(&net->rx_buffers, &net->lock);
+	return !vm_is_stopping(net->vm) && rc >= 0;
+}
+
+static void *net_rx_thread(void *arg)
+{
+	struct virtio_net *net = arg;
+	struct virtq_chain chain;
+	struct pollfd pfd = { .fd = net->tap, .events = POLLIN };
+	struct virtqueue *rxq = &net->mmio.vq[RXQ];
+	ssize_t n;
+
 	pthread_setname_np(pthread_self(), "virtio-net-rx");
-	while (!vm_is_stopping(net.vm)) {
+	while (!vm_is_stopping(net->vm)) {
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
-		pthread_mutex_lock(&net.lock);
-		while (!vm_is_stopping(net.vm) &&
-		       (!virtio_mmio_driver_ok(&net.mmio) ||
-			(rc = virtq_pop(&net.mmio.vq[RXQ], &chain)) == 0))
-			pthread_cond_wait(&net.rx_buffers, &net.lock);
-		if (vm_is_stopping(net.vm) || rc < 0) {
-			pthread_mutex_unlock(&net.lock);
+		pthread_mutex_lock(&net->lock);
+		if (!net_rx_wait(net, &chain)) {
+			pthread_mutex_unlock(&net->lock);
 			break;
 		}
-		n = readv(net.tap, chain.iov + chain.nr_out, chain.nr_in);
-		virtq_push(&net.mmio.vq[RXQ], chain.head, n > 0 ? n : 0);
-		if (virtq_should_notify(&net.mmio.vq[RXQ]))
-			virtio_mmio_signal_used(&net.mmio);
-		pthread_mutex_unlock(&net.lock);
+		n = readv(net->tap, chain.iov + chain.nr_out, chain.nr_in);
+		virtq_push(rxq, chain.head, n > 0 ? n : 0);
+		if (virtq_should_notify(rxq))
+			virtio_mmio_signal_used(&net->mmio);
+		pthread_mutex_unlock(&net->lock);
 	}
 	return NULL;
 }
@@ -141,38 +148,45 @@ static void *net_rx_thread(void *arg)
 static void net_io(void *opaque, uint64_t offset, uint8_t *data,
 		   unsigned int len, bool is_write)
 {
-	pthread_mutex_lock(&net.lock);
+	struct virtio_net *net = opaque;
+
+	pthread_mutex_lock(&net->lock);
 	if (is_write)
-		virtio_mmio_write(&net.mmio, offset, len, io_data_get(data, len));
+		virtio_mmio_write(&net->mmio, offset, len,
+				  io_data_get(data, len));
 	else
-		io_data_put(data, len, virtio_mmio_read(&net.mmio, offset, len));
-	pthread_mutex_unlock(&net.lock);
+		io_data_put(data, len, virtio_mmio_read(&net->mmio, offset,
+							len));
+	pthread_mutex_unlock(&net->lock);
 }
 
-int virtio_net_init(struct vm *vm, struct errbuf *err)
+static int virtio_net_init(struct vm *vm, void *dev, struct errbuf *err)
 {
+	struct virtio_net *net = dev;
 	pthread_t thread;
 
 	if (!vm->opts->tap)
-		return 0;
-	net.vm = vm;
-	net.tap = tap_open(vm->opts->tap, VIRTIO_NET_HDR_SIZE, err);
-	if (net.tap < 0)
+		return DEVICE_ABSENT;
+	pthread_mutex_init(&net->lock, NULL);
+	pthread_cond_init(&net->rx_buffers, NULL);
+	net->vm = vm;
+	net->tap = tap_open(vm->opts->tap, VIRTIO_NET_HDR_SIZE, err);
+	if (net->tap < 0)
 		return -1;
-	virtio_mmio_init(&net.mmio, &net_ops, &vm->mem, &net);
+	virtio_mmio_init(&net->mmio, &net_ops, &vm->mem, net);
 	if (io_bus_register(&vm->bus, IO_SPACE_MMIO, VIRTIO_NET_MMIO_BASE,
-			    VIRTIO_MMIO_SIZE, net_io, &net, "virtio-net", err))
+			    VIRTIO_MMIO_SIZE, net_io, net, "virtio-net", err))
 		return -1;
-	if (pthread_create(&thread, NULL, net_rx_thread, NULL))
+	if (pthread_create(&thread, NULL, net_rx_thread, net))
 		return errbuf_set(err, "virtio-net: cannot start its thread");
 	pthread_detach(thread);
-	net.enabled = true;
 	return 0;
 }
 
-void virtio_net_acpi(struct vm *vm, struct acpi_config *cfg)
+/* Debian's kernel finds virtio-mmio devices only through the DSDT. */
+static void virtio_net_acpi(struct vm *vm, void *dev, struct acpi_config *cfg)
 {
-	if (!net.enabled || cfg->nr_virtio >= ACPI_MAX_VIRTIO)
+	if (cfg->nr_virtio >= ACPI_MAX_VIRTIO)
 		return;
 	cfg->virtio[cfg->nr_virtio++] = (struct acpi_virtio_mmio){
 		.base = VIRTIO_NET_MMIO_BASE,
@@ -180,3 +194,12 @@ void virtio_net_acpi(struct vm *vm, struct acpi_config *cfg)
 		.gsi = VIRTIO_NET_GSI,
 	};
 }
+
+static const struct device_type virtio_net_device = {
+	.name = "virtio-net",
+	.level = DEVICE_LEVEL_OPTIONAL,
+	.size = sizeof(struct virtio_net),
+	.init = virtio_net_init,
+	.acpi = virtio_net_acpi,
+};
+DEVICE_REGISTER(virtio_net_device);

@@ -7,23 +7,27 @@
 #include "irqchip/irqchip.h"
 #include "vm.h"
 
+static const struct irqchip_ops *irqchip_mode_ops(enum irqchip_mode mode)
+{
+	switch (mode) {
+	case IRQCHIP_SPLIT:
+		return &irqchip_split_ops;
+	case IRQCHIP_USER:
+		return &irqchip_user_ops;
+	default:
+		return &irqchip_kernel_ops;
+	}
+}
+
 int irqchip_create(struct vm *vm, struct errbuf *err)
 {
-	static struct irqchip chip;
+	struct irqchip *chip = calloc(1, sizeof(*chip));
 
-	switch (vm->opts->irqchip) {
-	case IRQCHIP_KERNEL:
-		chip.ops = &irqchip_kernel_ops;
-		break;
-	case IRQCHIP_SPLIT:
-		chip.ops = &irqchip_split_ops;
-		break;
-	case IRQCHIP_USER:
-		chip.ops = &irqchip_user_ops;
-		break;
-	}
-	vm->irqchip = &chip;
-	return chip.ops->create(vm, err);
+	if (!chip)
+		return errbuf_set(err, "out of memory");
+	chip->ops = irqchip_mode_ops(vm->opts->irqchip);
+	vm->irqchip = chip;
+	return chip->ops->create(vm, err);
 }
 
 int irqchip_vcpu_init(struct vcpu *vcpu, struct errbuf *err)

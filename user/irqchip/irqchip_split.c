@@ -19,12 +19,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "irqchip/ioapic_pic.h"
 #include "irqchip/irqchip.h"
 #include "vm.h"
-
-#include "irq/apic_bus.h"
-#include "irq/ioapic.h"
-#include "irq/pic.h"
 
 #define MSI_ADDR_BASE		0xfee00000u
 #define MSI_ADDR_DEST_SHIFT	12
@@ -35,15 +32,16 @@
 
 struct split_chip {
 	pthread_mutex_t lock;	/* lines and remote IRRs; taken before the models' */
-	struct apic_bus bus;	/* empty: delivery is done here */
-	struct ioapic ioapic;
-	struct pic pic;
+	struct ioapic_pic ip;	/* its APIC bus stays empty: delivery is here */
 	struct vm *vm;
 	bool line[IOAPIC_NUM_PINS];
 	bool remote_irr[IOAPIC_NUM_PINS];
 };
 
-static struct split_chip chip = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct split_chip *split_chip(struct vm *vm)
+{
+	return vm->irqchip->priv;
+}
 
 static void rte_to_msi(u64 rte, uint32_t *addr, uint32_t *data)
 {
@@ -59,34 +57,34 @@ static void rte_to_msi(u64 rte, uint32_t *addr, uint32_t *data)
 		*data |= MSI_DATA_LEVEL | MSI_DATA_ASSERT;
 }
 
-static u64 split_rte(unsigned int pin)
+static u64 split_rte(struct split_chip *c, unsigned int pin)
 {
 	struct ioapic_state st;
 
-	ioapic_get_state(&chip.ioapic, &st);
+	ioapic_get_state(&c->ip.ioapic, &st);
 	return st.redirtbl[pin];
 }
 
-/* Called with chip.lock held. */
-static void split_fire(unsigned int pin)
+/* Called with c->lock held. */
+static void split_fire(struct split_chip *c, unsigned int pin)
 {
-	u64 rte = split_rte(pin);
+	u64 rte = split_rte(c, pin);
 	struct kvm_msi msi = { 0 };
 
 	if (rte & IOAPIC_RTE_MASKED)
 		return;
 	if (rte & IOAPIC_RTE_LEVEL) {
-		if (chip.remote_irr[pin])
+		if (c->remote_irr[pin])
 			return;
-		chip.remote_irr[pin] = true;
+		c->remote_irr[pin] = true;
 	}
 	rte_to_msi(rte, &msi.address_lo, &msi.data);
-	if (ioctl(chip.vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
+	if (ioctl(c->vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
 		fprintf(stderr, "vmxlab: KVM_SIGNAL_MSI: %s\n", strerror(errno));
 }
 
 /* KVM's copy of the level-triggered entries, for its EOI bitmap. */
-static void split_update_routes(void)
+static void split_update_routes(struct split_chip *c)
 {
 	struct {
 		struct kvm_irq_routing hdr;
@@ -96,7 +94,7 @@ static void split_update_routes(void)
 
 	memset(&r, 0, sizeof(r));
 	for (pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
-		u64 rte = split_rte(pin);
+		u64 rte = split_rte(c, pin);
 		struct kvm_irq_routing_entry *e = &r.e[r.hdr.nr];
 
 		if ((rte & IOAPIC_RTE_MASKED) || !(rte & IOAPIC_RTE_LEVEL))
@@ -106,41 +104,28 @@ static void split_update_routes(void)
 		rte_to_msi(rte, &e->u.msi.address_lo, &e->u.msi.data);
 		r.hdr.nr++;
 	}
-	if (ioctl(chip.vm->fd, KVM_SET_GSI_ROUTING, &r) < 0)
+	if (ioctl(c->vm->fd, KVM_SET_GSI_ROUTING, &r) < 0)
 		fprintf(stderr, "vmxlab: KVM_SET_GSI_ROUTING: %s\n",
 			strerror(errno));
 }
 
-static void ioapic_io(void *opaque, uint64_t offset, uint8_t *data,
-		      unsigned int len, bool is_write)
+/* A register write: routes follow the entries, held lines fire again. */
+static void split_ioapic_write(struct ioapic_pic *ip, uint64_t offset,
+			       unsigned int len, uint64_t val)
 {
+	struct split_chip *c = container_of(ip, struct split_chip, ip);
 	unsigned int pin;
 
-	if (!is_write) {
-		io_data_put(data, len, ioapic_mmio_read(&chip.ioapic, offset, len));
-		return;
-	}
-	pthread_mutex_lock(&chip.lock);
-	ioapic_mmio_write(&chip.ioapic, offset, len, io_data_get(data, len));
+	pthread_mutex_lock(&c->lock);
+	ioapic_mmio_write(&ip->ioapic, offset, len, val);
 	if (offset == IOAPIC_WINDOW) {
-		split_update_routes();
+		split_update_routes(c);
 		/* an entry unmasked while its level line is high fires now */
 		for (pin = 0; pin < IOAPIC_NUM_PINS; pin++)
-			if (chip.line[pin] && (split_rte(pin) & IOAPIC_RTE_LEVEL))
-				split_fire(pin);
+			if (c->line[pin] && (split_rte(c, pin) & IOAPIC_RTE_LEVEL))
+				split_fire(c, pin);
 	}
-	pthread_mutex_unlock(&chip.lock);
-}
-
-static void pic_io(void *opaque, uint64_t offset, uint8_t *data,
-		   unsigned int len, bool is_write)
-{
-	uint16_t port = (uintptr_t)opaque + offset;
-
-	if (is_write)
-		pic_io_write(&chip.pic, port, data[0]);
-	else
-		data[0] = pic_io_read(&chip.pic, port);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static int split_create(struct vm *vm, struct errbuf *err)
@@ -149,63 +134,59 @@ static int split_create(struct vm *vm, struct errbuf *err)
 		.cap = KVM_CAP_SPLIT_IRQCHIP,
 		.args[0] = IOAPIC_NUM_PINS,
 	};
+	struct split_chip *c = calloc(1, sizeof(*c));
 
-	chip.vm = vm;
+	if (!c)
+		return errbuf_set(err, "out of memory");
+	pthread_mutex_init(&c->lock, NULL);
+	c->vm = vm;
+	c->ip.ioapic_write = split_ioapic_write;
+	vm->irqchip->priv = c;
 	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0)
 		return errbuf_set(err, "%s: KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
 				  vm->opts->device, strerror(errno));
-	apic_bus_init(&chip.bus);
-	ioapic_init(&chip.ioapic, &chip.bus);
-	pic_init(&chip.pic);
-	if (io_bus_register(&vm->bus, IO_SPACE_MMIO, IOAPIC_DEFAULT_BASE,
-			    IOAPIC_MMIO_SIZE, ioapic_io, vm, "ioapic", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_MASTER_CMD, 2, pic_io,
-			    (void *)(uintptr_t)PIC_MASTER_CMD, "pic-master", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_SLAVE_CMD, 2, pic_io,
-			    (void *)(uintptr_t)PIC_SLAVE_CMD, "pic-slave", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_ELCR_MASTER, 2, pic_io,
-			    (void *)(uintptr_t)PIC_ELCR_MASTER, "elcr", err))
-		return -1;
-	return pit_user_create(vm, err);
+	return ioapic_pic_create(&c->ip, vm, err);
 }
 
 static void split_set_line(struct vm *vm, unsigned int gsi, int level)
 {
+	struct split_chip *c = split_chip(vm);
 	bool rising;
 
 	if (gsi >= IOAPIC_NUM_PINS)
 		return;
-	pthread_mutex_lock(&chip.lock);
-	rising = level && !chip.line[gsi];
-	chip.line[gsi] = level;
-	ioapic_set_irq(&chip.ioapic, gsi, level);
+	pthread_mutex_lock(&c->lock);
+	rising = level && !c->line[gsi];
+	c->line[gsi] = level;
+	ioapic_set_irq(&c->ip.ioapic, gsi, level);
 	if (gsi < PIC_NUM_PINS)
-		pic_set_irq(&chip.pic, gsi, level);
-	if (level && (rising || (split_rte(gsi) & IOAPIC_RTE_LEVEL)))
-		split_fire(gsi);
-	pthread_mutex_unlock(&chip.lock);
+		pic_set_irq(&c->ip.pic, gsi, level);
+	if (level && (rising || (split_rte(c, gsi) & IOAPIC_RTE_LEVEL)))
+		split_fire(c, gsi);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static bool split_handle_exit(struct vcpu *vcpu)
 {
+	struct split_chip *c = split_chip(vcpu->vm);
 	uint8_t vector;
 	unsigned int pin;
 
 	if (vcpu->run->exit_reason != KVM_EXIT_IOAPIC_EOI)
 		return false;
 	vector = vcpu->run->eoi.vector;
-	pthread_mutex_lock(&chip.lock);
-	ioapic_eoi(&chip.ioapic, vector);
+	pthread_mutex_lock(&c->lock);
+	ioapic_eoi(&c->ip.ioapic, vector);
 	for (pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
-		u64 rte = split_rte(pin);
+		u64 rte = split_rte(c, pin);
 
-		if (!chip.remote_irr[pin] || (rte & IOAPIC_RTE_VECTOR) != vector)
+		if (!c->remote_irr[pin] || (rte & IOAPIC_RTE_VECTOR) != vector)
 			continue;
-		chip.remote_irr[pin] = false;
-		if (chip.line[pin])
-			split_fire(pin);
+		c->remote_irr[pin] = false;
+		if (c->line[pin])
+			split_fire(c, pin);
 	}
-	pthread_mutex_unlock(&chip.lock);
+	pthread_mutex_unlock(&c->lock);
 	return true;
 }
 

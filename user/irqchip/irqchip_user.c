@@ -18,20 +18,16 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "irqchip/ioapic_pic.h"
 #include "irqchip/irqchip.h"
 #include "irqchip/irq_user.h"
 #include "vm.h"
 
-#include "irq/apic_bus.h"
-#include "irq/ioapic.h"
 #include "irq/irq_route.h"
 #include "irq/lapic.h"
-#include "irq/pic.h"
 
 struct user_chip {
-	struct apic_bus bus;
-	struct ioapic ioapic;
-	struct pic pic;
+	struct ioapic_pic ip;
 	struct irq_route route;
 	struct vm *vm;
 };
@@ -45,7 +41,10 @@ struct user_vcpu {
 	uint32_t tsc_khz;
 };
 
-static struct user_chip chip;
+static struct user_chip *user_chip(struct vm *vm)
+{
+	return vm->irqchip->priv;
+}
 
 static struct user_vcpu *uvcpu(struct vcpu *vcpu)
 {
@@ -88,27 +87,6 @@ static void lapic_io(void *opaque, uint64_t offset, uint8_t *data,
 			    lapic_mmio_read(&uvcpu(vcpu)->lapic, offset, len));
 }
 
-static void ioapic_io(void *opaque, uint64_t offset, uint8_t *data,
-		      unsigned int len, bool is_write)
-{
-	if (is_write)
-		ioapic_mmio_write(&chip.ioapic, offset, len,
-				  io_data_get(data, len));
-	else
-		io_data_put(data, len, ioapic_mmio_read(&chip.ioapic, offset, len));
-}
-
-static void pic_io(void *opaque, uint64_t offset, uint8_t *data,
-		   unsigned int len, bool is_write)
-{
-	uint16_t port = (uintptr_t)opaque + offset;
-
-	if (is_write)
-		pic_io_write(&chip.pic, port, data[0]);
-	else
-		data[0] = pic_io_read(&chip.pic, port);
-}
-
 /* The PIC's INTR goes to the BSP's LINT0 (virtual wire). */
 static void pic_output(void *opaque, bool level)
 {
@@ -120,29 +98,25 @@ static void pic_output(void *opaque, bool level)
 
 static int user_create(struct vm *vm, struct errbuf *err)
 {
-	chip.vm = vm;
-	apic_bus_init(&chip.bus);
-	ioapic_init(&chip.ioapic, &chip.bus);
-	pic_init(&chip.pic);
-	pic_set_output_fn(&chip.pic, pic_output, vm);
-	irq_route_init(&chip.route, &chip.ioapic, &chip.pic, &chip.bus);
+	struct user_chip *c = calloc(1, sizeof(*c));
 
+	if (!c)
+		return errbuf_set(err, "out of memory");
+	c->vm = vm;
+	vm->irqchip->priv = c;
+	/* the LAPIC first: the I/O bus is searched in registration order */
 	if (io_bus_register(&vm->bus, IO_SPACE_MMIO, LAPIC_DEFAULT_BASE, 0x1000,
 			    lapic_io, vm, "lapic", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_MMIO, IOAPIC_DEFAULT_BASE,
-			    IOAPIC_MMIO_SIZE, ioapic_io, vm, "ioapic", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_MASTER_CMD, 2, pic_io,
-			    (void *)(uintptr_t)PIC_MASTER_CMD, "pic-master", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_SLAVE_CMD, 2, pic_io,
-			    (void *)(uintptr_t)PIC_SLAVE_CMD, "pic-slave", err) ||
-	    io_bus_register(&vm->bus, IO_SPACE_PORT, PIC_ELCR_MASTER, 2, pic_io,
-			    (void *)(uintptr_t)PIC_ELCR_MASTER, "elcr", err))
+	    ioapic_pic_create(&c->ip, vm, err))
 		return -1;
-	return pit_user_create(vm, err);
+	pic_set_output_fn(&c->ip.pic, pic_output, vm);
+	irq_route_init(&c->route, &c->ip.ioapic, &c->ip.pic, &c->ip.bus);
+	return 0;
 }
 
 static int user_vcpu_init(struct vcpu *vcpu, struct errbuf *err)
 {
+	struct user_chip *c = user_chip(vcpu->vm);
 	struct user_vcpu *uv = calloc(1, sizeof(*uv));
 	int khz;
 
@@ -154,16 +128,16 @@ static int user_vcpu_init(struct vcpu *vcpu, struct errbuf *err)
 	uv->tsc_khz = khz > 0 ? khz : 1000000;
 	uv->started = vcpu->id == 0;
 	vcpu->irq = uv;
-	lapic_init(&uv->lapic, &chip.bus, vcpu, vcpu->id, vcpu->id == 0);
+	lapic_init(&uv->lapic, &c->ip.bus, vcpu, vcpu->id, vcpu->id == 0);
 	lapic_set_x2apic_supported(&uv->lapic, false);
-	if (apic_bus_add(&chip.bus, &uv->lapic))
+	if (apic_bus_add(&c->ip.bus, &uv->lapic))
 		return errbuf_set(err, "vCPU %u: cannot add its LAPIC", vcpu->id);
 	return 0;
 }
 
 static void user_set_line(struct vm *vm, unsigned int gsi, int level)
 {
-	irq_route_set_gsi(&chip.route, gsi, level);
+	irq_route_set_gsi(&user_chip(vm)->route, gsi, level);
 }
 
 static bool user_has_work(struct user_vcpu *uv)
@@ -231,7 +205,7 @@ static void user_pre_run(struct vcpu *vcpu)
 
 	if (run->ready_for_interrupt_injection && run->if_flag) {
 		if (lapic_extint_pending(&uv->lapic))
-			vector = pic_read_irq(&chip.pic);
+			vector = pic_read_irq(&user_chip(vcpu->vm)->ip.pic);
 		else
 			vector = lapic_pending_vector(&uv->lapic);
 		if (vector >= 0) {

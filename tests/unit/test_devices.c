@@ -84,7 +84,24 @@ static void dev_acpi(struct vm *vm, void *opaque, struct acpi_config *cfg)
 TEST_INIT(zeta_init, "zeta")
 TEST_INIT(beta_init, "beta")
 TEST_INIT(alpha_init, "alpha")
-TEST_INIT(console_init, "console")
+
+/* A type without size: its opaque pointer is its own, but holds nothing. */
+static int console_init(struct vm *vm, void *dev, struct errbuf *err)
+{
+	inits[nr_events] = dev;
+	event("init", "console");
+	return 0;
+}
+
+static void console_start(struct vm *vm, void *dev)
+{
+	event("start", dev == vm->devices->priv ? "console" : "(wrong)");
+}
+
+static void console_exit(struct vm *vm, void *dev)
+{
+	event("exit", dev == vm->devices->priv ? "console" : "(wrong)");
+}
 
 static int flaky_init(struct vm *vm, void *dev, struct errbuf *err)
 {
@@ -102,47 +119,23 @@ static int absent_init(struct vm *vm, void *dev, struct errbuf *err)
 }
 
 /* Registered out of order on purpose: the registry sorts them. */
-static const struct device_type zeta = {
-	.name = "zeta", .level = DEVICE_LEVEL_OPTIONAL,
-	.size = sizeof(struct test_dev), .init = zeta_init,
-	.start = dev_start, .acpi = dev_acpi, .exit = dev_exit,
-};
-DEVICE_REGISTER(zeta);
-
-static const struct device_type beta = {
-	.name = "beta", .level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct test_dev), .init = beta_init,
-	.exit = dev_exit,
-};
-DEVICE_REGISTER(beta);
-
-static const struct device_type absent = {
-	.name = "absent", .level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct test_dev), .init = absent_init,
-	.start = dev_start, .acpi = dev_acpi, .exit = dev_exit,
-};
-DEVICE_REGISTER(absent);
-
-static const struct device_type alpha = {
-	.name = "alpha", .level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct test_dev), .init = alpha_init,
-	.start = dev_start, .acpi = dev_acpi, .exit = dev_exit,
-};
-DEVICE_REGISTER(alpha);
-
-static const struct device_type flaky = {
-	.name = "flaky", .level = DEVICE_LEVEL_TEST,
-	.size = sizeof(struct test_dev), .init = flaky_init,
-	.start = dev_start, .exit = dev_exit,
-};
-DEVICE_REGISTER(flaky);
-
-static const struct device_type console = {
-	.name = "console", .level = DEVICE_LEVEL_CONSOLE,
-	.size = sizeof(struct test_dev), .init = console_init,
-	.start = dev_start, .exit = dev_exit,
-};
-DEVICE_REGISTER(console);
+DEVICE_REGISTER(zeta, DEVICE_LEVEL_OPTIONAL, .size = sizeof(struct test_dev),
+		.init = zeta_init, .start = dev_start, .acpi = dev_acpi,
+		.exit = dev_exit);
+DEVICE_REGISTER(beta, DEVICE_LEVEL_PLATFORM, .size = sizeof(struct test_dev),
+		.init = beta_init, .exit = dev_exit);
+DEVICE_REGISTER(absent, DEVICE_LEVEL_PLATFORM, .size = sizeof(struct test_dev),
+		.init = absent_init, .start = dev_start, .acpi = dev_acpi,
+		.exit = dev_exit);
+DEVICE_REGISTER(alpha, DEVICE_LEVEL_PLATFORM, .size = sizeof(struct test_dev),
+		.init = alpha_init, .start = dev_start, .acpi = dev_acpi,
+		.exit = dev_exit);
+DEVICE_REGISTER(flaky, DEVICE_LEVEL_TEST, .size = sizeof(struct test_dev),
+		.init = flaky_init, .start = dev_start, .exit = dev_exit);
+/* No size: still an instance of its own, as stateless devices get. */
+DEVICE_REGISTER(console, DEVICE_LEVEL_CONSOLE,
+		.init = console_init, .start = console_start,
+		.exit = console_exit);
 
 static struct vm vm;	/* static: the instances stay reachable */
 
@@ -204,11 +197,12 @@ TEST(each_instance_is_its_own_opaque_pointer)
 		while (strcmp(events[i] + 5, d->type->name))
 			i++;
 		EXPECT_EQ(inits[i], d->priv);
-		EXPECT_EQ(MAGIC, ((struct test_dev *)d->priv)->magic);
+		if (d->type->size)
+			EXPECT_EQ(MAGIC, ((struct test_dev *)d->priv)->magic);
 	}
 	for (i = 0; i < nr_events; i++)
 		for (j = i + 1; j < nr_events; j++)
-			if (inits[i] && inits[j])
+			if (inits[i] || inits[j])
 				EXPECT_NE(inits[i], inits[j]);
 }
 

@@ -81,11 +81,6 @@ static void acpi_pm_acpi(struct vm *vm, void *dev, struct acpi_config *cfg)
 	cfg->s5_slp_typ = ACPI_S5_SLP_TYP;
 }
 
-static const struct device_type acpi_pm_device = {
-	.name = "acpi-pm",
-	.level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct acpi_pm),
-	.init = acpi_pm_init,
-	.acpi = acpi_pm_acpi,
-};
-DEVICE_REGISTER(acpi_pm_device);
+DEVICE_REGISTER(acpi_pm, DEVICE_LEVEL_PLATFORM,
+		.size = sizeof(struct acpi_pm),
+		.init = acpi_pm_init, .acpi = acpi_pm_acpi);

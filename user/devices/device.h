@@ -71,11 +71,23 @@ struct device {
 /* Called by DEVICE_REGISTER() before main; keeps the types sorted. */
 void device_type_register(const struct device_type *type);
 
-#define DEVICE_REGISTER(type)						\
+/*
+ * DEVICE_REGISTER(name, level, hooks...): defines the device type "name"
+ * and registers it before main runs, e.g.
+ *	DEVICE_REGISTER(serial, DEVICE_LEVEL_CONSOLE,
+ *			.size = sizeof(struct serial), .init = serial_init);
+ */
+#define DEVICE_REGISTER(id, lvl, ...)					\
+	static const struct device_type id##_device_type;		\
 	static void __attribute__((constructor))			\
-	device_register_##type(void)					\
+	id##_device_register(void)					\
 	{								\
-		device_type_register(&type);				\
+		device_type_register(&id##_device_type);		\
+	}								\
+	static const struct device_type id##_device_type = {		\
+		.name = #id,						\
+		.level = (lvl),						\
+		__VA_ARGS__						\
 	}
 
 int devices_init(struct vm *vm, struct errbuf *err);

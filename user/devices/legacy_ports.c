@@ -111,10 +111,6 @@ static int legacy_ports_init(struct vm *vm, void *dev, struct errbuf *err)
 			       kbd_cmd_io, lp, "i8042-cmd", err);
 }
 
-static const struct device_type legacy_ports_device = {
-	.name = "legacy-ports",
-	.level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct legacy_ports),
-	.init = legacy_ports_init,
-};
-DEVICE_REGISTER(legacy_ports_device);
+DEVICE_REGISTER(legacy_ports, DEVICE_LEVEL_PLATFORM,
+		.size = sizeof(struct legacy_ports),
+		.init = legacy_ports_init);

@@ -37,10 +37,6 @@ static int pci_none_init(struct vm *vm, void *dev, struct errbuf *err)
 			       pci_io, dev, "pci-config", err);
 }
 
-static const struct device_type pci_none_device = {
-	.name = "pci-none",
-	.level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct pci_none),
-	.init = pci_none_init,
-};
-DEVICE_REGISTER(pci_none_device);
+DEVICE_REGISTER(pci_none, DEVICE_LEVEL_PLATFORM,
+		.size = sizeof(struct pci_none),
+		.init = pci_none_init);

@@ -128,12 +128,7 @@ static int serial_init(struct vm *vm, void *dev, struct errbuf *err)
 			       serial_io, s, "serial", err);
 }
 
-static const struct device_type serial_device = {
-	.name = "serial",
-	.level = DEVICE_LEVEL_CONSOLE,
-	.size = sizeof(struct serial),
-	.init = serial_init,
-	.start = serial_start,
-	.exit = serial_exit,
-};
-DEVICE_REGISTER(serial_device);
+DEVICE_REGISTER(serial, DEVICE_LEVEL_CONSOLE,
+		.size = sizeof(struct serial),
+		.init = serial_init, .start = serial_start,
+		.exit = serial_exit);

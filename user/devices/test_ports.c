@@ -48,9 +48,5 @@ static int test_ports_init(struct vm *vm, void *dev, struct errbuf *err)
 }
 
 /* Stateless: the VM is all its handlers need. */
-static const struct device_type test_ports_device = {
-	.name = "test-ports",
-	.level = DEVICE_LEVEL_TEST,
-	.init = test_ports_init,
-};
-DEVICE_REGISTER(test_ports_device);
+DEVICE_REGISTER(test_ports, DEVICE_LEVEL_TEST,
+		.init = test_ports_init);

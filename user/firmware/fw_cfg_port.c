@@ -44,10 +44,6 @@ static int fw_cfg_port_init(struct vm *vm, void *dev, struct errbuf *err)
 			       fw_cfg_io, p, "fw_cfg", err);
 }
 
-static const struct device_type fw_cfg_port_device = {
-	.name = "fw-cfg",
-	.level = DEVICE_LEVEL_PLATFORM,
-	.size = sizeof(struct fw_cfg_port),
-	.init = fw_cfg_port_init,
-};
-DEVICE_REGISTER(fw_cfg_port_device);
+DEVICE_REGISTER(fw_cfg, DEVICE_LEVEL_PLATFORM,
+		.size = sizeof(struct fw_cfg_port),
+		.init = fw_cfg_port_init);

@@ -195,11 +195,6 @@ static void virtio_net_acpi(struct vm *vm, void *dev, struct acpi_config *cfg)
 	};
 }
 
-static const struct device_type virtio_net_device = {
-	.name = "virtio-net",
-	.level = DEVICE_LEVEL_OPTIONAL,
-	.size = sizeof(struct virtio_net),
-	.init = virtio_net_init,
-	.acpi = virtio_net_acpi,
-};
-DEVICE_REGISTER(virtio_net_device);
+DEVICE_REGISTER(virtio_net, DEVICE_LEVEL_OPTIONAL,
+		.size = sizeof(struct virtio_net),
+		.init = virtio_net_init, .acpi = virtio_net_acpi);

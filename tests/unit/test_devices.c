@@ -75,15 +75,20 @@ static void dev_acpi(struct vm *vm, void *opaque, struct acpi_config *cfg)
 	cfg->virtio[cfg->nr_virtio++].base = d->name[0];
 }
 
-#define TEST_INIT(fn, name)						\
-	static int fn(struct vm *vm, void *dev, struct errbuf *err)	\
-	{								\
-		return dev_init(vm, dev, err, name);			\
-	}
+static int zeta_init(struct vm *vm, void *dev, struct errbuf *err)
+{
+	return dev_init(vm, dev, err, "zeta");
+}
 
-TEST_INIT(zeta_init, "zeta")
-TEST_INIT(beta_init, "beta")
-TEST_INIT(alpha_init, "alpha")
+static int beta_init(struct vm *vm, void *dev, struct errbuf *err)
+{
+	return dev_init(vm, dev, err, "beta");
+}
+
+static int alpha_init(struct vm *vm, void *dev, struct errbuf *err)
+{
+	return dev_init(vm, dev, err, "alpha");
+}
 
 /* A type without size: its opaque pointer is its own, but holds nothing. */
 static int console_init(struct vm *vm, void *dev, struct errbuf *err)
@@ -151,7 +156,7 @@ static void expect_events(struct __test_metadata *_metadata,
 
 #define EXPECT_EVENTS(...) do {						\
 	static const char *const want[] = { __VA_ARGS__ };		\
-	expect_events(_metadata, want, sizeof(want) / sizeof(want[0]));	\
+	expect_events(_metadata, want, ARRAY_SIZE(want));	\
 } while (0)
 
 static int init_all(void)

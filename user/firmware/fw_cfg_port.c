@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fw_cfg on ports 0x510 (selector) and 0x511 (data).
+ * fw_cfg on ports 0x510 (selector) and 0x511 (data): the firmware
+ * interface of fw_cfg.c as a device of the registry (devices/device.h).
  */
 #include <pthread.h>
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Choosing the irqchip mode and forwarding to it.
+ * The launcher's interrupt controllers: choosing the irqchip mode
+ * (--irqchip) and forwarding to it; devices only see irqchip_set_line().
  */
 #include <stdlib.h>
 

@@ -59,11 +59,17 @@ $(HARNESS): | deps-unit
 # build/vmxlab: the launcher, linked statically so that it runs in the
 # lab's busybox initramfs. The portable interrupt-controller models of
 # module/irq/ are built into it (irqchip split and user) against the
-# launcher's host interface (user/irq_host_impl.h, user/irq_host_user.c).
-LAUNCHER_SRCS := $(wildcard user/*.c) \
+# launcher's host interface (user/irqchip/irq_host_impl.h,
+# user/irqchip/irq_host_user.c). The core sits at user/, its parts in one
+# folder each; launcher includes name the folder ("boot/boot.h"). The user
+# directories come before module/: both sides have an io_bus.h.
+LAUNCHER_DIRS := user user/boot user/firmware user/devices user/virtio \
+		 user/irqchip
+LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
-LAUNCHER_HDRS := $(wildcard user/*.h module/irq/*.h include/*.h)
-LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Imodule \
+LAUNCHER_HDRS := $(wildcard $(addsuffix /*.h,$(LAUNCHER_DIRS)) \
+		   module/irq/*.h include/*.h)
+LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Iuser/irqchip -Imodule \
 		   $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 LAUNCHER_LIBS := -static -lnl-route-3 -lnl-3 -lpthread -lm
 
@@ -200,12 +206,14 @@ fuzz: module $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz | deps-
 UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 
-UNIT_CFLAGS := $(COMMON_CFLAGS) -O1 -DVMXLAB_HOST -I$(CURDIR)/module \
+# user/ before module/, as for the launcher: both have an io_bus.h.
+UNIT_CFLAGS := $(COMMON_CFLAGS) -O1 -DVMXLAB_HOST -I$(CURDIR)/user \
+	       -I$(CURDIR)/module \
 	       -Itests/unit -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_BINS   := $(patsubst %,$(BUILD)/unit/%,$(UNIT_TESTS))
 
 define unit_rule
-$(BUILD)/unit/$(1): $$($(1)_SRCS) $$(wildcard module/*.h module/*/*.h tests/unit/*.h include/*.h) | $(HARNESS)
+$(BUILD)/unit/$(1): $$($(1)_SRCS) $$(wildcard module/*.h module/*/*.h user/*.h user/*/*.h tests/unit/*.h include/*.h) | $(HARNESS)
 	@mkdir -p $$(@D)
 	$(HOSTCC) $(UNIT_CFLAGS) -o $$@ $$($(1)_SRCS) -lm
 endef

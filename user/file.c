@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The launcher's core: reading the kernel and initrd images whole, with
+ * a message that names the file and what it was for.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

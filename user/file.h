@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading a whole image file into memory. */
+/* The launcher's core: reading a whole image file into memory. */
 #ifndef VMXLAB_USER_FILE_H
 #define VMXLAB_USER_FILE_H
 

@@ -2,7 +2,7 @@
 /*
  * Guest RAM: address translation with bounds checks, and the memory map.
  */
-#include "boot_layout.h"
+#include "boot/boot_layout.h"
 #include "guest_mem.h"
 
 void guest_mem_init(struct guest_mem *mem, void *host, uint64_t size)

@@ -12,14 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "boot.h"
-#include "boot_layout.h"
-#include "devices.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
+#include "devices/device.h"
 #include "file.h"
-#include "irqchip.h"
+#include "firmware/acpi.h"
+#include "irqchip/irqchip.h"
 #include "options.h"
-#include "term.h"
 #include "vm.h"
 
 #include "irq/ioapic.h"
@@ -49,6 +48,7 @@ static int read_images(const struct vmxlab_options *opts, struct images *im,
 	return 0;
 }
 
+/* The CPUs and the IOAPIC, then what each device says of itself. */
 static int build_acpi(struct vm *vm, uint64_t *rsdp, struct errbuf *err)
 {
 	struct acpi_config cfg = {
@@ -56,13 +56,9 @@ static int build_acpi(struct vm *vm, uint64_t *rsdp, struct errbuf *err)
 		.ioapic_base = IOAPIC_DEFAULT_BASE,
 		.ioapic_id = vm->opts->cpus,
 		.have_ioapic = true,
-		.pm1a_evt_port = ACPI_PM1A_EVT_PORT,
-		.pm1a_cnt_port = ACPI_PM1A_CNT_PORT,
-		.sci_irq = ACPI_SCI_IRQ,
-		.s5_slp_typ = ACPI_S5_SLP_TYP,
 	};
 
-	virtio_net_acpi(vm, &cfg);
+	devices_acpi(vm, &cfg);
 	return acpi_build(&vm->mem, BOOT_ACPI_GPA, BOOT_ACPI_SIZE, &cfg, rsdp,
 			  err);
 }
@@ -151,9 +147,9 @@ int main(int argc, char **argv)
 		vm_close(&vm);
 		return EXIT_SETUP;
 	}
-	serial_start_input(&vm);
+	devices_start(&vm);
 	status = vm_run(&vm);
-	term_restore();
+	devices_exit(&vm);
 	if (vm.exit_reason[0])
 		fprintf(stderr, "\nvmxlab: %s (exit status %d)\n", vm.exit_reason,
 			status);

@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "irqchip.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 #define SIG_KICK	SIGUSR1

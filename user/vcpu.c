@@ -11,8 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "boot_layout.h"
-#include "irqchip.h"
+#include "boot/boot_layout.h"
+#include "irqchip/irqchip.h"
 #include "vm.h"
 
 #define CPUID_1_ECX_X2APIC	(1u << 21)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#include "boot.h"
+#include "boot/boot.h"
 #include "errbuf.h"
 #include "guest_mem.h"
 #include "io_bus.h"
@@ -28,6 +28,7 @@
 #define VCPU_EXIT_REASONS	64	/* KVM_EXIT_* counted per vCPU */
 
 struct irqchip;
+struct device;
 
 struct vcpu {
 	struct vm *vm;
@@ -49,6 +50,7 @@ struct vm {
 	struct guest_mem mem;
 	struct io_bus bus;
 	struct irqchip *irqchip;
+	struct device *devices;	/* devices/device.h, in init order */
 	unsigned int nr_vcpus;
 	struct vcpu vcpus[OPT_MAX_CPUS];
 	struct kvm_cpuid2 *cpuid;	/* what the device supports */

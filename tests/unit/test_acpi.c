@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/acpi.h"
-#include "../../user/aml.h"
-#include "../../user/le.h"
+#include "firmware/acpi.h"
+#include "firmware/aml.h"
+#include "le.h"
 
 #define MEM_SIZE	(4ULL << 20)
 #define TABLES		0xe0000ULL

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/boot.h"
-#include "../../user/boot_layout.h"
-#include "../../user/le.h"
+#include "boot/boot.h"
+#include "boot/boot_layout.h"
+#include "le.h"
 
 #define MEM_SIZE	(64ULL << 20)
 

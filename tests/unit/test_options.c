@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/options.h"
+#include "options.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

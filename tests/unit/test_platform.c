@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/cmos.h"
-#include "../../user/fw_cfg.h"
-#include "../../user/io_bus.h"
+#include "firmware/cmos.h"
+#include "firmware/fw_cfg.h"
+#include "io_bus.h"
 
 struct recorder {
 	uint64_t offset;

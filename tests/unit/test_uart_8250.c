@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/uart_8250.h"
+#include "devices/uart_8250.h"
 
 FIXTURE(uart) {
 	struct uart_8250 u;

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "../../user/le.h"
-#include "../../user/virtio_mmio.h"
+#include "le.h"
+#include "virtio/virtio_mmio.h"
 
 #define MEM_SIZE	(1ULL << 20)
 #define DESC		0x1000

@@ -1,3 +1,3 @@
-# The launcher's 16550A register model, user/uart_8250.c.
+# The launcher's 16550A register model, user/devices/uart_8250.c.
 UNIT_TESTS += uart_8250
-uart_8250_SRCS := tests/unit/test_uart_8250.c user/uart_8250.c
+uart_8250_SRCS := tests/unit/test_uart_8250.c user/devices/uart_8250.c

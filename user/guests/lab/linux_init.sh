@@ -5,7 +5,7 @@
 # zz_linux test). Lines starting "vmxlab-guest:" are what the test checks.
 # With vmxlab_net=1 on the command line it loads Debian's virtio-net
 # modules, addresses eth0 as 192.168.100.2 and pings the host's end of the
-# tap (192.168.100.1, see user/tap.h).
+# tap (192.168.100.1, see user/virtio/tap.h).
 /bin/busybox --install -s /bin
 export PATH=/bin
 

@@ -178,6 +178,8 @@ endif
 
 # Long fuzzing: both fuzzers in a lab boot of their own, with the seed and
 # the amounts on the kernel command line (the programs read them there).
+# LAB_KERNEL_ARGS adds more, e.g. a replay the ioctl fuzzer printed:
+# vmxlab_fuzz_thread=0 vmxlab_fuzz_steps=17,230.
 FUZZ_LAB      := $(BUILD)/fuzz-lab
 FUZZ_SEED     ?= $(shell date +%s)
 FUZZ_CALLS    ?= 200000
@@ -193,7 +195,7 @@ fuzz: module $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz | deps-
 	cp $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz \
 		$(FUZZ_LAB)/selftests/
 	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_CALLS) calls, $(FUZZ_PROGRAMS) programs, $(FUZZ_CPUS) CPU(s)"
-	LAB_KERNEL_ARGS="vmxlab_fuzz_seed=$(FUZZ_SEED) vmxlab_fuzz_calls=$(FUZZ_CALLS) vmxlab_fuzz_programs=$(FUZZ_PROGRAMS)" \
+	LAB_KERNEL_ARGS="vmxlab_fuzz_seed=$(FUZZ_SEED) vmxlab_fuzz_calls=$(FUZZ_CALLS) vmxlab_fuzz_programs=$(FUZZ_PROGRAMS) $(LAB_KERNEL_ARGS)" \
 		tests/lab/lab.sh --cpus $(FUZZ_CPUS) --build $(FUZZ_LAB) \
 		--timeout $(FUZZ_TIMEOUT) > $(FUZZ_LAB)/log 2>&1 || \
 		{ grep -E '^\[lab.\] # (tests/|seed|errors|exit|same)' $(FUZZ_LAB)/log; tail -40 $(FUZZ_LAB)/log; exit 1; }

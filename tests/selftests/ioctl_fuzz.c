@@ -18,9 +18,12 @@
  * it, and now and then a forked child pokes the shared files from another
  * mm. The seed, the number of calls and of threads come from the kernel
  * command line (vmxlab_fuzz_seed=, vmxlab_fuzz_calls=, vmxlab_fuzz_threads=;
- * `make fuzz` sets them) and are printed; with one thread a seed replays
- * the same sequence, and a failure names its call.
+ * `make fuzz` sets them) and are printed. A failure (an errno no caller
+ * can act on, or memory vmxlab still holds) is replayed from the failing
+ * thread's steps alone and shrunk to the shortest list that still fails,
+ * printed as vmxlab_fuzz_thread= and vmxlab_fuzz_steps=, which replay it.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +41,7 @@
 #include "kselftest_harness.h"
 #include "vmxlab_test.h"
 #include "guest.h"
+#include "minimize.h"
 
 #define DEFAULT_CALLS	100000
 /* KVM's runs cost ten times vmxlab's in the lab: the reference runs less. */
@@ -72,10 +76,27 @@ struct fuzz {
 	int last_bad_errno;
 	unsigned long last_bad_ioctl;
 	long last_bad_call;
+	int last_bad_thread;
+	long last_bad_step;
 };
 
-/* Each thread draws from its own generator; one thread replays exactly. */
+/*
+ * Each step of each thread draws from its own generator, seeded from the
+ * seed, the thread and the step: any list of one thread's steps replays
+ * alone, which is what shrinking a failure to its shortest reproducer
+ * needs.
+ */
 static __thread uint64_t rng;
+static __thread int cur_thread;
+static __thread long cur_step;
+
+static void seed_step(uint64_t seed, int thread, long step)
+{
+	rng = (seed ^ 0x9e3779b97f4a7c15ULL) + (thread + 1) * 0x632be59bd9b4e019ULL +
+	      (step + 1) * 0xbf58476d1ce4e5b9ULL;
+	cur_thread = thread;
+	cur_step = step;
+}
 
 static uint64_t next(struct fuzz *f)
 {
@@ -155,6 +176,12 @@ static int pick_fd(struct fuzz *f, const int *fds, int n)
 	return fds[below(f, n)];
 }
 
+/*
+ * vmxlab_fuzz_canary_errno=N counts errno N as a failure too: a way to see
+ * the shrinker and the replay work on a failure that surely comes.
+ */
+static int canary_errno;
+
 static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 {
 	int e = errno;
@@ -165,6 +192,8 @@ static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 		return;
 	}
 	f->failures_by_errno[e & 0xff]++;
+	if (e == canary_errno)
+		goto bad;
 	switch (e) {
 	case EINVAL: case EFAULT: case ENOMEM: case EEXIST: case ENOENT:
 	case EBUSY: case ENXIO: case E2BIG: case ENOSPC: case EINTR:
@@ -173,10 +202,13 @@ static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 	case ENODEV: case EACCES: case EOVERFLOW: case ENOSYS:
 		return;
 	}
+bad:
 	f->bad_errno++;
 	f->last_bad_errno = e;
 	f->last_bad_ioctl = ioctl_nr;
 	f->last_bad_call = call;
+	f->last_bad_thread = cur_thread;
+	f->last_bad_step = cur_step;
 }
 
 static long fuzz_ioctl(struct fuzz *f, int fd, unsigned long nr, void *arg)
@@ -764,7 +796,41 @@ static void storm_setup(struct __test_metadata *_metadata, struct fuzz *f,
 	}
 }
 
-static void storm_teardown(struct fuzz *f)
+/*
+ * Threads that race on one slot can lose a file (two creations, one
+ * kept): close every VM and vCPU file still open, so that the leak check
+ * sees vmxlab's own state. Returns how many there were.
+ */
+static int close_stray_files(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	char path[64], link[64];
+	struct dirent *e;
+	int fd, n = 0;
+	ssize_t len;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		fd = atoi(e->d_name);
+		if (fd <= 2 || fd == dirfd(dir))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (!strncmp(link, "anon_inode:vmxlab-", 18) ||
+		    !strncmp(link, "anon_inode:kvm-", 15)) {
+			close(fd);
+			n++;
+		}
+	}
+	closedir(dir);
+	return n;
+}
+
+static int storm_teardown(struct fuzz *f)
 {
 	int vm, i;
 
@@ -779,6 +845,7 @@ static void storm_teardown(struct fuzz *f)
 	munmap(f->buf, BUF_SIZE);
 	munmap(f->mem, 256 << 12);
 	signal(SIGALRM, SIG_DFL);
+	return close_stray_files();
 }
 
 static void report(struct __test_metadata *_metadata, struct fuzz *f,
@@ -838,17 +905,20 @@ struct worker {
 	uint64_t seed;
 	long calls;
 	int id;
+	long steps;		/* how many it ran */
 };
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	long step;
 
-	/* Never 0, or xorshift stays there. */
-	rng = (w->seed ^ 0x9e3779b97f4a7c15ULL) + w->id * 0x632be59bd9b4e019ULL;
 	make_run_timer();
-	while (w->f->calls < w->calls)
+	for (step = 0; w->f->calls < w->calls; step++) {
+		seed_step(w->seed, w->id, step);
 		one_step(w->f);
+	}
+	w->steps = step;
 	if (have_run_timer)
 		timer_delete(run_timer);
 	return NULL;
@@ -867,31 +937,192 @@ static void *scribble(void *arg)
 	return NULL;
 }
 
+/* The objects every run starts with: VM 0 and its vCPU 0. */
+static void storm_start(struct fuzz *f, uint64_t seed)
+{
+	rng = seed ^ 0x9e3779b97f4a7c15ULL;
+	create_vm(f, 0);
+	create_vcpu(f, 0, 0);
+}
+
+/* One thread's steps, exactly these, on one thread. */
+static void run_steps(struct fuzz *f, uint64_t seed, int thread,
+		      const long *steps, long n)
+{
+	long i;
+
+	make_run_timer();
+	for (i = 0; i < n; i++) {
+		seed_step(seed, thread, steps[i]);
+		one_step(f);
+	}
+	if (have_run_timer)
+		timer_delete(run_timer);
+}
+
+/* ---------------------------------------------------------------- shrinking */
+
+enum failure { FAIL_ERRNO, FAIL_LEAK };
+
+struct replay {
+	struct __test_metadata *meta;
+	const char *path;
+	uint64_t seed;
+	int thread;
+	enum failure kind;
+	int bad_errno;		/* FAIL_ERRNO: the one to see again */
+	time_t deadline;
+};
+
+static long alloc_total(void)
+{
+	struct vmxlab_alloc a;
+
+	if (vmxlab_alloc_read(&a))
+		return 0;
+	return a.vms + a.vcpus + a.bytes + a.pages + a.guest_pages +
+	       a.page_refs;
+}
+
+/* Runs @steps in a child; whether it failed the same way. */
+static bool replay_fails(const long *steps, long n, void *ctx)
+{
+	struct replay *r = ctx;
+	long held = alloc_total();
+	int status, waited;
+	pid_t pid;
+
+	if (time(NULL) > r->deadline)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (!pid) {
+		static struct fuzz f;
+
+		storm_setup(r->meta, &f, r->path);
+		storm_start(&f, r->seed);
+		run_steps(&f, r->seed, r->thread, steps, n);
+		storm_teardown(&f);
+		_exit(r->kind == FAIL_ERRNO && f.bad_errno &&
+		      f.last_bad_errno == r->bad_errno);
+	}
+	/* A replay that hangs does not count; the lab bounds the rest. */
+	for (waited = 0; waited < 600; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	if (waited == 600) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return false;
+	}
+	if (r->kind == FAIL_LEAK)
+		return alloc_total() > held;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+static void print_steps(struct __test_metadata *_metadata,
+			const struct replay *r, const long *steps, long n)
+{
+	char line[1024];
+	int len = 0;
+	long i;
+
+	for (i = 0; i < n && len < (int)sizeof(line) - 24; i++)
+		len += snprintf(line + len, sizeof(line) - len, "%s%ld",
+				i ? "," : "", steps[i]);
+	TH_LOG("replay: vmxlab_fuzz_seed=%#" PRIx64 " vmxlab_fuzz_thread=%d vmxlab_fuzz_steps=%s%s",
+	       r->seed, r->thread, line, i < n ? "..." : "");
+}
+
+/*
+ * A failure of the storm: find the shortest list of the failing thread's
+ * steps that still fails alone, within a few minutes, and print it as a
+ * command line that replays it.
+ */
+static bool shrink_failure(struct __test_metadata *_metadata,
+			   struct replay *r, long last_step)
+{
+	long n = last_step + 1, i, *steps = calloc(n, sizeof(*steps));
+	int tries;
+
+	if (!steps)
+		return false;
+	for (i = 0; i < n; i++)
+		steps[i] = i;
+	r->deadline = time(NULL) + 300;
+	if (!replay_fails(steps, n, r)) {
+		TH_LOG("thread %d's %ld steps alone do not fail: the failure needs the other threads (or the scribbler)",
+		       r->thread, n);
+		free(steps);
+		return false;
+	}
+	n = minimize_steps(steps, n, replay_fails, r, 200, &tries);
+	TH_LOG("shrunk to %ld steps of thread %d in %d replays%s", n,
+	       r->thread, tries, time(NULL) > r->deadline ?
+	       " (out of time: may shrink further)" : "");
+	print_steps(_metadata, r, steps, n);
+	free(steps);
+	return true;
+}
+
+/* vmxlab_fuzz_steps=1,5,9: the steps to replay, or 0 for a storm. */
+static long replay_list(long **steps)
+{
+	char list[2048], *p, *end;
+	long n = 0;
+
+	*steps = NULL;
+	if (!lab_cmdline_string("vmxlab_fuzz_steps", list, sizeof(list)))
+		return 0;
+	*steps = calloc(sizeof(list) / 2 + 1, sizeof(**steps));
+	for (p = list; *steps && *p; p = end + (*end == ',')) {
+		(*steps)[n++] = strtol(p, &end, 0);
+		if (end == p)
+			break;
+	}
+	return n;
+}
+
 TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 {
 	uint64_t seed = lab_cmdline_number("vmxlab_fuzz_seed", DEFAULT_SEED);
 	long calls = lab_cmdline_number("vmxlab_fuzz_calls", DEFAULT_CALLS);
 	long threads = lab_cmdline_number("vmxlab_fuzz_threads", DEFAULT_THREADS);
+	bool vmxlab = !strcmp(variant->path, VMXLAB_DEV);
+	struct replay r = {
+		.meta = _metadata, .path = variant->path, .seed = seed,
+	};
 	struct worker w[MAX_THREADS];
 	pthread_t tid[MAX_THREADS], scribbler;
 	struct fuzz *f = &self->f;
+	long t, nr_replay, *replay;
 	struct vcpu *vcpu;
+	int stray;
 	struct vm *vm;
-	long t;
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
-	if (strcmp(variant->path, VMXLAB_DEV))
+	canary_errno = lab_cmdline_number("vmxlab_fuzz_canary_errno", 0);
+	if (!vmxlab)
 		calls = (calls + KVM_SHARE - 1) / KVM_SHARE;
 	ASSERT_LE(1, threads);
 	ASSERT_GE(MAX_THREADS, threads);
+	nr_replay = replay_list(&replay);
 	storm_setup(_metadata, f, variant->path);
-	rng = seed ^ 0x9e3779b97f4a7c15ULL;
-	create_vm(f, 0);
-	create_vcpu(f, 0, 0);
+	storm_start(f, seed);
+	if (nr_replay) {
+		r.thread = lab_cmdline_number("vmxlab_fuzz_thread", 0);
+		TH_LOG("replaying %ld steps of thread %d", nr_replay, r.thread);
+		run_steps(f, seed, r.thread, replay, nr_replay);
+		threads = 0;
+	}
+	free(replay);
 	if (threads > 1)
 		ASSERT_EQ(0, pthread_create(&scribbler, NULL, scribble, f));
 	for (t = 0; t < threads; t++) {
-		w[t] = (struct worker){ f, seed, calls, t };
+		w[t] = (struct worker){ f, seed, calls, t, 0 };
 		ASSERT_EQ(0, pthread_create(&tid[t], NULL, work, &w[t]));
 	}
 	for (t = 0; t < threads; t++)
@@ -899,21 +1130,42 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 	f->stop = 1;
 	if (threads > 1)
 		pthread_join(scribbler, NULL);
-	TH_LOG("%ld threads%s", threads, threads > 1 ?
-	       " and a scribbler (vmxlab_fuzz_threads=1 replays exactly)" : "");
+	TH_LOG("%ld threads%s", threads, threads > 1 ? " and a scribbler" : "");
 	report(_metadata, f, seed);
-	storm_teardown(f);
+	stray = storm_teardown(f);
+	TH_LOG("%d VM or vCPU files lost to races between the threads, closed at the end",
+	       stray);
+	/* One thread races with nobody: every file it opened is accounted. */
+	if (threads <= 1)
+		EXPECT_EQ(0, stray);
 
 	EXPECT_EQ(0, f->bad_errno)
-		TH_LOG("last: errno %d from ioctl %#lx at call %ld",
-		       f->last_bad_errno, f->last_bad_ioctl, f->last_bad_call);
+		TH_LOG("last: errno %d from ioctl %#lx at call %ld (step %ld of thread %d)",
+		       f->last_bad_errno, f->last_bad_ioctl, f->last_bad_call,
+		       f->last_bad_step, f->last_bad_thread);
+	if (f->bad_errno && !nr_replay) {
+		r.kind = FAIL_ERRNO;
+		r.bad_errno = f->last_bad_errno;
+		r.thread = f->last_bad_thread;
+		shrink_failure(_metadata, &r, f->last_bad_step);
+	}
 	/* Most calls must have got past argument checks somewhere. */
-	EXPECT_LT(calls / 10, (long)f->ok);
+	if (!nr_replay)
+		EXPECT_LT(calls / 10, (long)f->ok);
 
+	/* A leak: each thread's steps alone, until one reproduces it. */
+	for (t = 0; vmxlab && !nr_replay && alloc_total() && t < threads; t++) {
+		TH_LOG("vmxlab holds something after the storm: shrinking thread %ld's %ld steps",
+		       t, w[t].steps);
+		r.kind = FAIL_LEAK;
+		r.thread = t;
+		if (shrink_failure(_metadata, &r, w[t].steps - 1))
+			break;
+	}
 	vm = vm_create_with_vcpu(variant->path, guest_says_done, &vcpu);
 	RUN_DONE(vcpu);
 	vm_free(vm);
-	if (!strcmp(variant->path, VMXLAB_DEV))
+	if (vmxlab)
 		EXPECT_VMXLAB_HOLDS_NOTHING();
 }
 

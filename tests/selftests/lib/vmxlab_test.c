@@ -100,23 +100,36 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a)
 	return found == 6 ? 0 : -EPROTO;
 }
 
-uint64_t lab_cmdline_number(const char *key, uint64_t fallback)
+/* Copies the value of @key= on the kernel command line; false if none. */
+bool lab_cmdline_string(const char *key, char *value, size_t size)
 {
 	char line[4096], *p;
 	size_t n = strlen(key);
 	FILE *fp = fopen("/proc/cmdline", "re");
-	uint64_t v = fallback;
+	bool found = false;
 
 	if (!fp)
-		return fallback;
+		return false;
 	if (fgets(line, sizeof(line), fp)) {
 		for (p = strstr(line, key); p; p = strstr(p + 1, key)) {
 			if ((p == line || p[-1] == ' ') && p[n] == '=') {
-				v = strtoull(p + n + 1, NULL, 0);
+				snprintf(value, size, "%.*s",
+					 (int)strcspn(p + n + 1, " \n"),
+					 p + n + 1);
+				found = true;
 				break;
 			}
 		}
 	}
 	fclose(fp);
-	return v;
+	return found;
+}
+
+uint64_t lab_cmdline_number(const char *key, uint64_t fallback)
+{
+	char value[64];
+
+	if (!lab_cmdline_string(key, value, sizeof(value)))
+		return fallback;
+	return strtoull(value, NULL, 0);
 }

@@ -104,5 +104,6 @@ int vmxlab_alloc_read(struct vmxlab_alloc *a);
 
 /* KEY=N from the kernel command line (the lab passes options so), or fallback. */
 uint64_t lab_cmdline_number(const char *key, uint64_t fallback);
+bool lab_cmdline_string(const char *key, char *value, size_t size);
 
 #endif

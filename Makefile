@@ -7,6 +7,8 @@
 #   make run        the main job: boot a guest under vmxlab
 #   make bench-exits the exit-cost benchmark in the lab, vmxlab vs KVM
 #   make bench-latency  timer interrupt latency in the lab, vmxlab vs KVM
+#   make kernel-matrix  build vmxlab.ko against Debian's 6.1 and
+#                   bookworm-backports' 6.12 and 6.12-rt, warnings as errors
 #   make fuzz       long runs of the ioctl and guest fuzzers in the lab
 #                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
 #
@@ -27,7 +29,8 @@ LINUX_SRC   := /usr/src/linux-source-6.1.tar.xz
 COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
-.PHONY: all deps deps-build deps-unit deps-lab deps-run module launcher \
+.PHONY: all deps deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh \
+	module launcher kernel-matrix \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
 	clean
 
@@ -37,7 +40,7 @@ all: module launcher selftests bench
 # line: make expands a whole recipe before running it, so a variable that
 # depends on a package must not share a recipe with its installation.
 deps: deps-build
-deps-build deps-unit deps-lab deps-run:
+deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh:
 	@scripts/deps.sh $(@:deps-%=%)
 
 # ---------------------------------------------------------------- module
@@ -45,6 +48,13 @@ module: | deps-build
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	@mkdir -p $(BUILD)
 	cp vmxlab.ko $(BUILD)/vmxlab.ko
+
+# The module against every kernel it supports (module/compat.h holds the
+# API differences), each in its own copy under build/matrix/; the 6.12
+# headers are fetched from bookworm-backports and unpacked there, never
+# installed. Warnings are errors.
+kernel-matrix: | deps-matrix
+	scripts/kernel-matrix.sh $(BUILD)/matrix
 
 # ---------------------------------------------------------------- harness
 # kselftest_harness.h is not packaged as a header; take it from Debian's

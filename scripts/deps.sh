@@ -1,12 +1,17 @@
 #!/bin/bash
 # Install the Debian packages a build step needs, only when missing.
-# Usage: scripts/deps.sh GROUP...   (groups: build unit lab run)
+# Usage: scripts/deps.sh GROUP...   (groups: build unit lab run matrix deb fresh)
 set -euo pipefail
 
 pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils pkg-config libnl-3-dev libnl-route-3-dev"
 pkgs_unit="build-essential linux-source-6.1 xz-utils"
 pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod"
 pkgs_run="$pkgs_lab"
+# The kernel matrix (6.12's Kbuild makes BTF with pahole), the Debian
+# packages and their host test, the fresh-machine check.
+pkgs_matrix="build-essential linux-headers-amd64 dwarves kmod"
+pkgs_deb="build-essential dpkg-dev debhelper dkms lintian fakeroot linux-headers-amd64 pkg-config libnl-3-dev libnl-route-3-dev man-db kmod"
+pkgs_fresh="debootstrap"
 
 # make -j runs several deps-* goals at once; apt allows one installer at a
 # time, so they queue here instead of failing on apt's lock.

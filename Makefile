@@ -15,6 +15,7 @@
 # The kernel module itself is described by Kbuild.
 
 BUILD   ?= $(CURDIR)/build
+VERSION := $(shell cat $(CURDIR)/VERSION)
 # KDIR and the libnl flags are recursive variables, expanded only when a
 # recipe runs: by then the deps-* prerequisites below have installed the
 # headers and -dev packages they name, even on a machine's first run.
@@ -74,8 +75,12 @@ LAUNCHER_SRCS := $(wildcard user/*.c) \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
 LAUNCHER_HDRS := $(wildcard user/*.h module/irq/*.h include/*.h)
 LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Imodule \
+		   -DVMXLAB_VERSION='"$(VERSION)"' \
 		   $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-LAUNCHER_LIBS := -static -lnl-route-3 -lnl-3 -lpthread -lm
+# Static for the lab's initramfs; the Debian package links it dynamically
+# (LAUNCHER_LINK=), so that it follows security updates of its libraries.
+LAUNCHER_LINK ?= -static
+LAUNCHER_LIBS := $(LAUNCHER_LINK) -lnl-route-3 -lnl-3 -lpthread -lm
 
 # Guest programs of user/guests/: freestanding 32-bit Multiboot ELFs.
 GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
@@ -91,7 +96,7 @@ launcher:
 	@echo "launcher: user/ has no launcher yet; nothing to build"
 endif
 
-$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) | deps-build
+$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) VERSION | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRCS) $(LAUNCHER_LIBS)
 

@@ -31,18 +31,24 @@ COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -W
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
 .PHONY: all deps deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh \
-	module launcher kernel-matrix \
+	module launcher kernel-matrix man install uninstall install-launcher \
+	install-module install-dkms-src dkms-install dkms-uninstall deb host-check \
+	fresh-machine \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
 	clean
 
-all: module launcher selftests bench
+all: module launcher selftests bench man
 
 # Package installation runs as a prerequisite, never as a recipe's first
 # line: make expands a whole recipe before running it, so a variable that
 # depends on a package must not share a recipe with its installation.
 deps: deps-build
+# VMXLAB_NO_DEPS=1 (set by debian/rules) installs nothing: a package
+# build gets its tools from Build-Depends, never from apt.
 deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh:
+ifeq ($(VMXLAB_NO_DEPS),)
 	@scripts/deps.sh $(@:deps-%=%)
+endif
 
 # ---------------------------------------------------------------- module
 module: | deps-build
@@ -56,6 +62,103 @@ module: | deps-build
 # installed. Warnings are errors.
 kernel-matrix: | deps-matrix
 	scripts/kernel-matrix.sh $(BUILD)/matrix
+
+# ---------------------------------------------------------------- install
+# For people who do not use the Debian packages (make deb). DESTDIR and
+# PREFIX as usual; the udev rule goes to /etc (an administrator's rule)
+# unless UDEVRULESDIR says otherwise, as debian/rules does.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= /etc/udev/rules.d
+DKMS_SRC     ?= /usr/src/vmxlab-$(VERSION)
+# The kernel release the built module is for (KDIR's).
+KVER          = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+MODDIR        = /lib/modules/$(KVER)/updates
+# The date in the man page: the release's (SOURCE_DATE_EPOCH in a package
+# build), else the last commit's, so that rebuilds are identical.
+MAN_EPOCH    := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell stat -c %Y VERSION))
+MAN_DATE     := $(shell date -u -d @$(MAN_EPOCH) +%Y-%m-%d)
+
+man: $(BUILD)/vmxlab.1 $(BUILD)/dkms.conf
+
+$(BUILD)/vmxlab.1: user/vmxlab.1.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(MAN_DATE)/g' $< >$@
+
+$(BUILD)/dkms.conf: dist/dkms.conf.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/$(VERSION)/g' $< >$@
+
+install: install-launcher install-module
+
+install-launcher: $(BUILD)/vmxlab $(BUILD)/vmxlab.1
+	install -D -m 0755 $(BUILD)/vmxlab $(DESTDIR)$(BINDIR)/vmxlab
+	install -D -m 0644 $(BUILD)/vmxlab.1 $(DESTDIR)$(MANDIR)/man1/vmxlab.1
+	install -D -m 0644 dist/60-vmxlab.rules $(DESTDIR)$(UDEVRULESDIR)/60-vmxlab.rules
+ifeq ($(DESTDIR),)
+	-udevadm control --reload 2>/dev/null
+	-udevadm trigger --subsystem-match=misc --sysname-match='vmxlab*' 2>/dev/null
+endif
+
+# The module built here, for KDIR's kernel only; DKMS (dkms-install or the
+# vmxlab-dkms package) rebuilds it for every kernel instead.
+install-module: module
+	install -D -m 0644 $(BUILD)/vmxlab.ko $(DESTDIR)$(MODDIR)/vmxlab.ko
+ifeq ($(DESTDIR),)
+	depmod -a $(KVER)
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmxlab $(DESTDIR)$(MANDIR)/man1/vmxlab.1 \
+		$(DESTDIR)$(UDEVRULESDIR)/60-vmxlab.rules
+	rm -f $(DESTDIR)$(MODDIR)/vmxlab.ko
+ifeq ($(DESTDIR),)
+	-depmod -a $(KVER)
+	-udevadm control --reload 2>/dev/null
+endif
+
+# The module's source as DKMS wants it: Kbuild, VERSION, module/ and
+# dkms.conf in /usr/src/vmxlab-VERSION (the vmxlab-dkms package's files).
+DKMS_FILES := Kbuild VERSION $(shell find module -name '*.[chS]' | sort)
+
+install-dkms-src: $(BUILD)/dkms.conf
+	@for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
+	done
+	install -D -m 0644 $(BUILD)/dkms.conf $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+# DKMS without the package: add, build and install for KVER (or every
+# kernel with headers: DKMS_KVER=--all is not dkms's; give one at a time).
+DKMS_KVER ?= $(KVER)
+dkms-install: install-dkms-src
+	dkms add vmxlab/$(VERSION)
+	dkms build vmxlab/$(VERSION) -k $(DKMS_KVER)
+	dkms install vmxlab/$(VERSION) -k $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove vmxlab/$(VERSION) --all
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+
+# ---------------------------------------------------------------- packages
+# vmxlab-dkms (the module's source and dkms.conf) and vmxlab (launcher,
+# man page, udev rule), built with dpkg-buildpackage from a copy of the
+# tracked files in build/deb/, where the .debs land.
+DEB_DIR := $(BUILD)/deb
+
+deb: | deps-deb
+	scripts/make-deb.sh $(DEB_DIR)
+
+# The packages on this machine: build, dpkg -i, DKMS builds the module
+# for the installed headers, man page, --version, permission errors as a
+# user in group kvm, purge (tests/host/).
+host-check: deb
+	tests/host/run.sh $(DEB_DIR) $(BUILD)/host/results
+
+# The README's build commands on a bare debootstrapped Debian 12.
+FRESH_DIR ?= $(BUILD)/fresh
+fresh-machine: | deps-fresh
+	scripts/fresh-machine.sh $(FRESH_DIR) make "make unit"
 
 # ---------------------------------------------------------------- harness
 # kselftest_harness.h is not packaged as a header; take it from Debian's
@@ -76,6 +179,7 @@ LAUNCHER_SRCS := $(wildcard user/*.c) \
 LAUNCHER_HDRS := $(wildcard user/*.h module/irq/*.h include/*.h)
 LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Imodule \
 		   -DVMXLAB_VERSION='"$(VERSION)"' \
+		   $(COMMON_CFLAGS_EXTRA) \
 		   $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
 # Static for the lab's initramfs; the Debian package links it dynamically
 # (LAUNCHER_LINK=), so that it follows security updates of its libraries.

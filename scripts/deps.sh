@@ -10,7 +10,7 @@ pkgs_run="$pkgs_lab"
 # The kernel matrix (6.12's Kbuild makes BTF with pahole), the Debian
 # packages and their host test, the fresh-machine check.
 pkgs_matrix="build-essential linux-headers-amd64 dwarves kmod"
-pkgs_deb="build-essential dpkg-dev debhelper dkms lintian fakeroot linux-headers-amd64 pkg-config libnl-3-dev libnl-route-3-dev man-db kmod"
+pkgs_deb="build-essential dpkg-dev debhelper dh-dkms dkms lintian fakeroot linux-headers-amd64 pkg-config libnl-3-dev libnl-route-3-dev man-db kmod"
 pkgs_fresh="debootstrap"
 
 # make -j runs several deps-* goals at once; apt allows one installer at a

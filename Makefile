@@ -3,7 +3,12 @@
 #   make            build vmxlab.ko, the launcher and the test programs
 #   make unit       build and run the host unit tests (no VMX needed)
 #   make lab-check  run the selftests in the emulated lab (1 and 2 CPUs)
-#   make check      everything above; ends with "N passed, M failed, K skipped"
+#   make check      everything above and host-check; ends with
+#                   "N passed, M failed, K skipped"
+#   make deb        the Debian packages (vmxlab-dkms, vmxlab) in build/deb
+#   make host-check install them here, DKMS, permission errors, purge
+#   make install    launcher, man page, udev rule, module (PREFIX, DESTDIR);
+#                   make dkms-install for DKMS without the packages
 #   make run        the main job: boot a guest under vmxlab
 #   make bench-exits the exit-cost benchmark in the lab, vmxlab vs KVM
 #   make bench-latency  timer interrupt latency in the lab, vmxlab vs KVM
@@ -342,13 +347,14 @@ endif
 	tests/lab/lab-check.sh $(BUILD)
 
 check:
-	@scripts/deps.sh build unit lab
+	@scripts/deps.sh build unit lab deb
 	@rc=0; \
 	$(MAKE) --no-print-directory all || rc=1; \
 	$(MAKE) --no-print-directory unit || rc=1; \
+	$(MAKE) --no-print-directory host-check || rc=1; \
 	[ $$rc -ne 0 ] || $(MAKE) --no-print-directory lab-check || rc=1; \
-	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/lab/results-cpus1 \
-		$(BUILD)/lab/results-cpus2 || rc=1; \
+	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/host/results \
+		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 || rc=1; \
 	exit $$rc
 
 # The main job: Debian's kernel under vmxlab, here or in the lab.

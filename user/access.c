@@ -57,18 +57,19 @@ static bool in_group_db(const struct group *gr, const char *user)
 
 int access_device_error(const char *path, int e, struct errbuf *err)
 {
-	const char *user = user_name();
 	struct group *gr;
 	struct passwd *owner;
 	struct stat st;
-	char gname[64], oname[64];
+	char user[64], gname[64], oname[64];
 
+	/* getpwuid() and getgrgid() reuse one buffer: copy what they say. */
+	snprintf(user, sizeof(user), "%s", user_name());
 	if (stat(path, &st))
 		return errbuf_set(err, "cannot open %s: %s", path, strerror(e));
-	gr = getgrgid(st.st_gid);
 	owner = getpwuid(st.st_uid);
-	snprintf(gname, sizeof(gname), "%s", gr ? gr->gr_name : "?");
 	snprintf(oname, sizeof(oname), "%s", owner ? owner->pw_name : "?");
+	gr = getgrgid(st.st_gid);
+	snprintf(gname, sizeof(gname), "%s", gr ? gr->gr_name : "?");
 
 	if ((st.st_mode & 0060) != 0060 || st.st_gid == 0)
 		return errbuf_set(err, "%s: permission denied: it is %s:%s mode %04o, not group " DEVICE_GROUP " mode 0660; install the udev rule 60-vmxlab.rules (package vmxlab, or make install) and reload the module, or run as root",
@@ -96,8 +97,8 @@ int access_tap_error(const char *name, int e, struct errbuf *err)
 {
 	const char *user = user_name();
 
-	return errbuf_set(err, "tap %s: %s: creating a tap needs CAP_NET_ADMIN (run as root), or have one made for user %s: sudo ip tuntap add dev %s mode tap user %s && sudo ip addr add 192.168.100.1/24 dev %s && sudo ip link set %s up",
-			  name, strerror(e), user, name, user, name, name);
+	return errbuf_set(err, "tap %s: %s: creating a tap needs CAP_NET_ADMIN (run as root), or a tap made beforehand for user %s: sudo ip tuntap add dev %s mode tap user %s, up with 192.168.100.1/24 (see vmxlab(1))",
+			  name, strerror(e), user, name, user);
 }
 
 int access_tap_ready(const char *name, const char *addr_cidr)

@@ -161,9 +161,12 @@ host-check: deb
 	tests/host/run.sh $(DEB_DIR) $(BUILD)/host/results
 
 # The README's build commands on a bare debootstrapped Debian 12.
-FRESH_DIR ?= $(BUILD)/fresh
+# The debootstrap tarball and the .debs it fetched are kept outside the
+# tree (FRESH_CACHE), so that each fresh clone CI makes reuses them.
+FRESH_DIR   ?= $(BUILD)/fresh
+FRESH_CACHE ?= /var/cache/vmxlab-fresh
 fresh-machine: | deps-fresh
-	scripts/fresh-machine.sh $(FRESH_DIR) make "make unit"
+	FRESH_CACHE=$(FRESH_CACHE) scripts/fresh-machine.sh $(FRESH_DIR) make "make unit"
 
 # ---------------------------------------------------------------- harness
 # kselftest_harness.h is not packaged as a header; take it from Debian's
@@ -361,6 +364,12 @@ check:
 run: module launcher | deps-run
 	scripts/run.sh $(BUILD)
 
+# build/fresh holds a chroot whose /proc and /dev are bound while
+# fresh-machine.sh runs: never remove through a mount (a killed run's
+# mounts stay until fresh-machine.sh runs again or they are unmounted).
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)
+	@if awk -v d="$(BUILD)/" '{ m = $$5 "/"; if (index(m, d) == 1) { print "clean: mounted: " $$5; f = 1 } } END { exit !f }' \
+		/proc/self/mountinfo; then \
+		echo "clean: something is mounted under $(BUILD); unmount it first" >&2; exit 1; fi
+	rm -rf --one-file-system $(BUILD)

@@ -36,5 +36,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt_wait="-o DPkg::Lock::Timeout=600"
-apt-get $apt_wait update -qq
-apt-get $apt_wait install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# apt's output is kept, and shown when it fails, not thrown away.
+log=$(mktemp "${TMPDIR:-/tmp}/vmxlab-deps.XXXXXX")
+if ! { apt-get $apt_wait update -qq &&
+       apt-get $apt_wait install -y -qq --no-install-recommends "${want[@]}"; } >"$log" 2>&1; then
+	tail -40 "$log" >&2
+	echo "deps.sh: apt-get failed (log: $log)" >&2
+	exit 1
+fi
+rm -f "$log"

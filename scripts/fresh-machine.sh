@@ -103,6 +103,7 @@ in_chroot 'export DEBIAN_FRONTEND=noninteractive;
 	apt-get update -qq && apt-get install -y -qq gcc make >/dev/null'
 
 rc=0
+: >"$dir/log.all"
 for cmd in "$@"; do
 	echo "fresh-machine: $ $cmd"
 	start=$(date +%s)
@@ -120,7 +121,6 @@ unmount_all
 # Keep the packages for next time and the results for reading.
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' \
 	-exec cp -nt "$cache/archives/" {} + 2>/dev/null || true
-rm -f "$dir/log.all.prev"
 rm -rf --one-file-system "$dir/build"
 cp -a "$root/src/vmxlab/build" "$dir/build" 2>/dev/null || true
 exit $rc

@@ -77,8 +77,9 @@ BINDIR       ?= $(PREFIX)/bin
 MANDIR       ?= $(PREFIX)/share/man
 UDEVRULESDIR ?= /etc/udev/rules.d
 DKMS_SRC     ?= /usr/src/vmxlab-$(VERSION)
-# The kernel release the built module is for (KDIR's).
-KVER          = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+# The kernel release the built module is for: KDIR's UTS_RELEASE (Debian's
+# headers answer `make kernelrelease` with the upstream version instead).
+KVER          = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
 MODDIR        = /lib/modules/$(KVER)/updates
 # The date in the man page: the release's (SOURCE_DATE_EPOCH in a package
 # build), else the last commit's, so that rebuilds are identical.

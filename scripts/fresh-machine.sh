@@ -9,9 +9,11 @@
 # DIR/root, so a package that a command forgets to install is missing
 # every time. The tree (tracked and untracked files, not build/) is
 # copied to /src/vmxlab inside, and the machine gets what a fresh
-# development machine has: gcc and make. Downloaded .debs are kept in
+# development machine has: gcc and make (installed when the tarball is
+# made, so each run starts with them). Downloaded .debs are kept in
 # CACHE/archives between runs (copied in and out, not mounted), so only
-# the first run fetches them. CACHE is $FRESH_CACHE, else DIR; make
+# the first run fetches them (hard-linked in, copied out). CACHE is
+# $FRESH_CACHE, else DIR; make
 # fresh-machine keeps it outside the tree, so that CI's fresh clones
 # share it. root.tar is made again when it is a week old.
 #
@@ -63,44 +65,59 @@ unmount_all
 mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
 	awk '$2 == "bookworm" { print $1; exit }')
 
-find "$cache" -maxdepth 1 -name root.tar -mtime +7 -delete
-if [ ! -s "$cache/root.tar" ]; then
-	echo "fresh-machine: debootstrap bookworm into $cache (once a week)"
-	rm -rf --one-file-system "$cache/pristine"
-	start=$(date +%s)
-	debootstrap --variant=minbase bookworm "$cache/pristine" ${mirror:+"$mirror"} \
-		>"$cache/debootstrap.log" 2>&1 ||
-		{ tail -20 "$cache/debootstrap.log"; exit 1; }
-	tar -C "$cache/pristine" -cf "$cache/root.tar.tmp" .
-	mv "$cache/root.tar.tmp" "$cache/root.tar"
-	rm -rf --one-file-system "$cache/pristine"
-	echo "fresh-machine: debootstrap took $(( $(date +%s) - start )) s"
-fi
-
-rm -rf --one-file-system "$root"
-mkdir -p "$root" "$cache/archives"
-tar -C "$root" -xf "$cache/root.tar"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-find "$cache/archives" -name '*.deb' -exec cp -t "$root/var/cache/apt/archives/" {} +
-
-mkdir -p "$root/src/vmxlab"
-(cd "$top" && git ls-files -z -co --exclude-standard) |
-	(cd "$top" && tar --null --ignore-failed-read -T - -cf -) | tar -C "$root/src/vmxlab" -xf -
-
-for m in proc dev dev/pts; do
-	mount --bind "/$m" "$root/$m"
-done
-
 in_chroot()
 {
 	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin CI="${CI:-}" \
 		LAB_TIMEOUT="${LAB_TIMEOUT:-}" /bin/bash -c "$1"
 }
+mount_all()
+{
+	local m
+	for m in proc dev dev/pts; do
+		mount --bind "/$m" "$root/$m"
+	done
+}
 
-echo "fresh-machine: installing gcc and make (what a new machine has)"
-in_chroot 'export DEBIAN_FRONTEND=noninteractive;
-	apt-get update -qq && apt-get install -y -qq gcc make >/dev/null'
+# The machine, made once a week: a minbase bookworm plus what a fresh
+# development machine has, gcc and make; kept as CACHE/root.tar.
+find "$cache" -maxdepth 1 -name root.tar -mtime +7 -delete
+if [ ! -s "$cache/root.tar" ]; then
+	echo "fresh-machine: debootstrap bookworm, then gcc and make (once a week)"
+	rm -rf --one-file-system "$root"
+	start=$(date +%s)
+	debootstrap --variant=minbase bookworm "$root" ${mirror:+"$mirror"} \
+		>"$cache/debootstrap.log" 2>&1 ||
+		{ tail -20 "$cache/debootstrap.log"; exit 1; }
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount_all
+	in_chroot 'export DEBIAN_FRONTEND=noninteractive;
+		apt-get update -qq && apt-get install -y -qq gcc make >/dev/null' \
+		>>"$cache/debootstrap.log" 2>&1 ||
+		{ tail -20 "$cache/debootstrap.log"; exit 1; }
+	unmount_all
+	[ -z "$(mounts_under "$root")" ] || exit 1
+	tar -C "$root" -cf "$cache/root.tar.tmp" .
+	mv "$cache/root.tar.tmp" "$cache/root.tar"
+	echo "fresh-machine: the machine took $(( $(date +%s) - start )) s"
+fi
+
+rm -rf --one-file-system "$root"
+mkdir -p "$root" "$cache/archives"
+tar -C "$root" -xf "$cache/root.tar"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+# Hard links where the cache is on the same file system, copies elsewhere.
+for deb in "$cache"/archives/*.deb; do
+	[ -e "$deb" ] || continue
+	ln "$deb" "$root/var/cache/apt/archives/" 2>/dev/null ||
+		cp "$deb" "$root/var/cache/apt/archives/"
+done
+
+mkdir -p "$root/src/vmxlab"
+(cd "$top" && git ls-files -z -co --exclude-standard) |
+	(cd "$top" && tar --null --ignore-failed-read -T - -cf -) | tar -C "$root/src/vmxlab" -xf -
+
+mount_all
 
 rc=0
 : >"$dir/log.all"

@@ -3,16 +3,24 @@
 #   make            build vmxlab.ko, the launcher and the test programs
 #   make unit       build and run the host unit tests (no VMX needed)
 #   make lab-check  run the selftests in the emulated lab (1 and 2 CPUs)
-#   make check      everything above; ends with "N passed, M failed, K skipped"
+#   make check      everything above and host-check; ends with
+#                   "N passed, M failed, K skipped"
+#   make deb        the Debian packages (vmxlab-dkms, vmxlab) in build/deb
+#   make host-check install them here, DKMS, permission errors, purge
+#   make install    launcher, man page, udev rule, module (PREFIX, DESTDIR);
+#                   make dkms-install for DKMS without the packages
 #   make run        the main job: boot a guest under vmxlab
 #   make bench-exits the exit-cost benchmark in the lab, vmxlab vs KVM
 #   make bench-latency  timer interrupt latency in the lab, vmxlab vs KVM
+#   make kernel-matrix  build vmxlab.ko against Debian's 6.1 and
+#                   bookworm-backports' 6.12 and 6.12-rt, warnings as errors
 #   make fuzz       long runs of the ioctl and guest fuzzers in the lab
 #                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
 #
 # The kernel module itself is described by Kbuild.
 
 BUILD   ?= $(CURDIR)/build
+VERSION := $(shell cat $(CURDIR)/VERSION)
 # KDIR and the libnl flags are recursive variables, expanded only when a
 # recipe runs: by then the deps-* prerequisites below have installed the
 # headers and -dev packages they name, even on a machine's first run.
@@ -27,24 +35,139 @@ LINUX_SRC   := /usr/src/linux-source-6.1.tar.xz
 COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror \
 		 -D_GNU_SOURCE -I$(CURDIR)/include -I$(HARNESS_DIR)
 
-.PHONY: all deps deps-build deps-unit deps-lab deps-run module launcher \
+.PHONY: all deps deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh \
+	module launcher kernel-matrix man install uninstall install-launcher \
+	install-module install-dkms-src dkms-install dkms-uninstall deb host-check \
+	fresh-machine \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
 	clean
 
-all: module launcher selftests bench
+all: module launcher selftests bench man
 
 # Package installation runs as a prerequisite, never as a recipe's first
 # line: make expands a whole recipe before running it, so a variable that
 # depends on a package must not share a recipe with its installation.
 deps: deps-build
-deps-build deps-unit deps-lab deps-run:
+# VMXLAB_NO_DEPS=1 (set by debian/rules) installs nothing: a package
+# build gets its tools from Build-Depends, never from apt.
+deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh:
+ifeq ($(VMXLAB_NO_DEPS),)
 	@scripts/deps.sh $(@:deps-%=%)
+endif
 
 # ---------------------------------------------------------------- module
 module: | deps-build
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	@mkdir -p $(BUILD)
 	cp vmxlab.ko $(BUILD)/vmxlab.ko
+
+# The module against every kernel it supports (module/compat.h holds the
+# API differences), each in its own copy under build/matrix/; the 6.12
+# headers are fetched from bookworm-backports and unpacked there, never
+# installed. Warnings are errors.
+kernel-matrix: | deps-matrix
+	scripts/kernel-matrix.sh $(BUILD)/matrix
+
+# ---------------------------------------------------------------- install
+# For people who do not use the Debian packages (make deb). DESTDIR and
+# PREFIX as usual; the udev rule goes to /etc (an administrator's rule)
+# unless UDEVRULESDIR says otherwise, as debian/rules does.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= /etc/udev/rules.d
+DKMS_SRC     ?= /usr/src/vmxlab-$(VERSION)
+# The kernel release the built module is for: KDIR's UTS_RELEASE (Debian's
+# headers answer `make kernelrelease` with the upstream version instead).
+KVER          = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+MODDIR        = /lib/modules/$(KVER)/updates
+# The date in the man page: the release's (SOURCE_DATE_EPOCH in a package
+# build), else the last commit's, so that rebuilds are identical.
+MAN_EPOCH    := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),$(shell stat -c %Y VERSION))
+MAN_DATE     := $(shell date -u -d @$(MAN_EPOCH) +%Y-%m-%d)
+
+man: $(BUILD)/vmxlab.1 $(BUILD)/dkms.conf
+
+$(BUILD)/vmxlab.1: user/vmxlab.1.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(MAN_DATE)/g' $< >$@
+
+$(BUILD)/dkms.conf: dist/dkms.conf.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/$(VERSION)/g' $< >$@
+
+install: install-launcher install-module
+
+install-launcher: $(BUILD)/vmxlab $(BUILD)/vmxlab.1
+	install -D -m 0755 $(BUILD)/vmxlab $(DESTDIR)$(BINDIR)/vmxlab
+	install -D -m 0644 $(BUILD)/vmxlab.1 $(DESTDIR)$(MANDIR)/man1/vmxlab.1
+	install -D -m 0644 dist/60-vmxlab.rules $(DESTDIR)$(UDEVRULESDIR)/60-vmxlab.rules
+ifeq ($(DESTDIR),)
+	-udevadm control --reload 2>/dev/null
+	-udevadm trigger --subsystem-match=misc --sysname-match='vmxlab*' 2>/dev/null
+endif
+
+# The module built here, for KDIR's kernel only; DKMS (dkms-install or the
+# vmxlab-dkms package) rebuilds it for every kernel instead.
+install-module: module
+	install -D -m 0644 $(BUILD)/vmxlab.ko $(DESTDIR)$(MODDIR)/vmxlab.ko
+ifeq ($(DESTDIR),)
+	depmod -a $(KVER)
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmxlab $(DESTDIR)$(MANDIR)/man1/vmxlab.1 \
+		$(DESTDIR)$(UDEVRULESDIR)/60-vmxlab.rules
+	rm -f $(DESTDIR)$(MODDIR)/vmxlab.ko
+ifeq ($(DESTDIR),)
+	-depmod -a $(KVER)
+	-udevadm control --reload 2>/dev/null
+endif
+
+# The module's source as DKMS wants it: Kbuild, VERSION, module/ and
+# dkms.conf in /usr/src/vmxlab-VERSION (the vmxlab-dkms package's files).
+DKMS_FILES := Kbuild VERSION $(shell find module -name '*.[chS]' | sort)
+
+install-dkms-src: $(BUILD)/dkms.conf
+	@for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
+	done
+	install -D -m 0644 $(BUILD)/dkms.conf $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+# DKMS without the package: add, build and install for KVER (or every
+# kernel with headers: DKMS_KVER=--all is not dkms's; give one at a time).
+DKMS_KVER ?= $(KVER)
+dkms-install: install-dkms-src
+	dkms add vmxlab/$(VERSION)
+	dkms build vmxlab/$(VERSION) -k $(DKMS_KVER)
+	dkms install vmxlab/$(VERSION) -k $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove vmxlab/$(VERSION) --all
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+
+# ---------------------------------------------------------------- packages
+# vmxlab-dkms (the module's source and dkms.conf) and vmxlab (launcher,
+# man page, udev rule), built with dpkg-buildpackage from a copy of the
+# tracked files in build/deb/, where the .debs land.
+DEB_DIR := $(BUILD)/deb
+
+deb: | deps-deb
+	scripts/make-deb.sh $(DEB_DIR)
+
+# The packages on this machine: build, dpkg -i, DKMS builds the module
+# for the installed headers, man page, --version, permission errors as a
+# user in group kvm, purge (tests/host/).
+host-check: deb
+	tests/host/run.sh $(DEB_DIR) $(BUILD)/host/results
+
+# The README's build commands on a bare debootstrapped Debian 12.
+# The debootstrap tarball and the .debs it fetched are kept outside the
+# tree (FRESH_CACHE), so that each fresh clone CI makes reuses them.
+FRESH_DIR   ?= $(BUILD)/fresh
+FRESH_CACHE ?= /var/cache/vmxlab-fresh
+fresh-machine: | deps-fresh
+	FRESH_CACHE=$(FRESH_CACHE) scripts/fresh-machine.sh $(FRESH_DIR) make "make unit"
 
 # ---------------------------------------------------------------- harness
 # kselftest_harness.h is not packaged as a header; take it from Debian's
@@ -70,8 +193,13 @@ LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) \
 LAUNCHER_HDRS := $(wildcard $(addsuffix /*.h,$(LAUNCHER_DIRS)) \
 		   module/irq/*.h include/*.h)
 LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Iuser/irqchip -Imodule \
+		   -DVMXLAB_VERSION='"$(VERSION)"' \
+		   $(COMMON_CFLAGS_EXTRA) \
 		   $(shell pkg-config --cflags libnl-3.0 libnl-route-3.0 2>/dev/null)
-LAUNCHER_LIBS := -static -lnl-route-3 -lnl-3 -lpthread -lm
+# Static for the lab's initramfs; the Debian package links it dynamically
+# (LAUNCHER_LINK=), so that it follows security updates of its libraries.
+LAUNCHER_LINK ?= -static
+LAUNCHER_LIBS := $(LAUNCHER_LINK) -lnl-route-3 -lnl-3 -lpthread -lm
 
 # Guest programs of user/guests/: freestanding 32-bit Multiboot ELFs.
 GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
@@ -87,7 +215,7 @@ launcher:
 	@echo "launcher: user/ has no launcher yet; nothing to build"
 endif
 
-$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) | deps-build
+$(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) VERSION | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRCS) $(LAUNCHER_LIBS)
 
@@ -233,19 +361,26 @@ endif
 	tests/lab/lab-check.sh $(BUILD)
 
 check:
-	@scripts/deps.sh build unit lab
+	@scripts/deps.sh build unit lab deb
 	@rc=0; \
 	$(MAKE) --no-print-directory all || rc=1; \
 	$(MAKE) --no-print-directory unit || rc=1; \
+	$(MAKE) --no-print-directory host-check || rc=1; \
 	[ $$rc -ne 0 ] || $(MAKE) --no-print-directory lab-check || rc=1; \
-	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/lab/results-cpus1 \
-		$(BUILD)/lab/results-cpus2 || rc=1; \
+	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/host/results \
+		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 || rc=1; \
 	exit $$rc
 
 # The main job: Debian's kernel under vmxlab, here or in the lab.
 run: module launcher | deps-run
 	scripts/run.sh $(BUILD)
 
+# build/fresh holds a chroot whose /proc and /dev are bound while
+# fresh-machine.sh runs: never remove through a mount (a killed run's
+# mounts stay until fresh-machine.sh runs again or they are unmounted).
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD)
+	@if awk -v d="$(BUILD)/" '{ m = $$5 "/"; if (index(m, d) == 1) { print "clean: mounted: " $$5; f = 1 } } END { exit !f }' \
+		/proc/self/mountinfo; then \
+		echo "clean: something is mounted under $(BUILD); unmount it first" >&2; exit 1; fi
+	rm -rf --one-file-system $(BUILD)

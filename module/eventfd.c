@@ -18,6 +18,7 @@
 #include <linux/wait.h>
 
 #include "vmxlab.h"
+#include "compat.h"
 #include "irq/kernel/irqchip.h"
 #include "eventfd.h"
 #include "mem.h"
@@ -109,14 +110,14 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 	int err = 0;
 
 	f = fdget(args->fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
 	irqfd = vmxlab_zalloc(sizeof(*irqfd));
 	if (!irqfd) {
 		err = -ENOMEM;
 		goto out;
 	}
-	irqfd->ctx = eventfd_ctx_fileget(f.file);
+	irqfd->ctx = eventfd_ctx_fileget(fd_file(f));
 	if (IS_ERR(irqfd->ctx)) {
 		err = PTR_ERR(irqfd->ctx);
 		vmxlab_free(irqfd, sizeof(*irqfd));
@@ -151,7 +152,7 @@ static int irqfd_assign(struct vmxlab_vm *vm, const struct kvm_irqfd *args)
 		if (irqfd->resample)
 			list_add_tail(&irqfd->resample_link, &vm->resamplers);
 		vm->nr_irqfds++;
-		events = vfs_poll(f.file, &irqfd->pt);
+		events = vfs_poll(fd_file(f), &irqfd->pt);
 		/* Signalled before we were listening: deliver it now. */
 		if (events & EPOLLIN)
 			irqfd_wakeup(&irqfd->wait, 0, 0, poll_to_key(EPOLLIN));
@@ -221,7 +222,7 @@ void irqfd_resample_eoi(struct vmxlab_vm *vm, u8 vector,
 		if (pin_vector(vm, irqfd->gsi) != vector)
 			continue;
 		irqchip_set_gsi(vm, irqfd->gsi, 0);
-		eventfd_signal(irqfd->resample, 1);
+		vmxlab_eventfd_signal(irqfd->resample);
 	}
 	mutex_unlock(&vm->eventfd_lock);
 }
@@ -247,7 +248,7 @@ static int ioeventfd_write(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 		return -EOPNOTSUPP;
 	if (ev->datamatch && ev->value != value)
 		return -EOPNOTSUPP;
-	eventfd_signal(ev->ctx, 1);
+	vmxlab_eventfd_signal(ev->ctx);
 	return 0;
 }
 

@@ -144,4 +144,5 @@ static void __exit vmxlab_exit(void)
 module_init(vmxlab_init);
 module_exit(vmxlab_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMXLAB_VERSION);
 MODULE_DESCRIPTION("vmxlab: a small VT-x hypervisor speaking the KVM ioctl ABI");

@@ -27,6 +27,7 @@
 #include <asm/msr.h>
 
 #include "vmxlab.h"
+#include "compat.h"
 #include "requests.h"
 #include "run.h"
 #include "irq/kernel/irqchip.h"

@@ -18,6 +18,7 @@
 #include <asm/fpu/api.h>
 
 #include "vmxlab.h"
+#include "compat.h"
 #include "irq/kernel/irqchip.h"
 #include "mem.h"
 #include "run.h"
@@ -119,7 +120,7 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	vcpu_load(vcpu);
 	err = vcpu_complete_userspace_io(vcpu);
 	/* As KVM: the pending exit completes, exit_reason stays as it was. */
-	if (err > 0 && READ_ONCE(run->immediate_exit))
+	if (err > 0 && vmxlab_run_immediate_exit(run))
 		err = -EINTR;
 	else if (err > 0)
 		err = vcpu_run_loop(vcpu);

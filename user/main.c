@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "boot/boot.h"
 #include "boot/boot_layout.h"
 #include "devices/device.h"
@@ -128,6 +129,10 @@ int main(int argc, char **argv)
 	struct errbuf err = { "" };
 	int status;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("vmxlab %s\n", VMXLAB_VERSION);
+		return 0;
+	}
 	if (options_parse(argc, argv, &opts, &err)) {
 		fprintf(stderr, "vmxlab: %s\n", err.msg);
 		return EXIT_USAGE;

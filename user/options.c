@@ -13,9 +13,10 @@ const char options_usage[] =
 	"usage: vmxlab COMMAND [OPTIONS]\n"
 	"\n"
 	"Commands:\n"
-	"  run     boot a guest (vmxlab run --help for its options)\n"
+	"  run        boot a guest (vmxlab run --help for its options)\n"
 	"\n"
-	"  --help  show this text\n";
+	"  --help     show this text\n"
+	"  --version  print the version (the module's, as modinfo shows it)\n";
 
 const char options_run_usage[] =
 	"usage: vmxlab run --kernel FILE [OPTIONS]\n"

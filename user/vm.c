@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "vm.h"
 
 #define KVM_API_VERSION_EXPECTED	12
@@ -32,9 +33,8 @@ static int vm_open_device(struct vm *vm, const char *path, struct errbuf *err)
 		if (e == ENOENT && strstr(path, "kvm"))
 			return errbuf_set(err, "%s does not exist: KVM is not loaded (modprobe kvm_intel)",
 					  path);
-		if (e == EACCES)
-			return errbuf_set(err, "%s: permission denied (run as root or join the device's group)",
-					  path);
+		if (e == EACCES || e == EPERM)
+			return access_device_error(path, e, err);
 		return errbuf_set(err, "cannot open %s: %s", path, strerror(e));
 	}
 	version = ioctl(vm->dev_fd, KVM_GET_API_VERSION, 0);

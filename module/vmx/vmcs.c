@@ -28,6 +28,7 @@
 #include <asm/nospec-branch.h>
 
 #include "../vmxlab.h"
+#include "../compat.h"
 #include "../mem.h"
 #include "vmx_cpu.h"
 #include "vmx_ops.h"

@@ -16,6 +16,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "access.h"
 #include "virtio/tap.h"
 
 static int tap_configure(const char *name, struct errbuf *err)
@@ -87,6 +88,8 @@ int tap_open(const char *name, unsigned int vnet_hdr_size, struct errbuf *err)
 	int fd, hdr = vnet_hdr_size;
 
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		return access_tun_error(errno, err);
 	if (fd < 0)
 		return errbuf_set(err, "cannot open /dev/net/tun: %s (modprobe tun?)",
 				  strerror(errno));
@@ -94,7 +97,10 @@ int tap_open(const char *name, unsigned int vnet_hdr_size, struct errbuf *err)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		errbuf_set(err, "tap %s: TUNSETIFF: %s", name, strerror(errno));
+		if (errno == EPERM || errno == EACCES)
+			access_tap_error(name, errno, err);
+		else
+			errbuf_set(err, "tap %s: TUNSETIFF: %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -104,7 +110,9 @@ int tap_open(const char *name, unsigned int vnet_hdr_size, struct errbuf *err)
 		close(fd);
 		return -1;
 	}
-	if (tap_configure(name, err)) {
+	/* A tap made for this user is up and addressed already. */
+	if (tap_configure(name, err) && !access_tap_ready(name, TAP_HOST_ADDR)) {
+		access_tap_config_error(name, err);
 		close(fd);
 		return -1;
 	}

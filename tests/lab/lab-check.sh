@@ -9,6 +9,12 @@
 # "[lab1] " and "[lab2] "), and fails if either lab failed. Results land in
 # DIR/lab/results-cpus1 and DIR/lab/results-cpus2. LAB_TIMEOUT (seconds,
 # default 3000) is each lab's real-time bound.
+#
+# The fuzzers run at full size (100,000 ioctl calls, 200 guest programs) in
+# the 1-CPU lab; the 2-CPU lab, whose Bochs runs two CPUs on one host core
+# and so about half as fast, runs them smaller to stay inside the bound:
+# there they are about several CPUs, not about volume. (The first value of
+# a key on the kernel command line counts: LAB_KERNEL_ARGS still wins.)
 
 set -euo pipefail
 
@@ -32,7 +38,8 @@ trap 'exit 143' TERM
 start=$SECONDS
 "$LAB_SRC/lab.sh" --cpus 1 "${args[@]}" &
 pids+=($!)
-"$LAB_SRC/lab.sh" --cpus 2 "${args[@]}" &
+LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=20000 vmxlab_fuzz_programs=60" \
+	"$LAB_SRC/lab.sh" --cpus 2 "${args[@]}" &
 pids+=($!)
 
 rc=0

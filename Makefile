@@ -354,11 +354,30 @@ unit: $(UNIT_BINS)
 
 # ---------------------------------------------------------------- lab
 # The launcher's Linux-guest test (zz_linux) boots the lab's own kernel.
+# Besides its two labs on Debian 12's 6.1, make lab-check boots
+# bookworm-backports' 6.12 with the module built for it and a bounded
+# set of tests (LAB_612_TESTS, two Linux boots); `make lab-check
+# KERNEL=6.12` (or 6.12-rt) runs both labs, with every test, on that
+# kernel instead. See scripts/lab-kernel.sh.
+KERNEL ?=
+LAB_612_TESTS := vm_create vcpu_smoke exit_cpuid exit_hlt exit_io exit_misc \
+		 exit_mmio exit_msr regs_sregs host_state guest_memory \
+		 hostile_guest irqchip vm_lifecycle launcher zz_linux \
+		 zz_load_unload
+LAB_612_LINUX_RUNS := vmxlab,kernel,1,net kvm,kernel,1,net
+
 lab-check: module selftests | deps-lab
+ifeq ($(KERNEL),)
 ifneq ($(LAUNCHER_TEST),)
 	scripts/linux-guest.sh $(BUILD) $(BUILD)/selftests
 endif
-	tests/lab/lab-check.sh $(BUILD)
+	scripts/lab-kernel.sh --linux-runs "$(LAB_612_LINUX_RUNS)" 6.12 \
+		$(BUILD) $(filter $(LAB_612_TESTS),$(notdir $(SELFTESTS) $(LAUNCHER_TEST)) zz_linux)
+	tests/lab/lab-check.sh $(BUILD) $(BUILD)/kernel-6.12
+else
+	scripts/lab-kernel.sh $(KERNEL) $(BUILD)
+	tests/lab/lab-check.sh $(BUILD)/kernel-$(KERNEL)
+endif
 
 check:
 	@scripts/deps.sh build unit lab deb
@@ -368,7 +387,8 @@ check:
 	$(MAKE) --no-print-directory host-check || rc=1; \
 	[ $$rc -ne 0 ] || $(MAKE) --no-print-directory lab-check || rc=1; \
 	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/host/results \
-		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 || rc=1; \
+		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 \
+		$(BUILD)/kernel-6.12/lab/results-cpus1 || rc=1; \
 	exit $$rc
 
 # The main job: Debian's kernel under vmxlab, here or in the lab.

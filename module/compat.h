@@ -51,6 +51,17 @@ static inline void vmxlab_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 
 /*
+ * Since 6.12 kvm_intel turns VMX on when it loads (kvm's parameter
+ * enable_virt_at_load, default on), not only while it has VMs.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define VMXLAB_KVM_BUSY_HINT \
+	"rmmod kvm_intel, or load kvm with enable_virt_at_load=0"
+#else
+#define VMXLAB_KVM_BUSY_HINT "close its VMs or rmmod kvm_intel"
+#endif
+
+/*
  * 6.12 renamed the preemption-timer rate field of IA32_VMX_MISC (bits
  * 4:0, SDM Vol. 3 A.6) to VMX_MISC_PREEMPTION_TIMER_RATE_MASK.
  */

@@ -5,7 +5,8 @@
 # that the machine does not have installed (bookworm-backports' 6.12 and
 # 6.12-rt) and unpack them under DIR/root, without installing anything:
 # a private apt configuration in DIR/apt knows bookworm-backports, the
-# .debs are fetched with `apt-get download` and unpacked with dpkg-deb -x.
+# .debs are fetched with `apt-get download` and unpacked with dpkg-deb -x
+# (see backports-apt.sh).
 # Prints one line per flavour, "NAME KDIR", to DIR/kdirs.
 #
 # The mirror is the one the machine already uses for bookworm, so this
@@ -13,36 +14,12 @@
 set -euo pipefail
 
 dir=$(mkdir -p "$1" && cd "$1" && pwd)
-apt=$dir/apt root=$dir/root debs=$dir/debs
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources" \
-	"$root" "$debs"
+root=$dir/root debs=$dir/debs
+mkdir -p "$root" "$debs"
 
-mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
-	awk '$2 == "bookworm" { print $1; exit }')
-[ -n "$mirror" ] || mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
-	awk '$2 ~ /^bookworm/ && $1 !~ /security/ { print $1; exit }')
-[ -n "$mirror" ] || { echo "matrix-headers: no bookworm source in apt's configuration" >&2; exit 1; }
-
-cat >"$apt/sources/backports.sources" <<SRC
-Types: deb
-URIs: $mirror
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-
-aptopts=(-o Dir::Etc::SourceList=/dev/null
-	 -o Dir::Etc::SourceParts="$apt/sources"
-	 -o Dir::State::Lists="$apt/lists"
-	 -o Dir::Cache="$apt/cache"
-	 -o Dir::State::Status=/dev/null
-	 -o APT::Architecture=amd64 -o Debug::NoLocking=1
-	 -o APT::Sandbox::User=root)
-
-# The index is refreshed once a day at most.
-if [ -z "$(find "$apt/lists" -name '*bookworm-backports*Packages*' -mtime -1 2>/dev/null)" ]; then
-	apt-get "${aptopts[@]}" update -qq
-fi
+. "$(dirname "$0")/backports-apt.sh"
+backports_apt "$dir"
+aptopts=("${backports_aptopts[@]}")
 
 # Depends of a package, limited to the linux-* ones (headers, kbuild).
 linux_deps()

@@ -31,6 +31,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "../compat.h"
 #include "vmx.h"
 #include "vmx_cpu.h"
 
@@ -191,8 +192,8 @@ static void vmx_report_busy(int cpu)
 
 	if (kvm_loaded) {
 		__symbol_put("kvm_rebooting");
-		pr_warn("VMX is in use on cpu%d, most likely by kvm_intel: close its VMs or rmmod kvm_intel, then retry\n",
-			cpu);
+		pr_warn("VMX is in use on cpu%d, most likely by kvm_intel: "
+			VMXLAB_KVM_BUSY_HINT ", then retry\n", cpu);
 	} else {
 		pr_warn("VMX is in use on cpu%d by another hypervisor (not KVM): stop it, then retry\n",
 			cpu);

@@ -92,8 +92,14 @@ say "init start cpus=${cpus:-?} online=$online"
 dmesg -c >/dev/null
 echo 5 >/proc/sys/kernel/printk
 
+# Since 6.12 KVM turns VMX on when it loads unless told otherwise, and
+# vmxlab could not have it; KVM still turns it on for its own VMs.
 for mod in irqbypass kvm kvm-intel tun msr; do
-	insmod /lib/modules/$mod.ko || say "error insmod $mod.ko failed"
+	args=
+	if [ $mod = kvm ] && grep -q enable_virt_at_load /lib/modules/kvm.ko; then
+		args=enable_virt_at_load=0
+	fi
+	insmod /lib/modules/$mod.ko $args || say "error insmod $mod.ko failed"
 done
 
 export VMXLAB_LAB=1

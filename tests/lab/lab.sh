@@ -182,6 +182,24 @@ download_first()
 	return 1
 }
 
+# The same, from bookworm-backports (the 6.12 kernel, see `make lab-check
+# KERNEL=6.12`), through a private apt configuration in the cache.
+download_first_backports()
+{
+	local pkg
+
+	. "$REPO/scripts/backports-apt.sh"
+	backports_apt "$labdir/cache/backports" || return 1
+	for pkg in "$@"; do
+		if apt-get "${backports_aptopts[@]}" download -q \
+			   "$pkg/bookworm-backports" >/dev/null 2>&1; then
+			echo "$pkg"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # Fill DIR/lab/cache/RELEASE with Debian's image of kernel RELEASE: the .deb,
 # its unpacked tree (root/) and vmlinuz.
 # Serialized with a lock, since two labs may start at once.
@@ -209,7 +227,10 @@ fetch_kernel()
 		fi
 		pkg=$(cd "$tmp" && download_first "linux-image-$release" \
 						   "linux-image-$release-unsigned") ||
-			die "cannot download linux-image-$release from the archive"
+		pkg=$(cd "$tmp" && download_first_backports "linux-image-$release" \
+						   "linux-image-$release-unsigned") ||
+			die "cannot download linux-image-$release from the archive" \
+			    "(bookworm or bookworm-backports)"
 	}
 	mv "$tmp"/*.deb "$cache/"
 	rmdir "$tmp"

@@ -249,7 +249,18 @@ SELFTEST_LIB  := $(wildcard tests/selftests/lib/*.c)
 SELFTEST_HDRS := $(wildcard tests/selftests/lib/*.h include/*.h)
 SELFTESTS     := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
 
-selftests: $(SELFTESTS) $(LAUNCHER_TEST)
+# The conformance suite (tests/conformance/): one program, run in the lab
+# with the selftests, on the selftests' guest library.
+CONFORMANCE_SRCS := $(wildcard tests/conformance/*.c)
+CONFORMANCE      := $(BUILD)/selftests/conformance
+
+selftests: $(SELFTESTS) $(LAUNCHER_TEST) $(CONFORMANCE)
+
+$(CONFORMANCE): $(CONFORMANCE_SRCS) $(wildcard tests/conformance/*.h) \
+		$(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(COMMON_CFLAGS) -Itests/selftests/lib -Itests/conformance \
+		-static -pthread -o $@ $(CONFORMANCE_SRCS) $(SELFTEST_LIB)
 
 $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
 	@mkdir -p $(@D)

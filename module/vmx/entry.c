@@ -42,6 +42,9 @@ static void vmx_single_step_trap(struct vmxlab_vcpu *vcpu)
 	    vmx_event_injection_pending())
 		return;
 	vcpu->vmx.dr6 |= VCPU_DR6_STEP;
+	/* Delivered once: not also as a pending debug exception. */
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+		   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & ~VCPU_DR6_STEP);
 	vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 }
 

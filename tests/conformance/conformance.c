@@ -7,8 +7,9 @@
  * kselftest "# Totals:" line the lab counts, and ends with one line per
  * area: "area: N checks, vmxlab P passed, KVM Q passed".
  *
- * Usage: conformance [AREA...]   (all areas when none is named)
- * Outside the lab a missing device is skipped; in the lab it fails.
+ * Usage: conformance [AREA...]   (all areas when none is named; in the
+ * lab, vmxlab_conformance_areas=A,B on the kernel command line names
+ * them). Outside the lab a missing device is skipped; in the lab it fails.
  */
 #include <errno.h>
 #include <signal.h>
@@ -141,14 +142,26 @@ static int one_check(const struct check *c, const char *path, char *why)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* Areas named on the command line, else in vmxlab_conformance_areas=. */
+static char lab_areas[256];
+
 static bool area_wanted(const char *name, int argc, char **argv)
 {
+	size_t len = strlen(name);
+	const char *p;
 	int i;
 
-	if (argc < 2)
+	if (argc >= 2) {
+		for (i = 1; i < argc; i++)
+			if (!strcmp(argv[i], name))
+				return true;
+		return false;
+	}
+	if (!lab_areas[0])
 		return true;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], name))
+	for (p = lab_areas; (p = strstr(p, name)); p += len)
+		if ((p == lab_areas || p[-1] == ',') &&
+		    (p[len] == ',' || p[len] == 0))
 			return true;
 	return false;
 }
@@ -167,6 +180,10 @@ int main(int argc, char **argv)
 	if (why == MAP_FAILED)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 &&
+	    lab_cmdline_string("vmxlab_conformance_areas", lab_areas,
+			       sizeof(lab_areas)))
+		printf("# areas from the kernel command line: %s\n", lab_areas);
 	printf("TAP version 13\n");
 	for (a = 0; a < (int)(sizeof(areas) / sizeof(areas[0])); a++) {
 		if (!area_wanted(areas[a].name, argc, argv))

@@ -27,8 +27,10 @@ static void guest_tsc_adjust_write(void)
 	t1 = rdtsc_guest();
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_ADJUST), delta);
 	GUEST_ASSERT(t1 - t0 >= delta && t1 - t0 < delta + TSC_SLACK);
+	/* And back: the TSC drops by as much. */
 	wrmsr(MSR_TSC_ADJUST, 0);
-	GUEST_ASSERT(rdtsc_guest() - t1 < TSC_SLACK);
+	t0 = rdtsc_guest();
+	GUEST_ASSERT(t1 - t0 <= delta && t1 - t0 > delta - TSC_SLACK);
 }
 
 /* Writing the TSC moves TSC_ADJUST by as much. */

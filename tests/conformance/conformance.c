@@ -49,6 +49,11 @@ static size_t area_size(int i)
 	return *sizes[i];
 }
 
+void setup_user_mode(struct vm *vm, struct vcpu *vcpu)
+{
+	vm_enable_user_mode(vm);
+}
+
 static const char *const devices[] = { VMXLAB_DEV, KVM_DEV };
 
 /* Run the vCPU to the check's end; 0 on success, else why says. */

@@ -44,7 +44,19 @@ extern const size_t nr_exception_checks, nr_cr_checks, nr_pcid_checks,
 	nr_syscall_checks, nr_debug_checks, nr_tsc_checks, nr_xsave_checks,
 	nr_paging_checks;
 
+/* Host setup for checks that go to CPL 3: the identity map user-accessible. */
+void setup_user_mode(struct vm *vm, struct vcpu *vcpu);
+
 /* ------------------------------------------------------------ guest side */
+
+/* A stack for CPL 3 in identity-mapped low memory (below the IST stacks). */
+#define USER_STACK_TOP	0x7f000ULL
+
+/* Continue at fn at CPL 3 (IOPL 3, so ucalls work); fn must not return. */
+static inline void __attribute__((noreturn)) enter_user(void (*fn)(void))
+{
+	guest_enter_user_mode(fn, USER_STACK_TOP);
+}
 
 #define X86_RFLAGS_TF	(1ULL << 8)
 #define X86_RFLAGS_AC	(1ULL << 18)

@@ -269,7 +269,24 @@ static void guest_invpcid(void)
 	}
 }
 
+static void user_invpcid(void)
+{
+	GUEST_ASSERT_EQ(invpcid_safe(2, 0, 0), GP_VECTOR);
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
+/* At CPL 3 INVPCID is #GP, or #UD where CPUID does not offer it. */
+static void guest_invpcid_cpl3(void)
+{
+	if (guest_has(7, 0, 1, 10))
+		enter_user(user_invpcid);
+}
+
 const struct check pcid_checks[] = {
+	{ .name = "invpcid-at-cpl3-gp", .guest = guest_invpcid_cpl3,
+	  .setup = setup_user_mode },
 	{ .name = "pcide-needs-cr3-low-bits-zero", .guest = guest_pcide_cr3_low_bits },
 	{ .name = "pcid-in-cr3-and-noflush", .guest = guest_pcid_cr3 },
 	{ .name = "invpcid-types-and-operands", .guest = guest_invpcid },

@@ -81,6 +81,21 @@ static void guest_dr7_gd(void)
 	GUEST_ASSERT_EQ(get_dr(7) & DR7_GD, 0);
 }
 
+static void user_mov_dr(void)
+{
+	GUEST_ASSERT_EQ(guest_asm_safe_clobber("mov %%dr7, %%rax", "rax"),
+			GP_VECTOR);
+	GUEST_ASSERT_EQ(guest_asm_safe("mov %1, %%dr0", "r"(0ULL)), GP_VECTOR);
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
+static void guest_mov_dr_cpl3(void)
+{
+	enter_user(user_mov_dr);
+}
+
 /* #DBs the hook saw: count, the RIP of the last, and DR6 then. */
 static volatile uint64_t db_hits, db_rip, db_dr6;
 
@@ -298,6 +313,8 @@ const struct check debug_checks[] = {
 	{ .name = "dr4-dr5-ud-with-cr4-de", .guest = guest_dr4_dr5_ud },
 	{ .name = "dr6-dr7-upper-bits-gp", .guest = guest_dr_reserved },
 	{ .name = "dr7-gd-db-and-dr6-bd", .guest = guest_dr7_gd },
+	{ .name = "mov-dr-at-cpl3-gp", .guest = guest_mov_dr_cpl3,
+	  .setup = setup_user_mode },
 	{ .name = "breakpoint-execute", .guest = guest_breakpoint_exec },
 	{ .name = "watchpoint-write", .guest = guest_watchpoint_write },
 	{ .name = "single-step-native", .guest = guest_step_native },

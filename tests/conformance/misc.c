@@ -87,8 +87,26 @@ static void guest_xcr0(void)
 	GUEST_ASSERT(!guest_has(1, 0, 2, 27));
 }
 
+static void user_xsetbv(void)
+{
+	GUEST_ASSERT_EQ(xsetbv_safe(0, XCR0_X87 | XCR0_SSE), GP_VECTOR);
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
+static void guest_xsetbv_cpl3(void)
+{
+	if (!guest_has(1, 0, 2, 26))
+		return;
+	set_cr4(get_cr4() | X86_CR4_OSXSAVE);
+	enter_user(user_xsetbv);
+}
+
 const struct check xsave_checks[] = {
 	{ .name = "xcr0-rules-and-cpuid-d-size", .guest = guest_xcr0 },
+	{ .name = "xsetbv-at-cpl3-gp", .guest = guest_xsetbv_cpl3,
+	  .setup = setup_user_mode },
 };
 const size_t nr_xsave_checks = sizeof(xsave_checks) / sizeof(xsave_checks[0]);
 
@@ -148,6 +166,20 @@ static void guest_smap(uint64_t user_page)
 	set_cr4(get_cr4() & ~X86_CR4_SMAP);
 }
 
+static void user_sgdt(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr;
+
+	GUEST_ASSERT_EQ(guest_asm_safe("sgdt %1", "m"(gdtr)), GP_VECTOR);
+	GUEST_ASSERT_EQ(guest_asm_safe_clobber("smsw %%ax", "rax"), GP_VECTOR);
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
 static void guest_umip(void)
 {
 	struct {
@@ -162,7 +194,8 @@ static void guest_umip(void)
 	/* UMIP restricts CPL > 0 only: SGDT at CPL 0 still works. */
 	set_cr4(get_cr4() | X86_CR4_UMIP);
 	GUEST_ASSERT_EQ(guest_asm_safe("sgdt %1", "m"(gdtr)), NO_EXCEPTION);
-	set_cr4(get_cr4() & ~X86_CR4_UMIP);
+	/* At CPL 3 SGDT and SMSW are #GP. */
+	enter_user(user_sgdt);
 }
 
 const struct check paging_checks[] = {
@@ -170,6 +203,6 @@ const struct check paging_checks[] = {
 	  .setup = setup_user_page },
 	{ .name = "smap-read-of-user-page", .guest = guest_smap,
 	  .setup = setup_user_page },
-	{ .name = "umip", .guest = guest_umip },
+	{ .name = "umip", .guest = guest_umip, .setup = setup_user_mode },
 };
 const size_t nr_paging_checks = sizeof(paging_checks) / sizeof(paging_checks[0]);

@@ -218,7 +218,52 @@ static void guest_sysenter(void)
 	GUEST_ASSERT_EQ(sc_ss, SEL_CODE64 + 8);
 }
 
+/*
+ * SYSCALL from CPL 3 and SYSRET back: CS and SS from STAR[63:48] (+16 and
+ * +8, RPL 3), RFLAGS from R11, RIP from RCX.
+ */
+#define STAR_USER_BASE	((uint64_t)(SEL_USER_CODE64 - 16) << 48)
+
+extern char sysret_entry[];
+asm(
+"	.pushsection .text, \"ax\"\n"
+"sysret_entry:\n"
+"	mov %cs, sc_cs(%rip)\n"
+"	mov %ss, sc_ss(%rip)\n"
+"	mov %r11, sc_r11(%rip)\n"
+"	mov $0x3002, %r11\n"
+"	sysretq\n"
+"	.popsection\n"
+);
+
+static void user_syscall_sysret(void)
+{
+	uint16_t cs, ss;
+
+	asm volatile("syscall\n\t"
+		     "mov %%cs, %0\n\t"
+		     "mov %%ss, %1"
+		     : "=r"(cs), "=r"(ss) : : "rcx", "r11", "memory");
+	GUEST_ASSERT_EQ(sc_cs, SEL_CODE64);
+	GUEST_ASSERT_EQ(sc_ss, SEL_CODE64 + 8);
+	GUEST_ASSERT_EQ(cs, SEL_USER_CODE64);
+	GUEST_ASSERT_EQ(ss, (SEL_USER_CODE64 - 8) | 3);
+	GUEST_ASSERT_EQ(get_rflags() & 0x3000, 0x3000);	/* IOPL from R11 */
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
+static void guest_syscall_sysret(void)
+{
+	enable_syscall(sysret_entry, 0);
+	wrmsr(MSR_STAR, STAR_KERNEL_CS | STAR_USER_BASE);
+	enter_user(user_syscall_sysret);
+}
+
 const struct check syscall_checks[] = {
+	{ .name = "syscall-from-cpl3-and-sysret", .guest = guest_syscall_sysret,
+	  .setup = setup_user_mode },
 	{ .name = "syscall-ud-without-efer-sce", .guest = guest_syscall_without_sce },
 	{ .name = "cpuid-80000001-edx-syscall", .guest = guest_syscall_cpuid },
 	{ .name = "syscall-64-state", .guest = guest_syscall_64 },

@@ -269,6 +269,63 @@ static void guest_invpcid(void)
 	}
 }
 
+/*
+ * Two address spaces that map PCID_GVA to different pages, switched by
+ * MOV to CR3 with PCIDs 1 and 2: each CR3 sees its own page, also when
+ * switching back without a flush (bit 63).
+ */
+#define PCID_GVA	0x8000000000ULL		/* PML4 entry 1 */
+#define PAGE_A_VALUE	0xaaaa5555aaaa5555ULL
+#define PAGE_B_VALUE	0xbbbb6666bbbb6666ULL
+
+static uint64_t new_table(struct vm *vm, uint64_t *parent, int index)
+{
+	uint64_t t = vm_alloc(vm, 4096);
+
+	parent[index] = t | 3;
+	return t;
+}
+
+static void setup_two_spaces(struct vm *vm, struct vcpu *vcpu)
+{
+	uint64_t a = vm_alloc(vm, 4096), b = vm_alloc(vm, 4096);
+	uint64_t pml4b = vm_alloc(vm, 4096), t;
+	uint64_t *pml4 = gpa_to_hva(vm, PML4_GPA);
+	uint64_t *second = gpa_to_hva(vm, pml4b);
+
+	*(uint64_t *)gpa_to_hva(vm, a) = PAGE_A_VALUE;
+	*(uint64_t *)gpa_to_hva(vm, b) = PAGE_B_VALUE;
+	vm_map_page(vm, PCID_GVA, a);
+	second[0] = pml4[0];		/* the identity map, shared */
+	t = new_table(vm, second, (PCID_GVA >> 39) & 511);
+	t = new_table(vm, gpa_to_hva(vm, t), (PCID_GVA >> 30) & 511);
+	t = new_table(vm, gpa_to_hva(vm, t), (PCID_GVA >> 21) & 511);
+	((uint64_t *)gpa_to_hva(vm, t))[(PCID_GVA >> 12) & 511] = b | 3;
+	vcpu_args_set(vcpu, 1, pml4b);
+}
+
+static void guest_pcid_spaces(uint64_t pml4b)
+{
+	volatile uint64_t *p = (volatile uint64_t *)PCID_GVA;
+	uint64_t cr3 = get_cr3(), cr4 = get_cr4();
+
+	GUEST_ASSERT_EQ(*p, PAGE_A_VALUE);
+	if (!has_pcid())
+		return;
+	set_cr4(cr4 | X86_CR4_PCIDE);
+	GUEST_ASSERT_EQ(set_cr3_safe(cr3 | 1), NO_EXCEPTION);
+	GUEST_ASSERT_EQ(*p, PAGE_A_VALUE);
+	GUEST_ASSERT_EQ(set_cr3_safe(pml4b | 2), NO_EXCEPTION);
+	GUEST_ASSERT_EQ(*p, PAGE_B_VALUE);
+	GUEST_ASSERT_EQ(set_cr3_safe(cr3 | 1 | CR3_NOFLUSH), NO_EXCEPTION);
+	GUEST_ASSERT_EQ(*p, PAGE_A_VALUE);
+	GUEST_ASSERT_EQ(set_cr3_safe(pml4b | 2 | CR3_NOFLUSH), NO_EXCEPTION);
+	GUEST_ASSERT_EQ(*p, PAGE_B_VALUE);
+	GUEST_ASSERT_EQ(set_cr3_safe(cr3), NO_EXCEPTION);
+	set_cr4(cr4);
+	GUEST_ASSERT_EQ(*p, PAGE_A_VALUE);
+}
+
 static void user_invpcid(void)
 {
 	GUEST_ASSERT_EQ(invpcid_safe(2, 0, 0), GP_VECTOR);
@@ -290,6 +347,8 @@ const struct check pcid_checks[] = {
 	{ .name = "pcide-needs-cr3-low-bits-zero", .guest = guest_pcide_cr3_low_bits },
 	{ .name = "pcid-in-cr3-and-noflush", .guest = guest_pcid_cr3 },
 	{ .name = "invpcid-types-and-operands", .guest = guest_invpcid },
+	{ .name = "pcid-address-spaces", .guest = guest_pcid_spaces,
+	  .setup = setup_two_spaces },
 	{ .name = "pcide-outside-long-mode-gp", .setup = setup_pm32,
 	  .want_exit = KVM_EXIT_SHUTDOWN },
 };

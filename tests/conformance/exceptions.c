@@ -6,6 +6,9 @@
  * 18.3.1.1), CR2 for #PF, and a #DF from a fault while delivering #PF.
  * (Nesting inside a handler is not checked: every gate uses IST1.)
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "conformance.h"
 
 #define UNMAPPED_GVA	0x100000000ULL	/* PDPT entry 4: not present */
@@ -100,7 +103,89 @@ static void guest_double_fault(void)
 	GUEST_ASSERT_EQ(guest_last_fault.error_code, 0);
 }
 
+/*
+ * Real mode: #UD from the CPU and #GP from the hypervisor (RDMSR of no
+ * MSR) go through the IVT, push FLAGS, CS and IP (the faulting one) and
+ * no error code. Each handler reports the IP it found and skips the
+ * 2-byte instruction.
+ */
+#define RM_CONF_GPA	0x10000ULL	/* runs at 1000:0000 */
+#define RM_CONF_PORT	0x2f0
+
+extern char rm_conf_start[], rm_conf_ud[], rm_conf_gp[], rm_conf_end[];
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.code16\n"
+"rm_conf_start:\n"
+"	xor %ax, %ax\n"
+"	mov %ax, %ds\n"
+"	movw $(rm_conf_ud_handler - rm_conf_start), 6 * 4\n"
+"	movw $0x1000, 6 * 4 + 2\n"
+"	movw $(rm_conf_gp_handler - rm_conf_start), 13 * 4\n"
+"	movw $0x1000, 13 * 4 + 2\n"
+"	mov $0x2000, %ax\n"
+"	mov %ax, %ss\n"
+"	mov $0x1000, %sp\n"
+"rm_conf_ud:\n"
+"	ud2\n"
+"	mov $0x2ff0, %ecx\n"
+"rm_conf_gp:\n"
+"	rdmsr\n"
+"	hlt\n"
+"rm_conf_ud_handler:\n"
+"rm_conf_gp_handler:\n"
+"	mov %sp, %bp\n"
+"	mov (%bp), %ax\n"
+"	mov $" GUEST_STR(RM_CONF_PORT) ", %dx\n"
+"	out %ax, %dx\n"
+"	addw $2, (%bp)\n"
+"	iret\n"
+"rm_conf_end:\n"
+"	.code64\n"
+"	.popsection\n"
+);
+
+static int expect_rm_out(struct vcpu *vcpu, uint16_t want, char *why,
+			 size_t size)
+{
+	struct kvm_run *run = vcpu->run;
+	uint16_t got = 0;
+	char buf[200];
+
+	if (vcpu_run(vcpu) || run->exit_reason != KVM_EXIT_IO ||
+	    run->io.port != RM_CONF_PORT || run->io.size != 2) {
+		snprintf(why, size, "expected OUT of IP %#x, got %s", want,
+			 exit_str(vcpu, buf, sizeof(buf)));
+		return -1;
+	}
+	memcpy(&got, (char *)run + run->io.data_offset, 2);
+	if (got != want) {
+		snprintf(why, size, "handler saw IP %#x, not %#x", got, want);
+		return -1;
+	}
+	return 0;
+}
+
+static int real_mode_faults(struct vm *vm, struct vcpu *vcpu, char *why,
+			    size_t size)
+{
+	char buf[200];
+
+	vm_load(vm, RM_CONF_GPA, rm_conf_start, rm_conf_end);
+	vcpu_set_real_mode(vcpu, RM_CONF_GPA >> 4, 0, 0);
+	if (expect_rm_out(vcpu, rm_conf_ud - rm_conf_start, why, size) ||
+	    expect_rm_out(vcpu, rm_conf_gp - rm_conf_start, why, size))
+		return -1;
+	if (vcpu_run(vcpu) || vcpu->run->exit_reason != KVM_EXIT_HLT) {
+		snprintf(why, size, "expected HLT, got %s",
+			 exit_str(vcpu, buf, sizeof(buf)));
+		return -1;
+	}
+	return 0;
+}
+
 const struct check exception_checks[] = {
+	{ .name = "real-mode-ud-and-injected-gp", .host_only = real_mode_faults },
 	{ .name = "ud2-frame-rf", .guest = guest_ud2 },
 	{ .name = "injected-gp-wrmsr-rf", .guest = guest_gp_injected_wrmsr },
 	{ .name = "injected-gp-rdmsr-rf", .guest = guest_gp_injected_rdmsr },

@@ -36,7 +36,7 @@ unsigned long vmx_rip(void)
  * have raised: the CPU saw a VM exit instead (SDM vol. 3, 18.3.1.4). As
  * KVM, DR6.BS and a #DB after the instruction.
  */
-static void vmx_single_step_trap(struct vmxlab_vcpu *vcpu)
+void vmx_single_step_trap(struct vmxlab_vcpu *vcpu)
 {
 	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) ||
 	    vmx_event_injection_pending())

@@ -159,6 +159,8 @@ enum vmx_sreg {
 unsigned long vmx_rip(void);
 bool vmx_guest_64bit_code(struct vmxlab_vcpu *vcpu);
 void vmx_skip_instruction(struct vmxlab_vcpu *vcpu);
+/* After RIP moved past an instruction vmxlab completed: TF's #DB. */
+void vmx_single_step_trap(struct vmxlab_vcpu *vcpu);
 int vmx_guest_cpl(void);
 bool vmx_guest_long_mode(struct vmxlab_vcpu *vcpu);
 void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,

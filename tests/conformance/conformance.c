@@ -78,6 +78,11 @@ static int run_check(const struct check *c, struct vcpu *vcpu, char *why,
 				 exit_str(vcpu, buf, sizeof(buf)));
 			return -1;
 		}
+		if (c->mmio && vcpu->run->exit_reason == KVM_EXIT_MMIO) {
+			memset(vcpu->run->mmio.data, 0,
+			       sizeof(vcpu->run->mmio.data));
+			continue;
+		}
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_DONE:
 			return 0;

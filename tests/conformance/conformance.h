@@ -25,6 +25,8 @@ struct check {
 	/* Each GUEST_SYNC: 0 to go on, else a failure (why says what). */
 	int (*on_sync)(struct vcpu *vcpu, const struct ucall *uc, char *why,
 		       size_t size);
+	/* MMIO exits are served (reads return 0) rather than failures. */
+	bool mmio;
 	/* Instead of the guest's DONE, this exit reason ends the check. */
 	uint32_t want_exit;
 	/* No guest at all: the whole check runs on the host. */

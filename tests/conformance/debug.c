@@ -211,6 +211,18 @@ static void guest_step_rdmsr(void)
 	check_step(after);
 }
 
+/* An MMIO store: emulated, so the #DB is again the hypervisor's to raise. */
+#define MMIO_GPA	0xc0000000ULL	/* no memory slot there */
+
+static void guest_step_mmio(void)
+{
+	uint64_t after;
+
+	db_start();
+	SINGLE_STEP("movl $1, (%1)", after, : "r"(MMIO_GPA) : "memory", "cc");
+	check_step(after);
+}
+
 /* ------------------------------------------------------ DEBUGREGS ioctls */
 
 static const struct kvm_debugregs debugregs_in = {
@@ -320,6 +332,8 @@ const struct check debug_checks[] = {
 	{ .name = "single-step-native", .guest = guest_step_native },
 	{ .name = "single-step-emulated-cpuid", .guest = guest_step_cpuid },
 	{ .name = "single-step-emulated-rdmsr", .guest = guest_step_rdmsr },
+	{ .name = "single-step-emulated-mmio-store", .guest = guest_step_mmio,
+	  .mmio = true },
 	{ .name = "debugregs-ioctl-roundtrip",
 	  .host_only = debugregs_roundtrip },
 	{ .name = "debugregs-ioctl-guest-view",

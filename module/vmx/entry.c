@@ -261,13 +261,15 @@ static void vmx_after_exit_irqs_off(struct vmx_vcpu *vmx)
 /*
  * The guest's breakpoint addresses, live in the CPU while it runs: the
  * entry loads DR7 from the VMCS, the exit sets DR7 to 0x400, and the host's
- * own breakpoints come back in vmx_after_exit_irqs_off(). Only when the
- * guest enables one, so that other guests pay nothing.
+ * own breakpoints come back in vmx_after_exit_irqs_off(), as in KVM. Only
+ * when the guest enables one, so that other guests pay nothing.
  */
 static void vmx_load_guest_drs(struct vmx_vcpu *vmx)
 {
 	if (!(vmx->dr7 & VCPU_DR7_ENABLES))
 		return;
+	/* Host breakpoints off first: not one on a guest address here. */
+	native_set_debugreg(7, 0);
 	native_set_debugreg(0, vmx->dr[0]);
 	native_set_debugreg(1, vmx->dr[1]);
 	native_set_debugreg(2, vmx->dr[2]);

@@ -51,8 +51,11 @@ void setup_user_mode(struct vm *vm, struct vcpu *vcpu);
 
 /* ------------------------------------------------------------ guest side */
 
-/* A stack for CPL 3 in identity-mapped low memory (below the IST stacks). */
-#define USER_STACK_TOP	0x7f000ULL
+/*
+ * A stack for CPL 3 in identity-mapped low memory (below the IST stacks),
+ * 8 below a 16-byte boundary as a called function expects (SSE spills).
+ */
+#define USER_STACK_TOP	0x7eff8ULL
 
 /* Continue at fn at CPL 3 (IOPL 3, so ucalls work); fn must not return. */
 static inline void __attribute__((noreturn)) enter_user(void (*fn)(void))

@@ -30,7 +30,7 @@
 			 BIT(11) | BIT(12) | BIT(13) | BIT(14) | BIT(15) | \
 			 BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) | \
 			 BIT(25) | BIT(26) | BIT(27) | BIT(28))
-#define LEAF7_EBX_OK	(BIT(0) | BIT(1) | BIT(3) | BIT(5) | BIT(7) | BIT(8) | \
+#define LEAF7_EBX_OK	(BIT(0) | BIT(3) | BIT(5) | BIT(7) | BIT(8) | \
 			 BIT(9) | BIT(10) | BIT(16) | BIT(17) | BIT(18) | \
 			 BIT(19) | BIT(20) | BIT(21) | BIT(23) | BIT(24) | \
 			 BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | \

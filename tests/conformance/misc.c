@@ -174,10 +174,25 @@ static void user_sgdt(void)
 	} __attribute__((packed)) gdtr;
 
 	GUEST_ASSERT_EQ(guest_asm_safe("sgdt %1", "m"(gdtr)), GP_VECTOR);
+	GUEST_DONE();
+	for (;;)
+		;
+}
+
+static void user_smsw(void)
+{
 	GUEST_ASSERT_EQ(guest_asm_safe_clobber("smsw %%ax", "rax"), GP_VECTOR);
 	GUEST_DONE();
 	for (;;)
 		;
+}
+
+static void guest_umip_smsw(void)
+{
+	if (!guest_has(7, 0, 2, 2))
+		return;
+	set_cr4(get_cr4() | X86_CR4_UMIP);
+	enter_user(user_smsw);
 }
 
 static void guest_umip(void)
@@ -194,7 +209,7 @@ static void guest_umip(void)
 	/* UMIP restricts CPL > 0 only: SGDT at CPL 0 still works. */
 	set_cr4(get_cr4() | X86_CR4_UMIP);
 	GUEST_ASSERT_EQ(guest_asm_safe("sgdt %1", "m"(gdtr)), NO_EXCEPTION);
-	/* At CPL 3 SGDT and SMSW are #GP. */
+	/* At CPL 3 SGDT is #GP. */
 	enter_user(user_sgdt);
 }
 
@@ -204,5 +219,9 @@ const struct check paging_checks[] = {
 	{ .name = "smap-read-of-user-page", .guest = guest_smap,
 	  .setup = setup_user_page },
 	{ .name = "umip", .guest = guest_umip, .setup = setup_user_mode },
+	{ .name = "umip-smsw-at-cpl3-gp", .guest = guest_umip_smsw,
+	  .setup = setup_user_mode,
+	  .kvm_differs = "on a CPU without UMIP, KVM 6.1 offers it by "
+			 "descriptor-table exiting, which does not catch SMSW" },
 };
 const size_t nr_paging_checks = sizeof(paging_checks) / sizeof(paging_checks[0]);

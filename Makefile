@@ -16,6 +16,7 @@
 #                   bookworm-backports' 6.12 and 6.12-rt, warnings as errors
 #   make fuzz       long runs of the ioctl and guest fuzzers in the lab
 #                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
+#   make conformance  the conformance suite alone in the lab, vmxlab vs KVM
 #
 # The kernel module itself is described by Kbuild.
 
@@ -40,6 +41,7 @@ COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -W
 	install-module install-dkms-src dkms-install dkms-uninstall deb host-check \
 	fresh-machine \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
+	conformance \
 	clean
 
 all: module launcher selftests bench man
@@ -249,7 +251,18 @@ SELFTEST_LIB  := $(wildcard tests/selftests/lib/*.c)
 SELFTEST_HDRS := $(wildcard tests/selftests/lib/*.h include/*.h)
 SELFTESTS     := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
 
-selftests: $(SELFTESTS) $(LAUNCHER_TEST)
+# The conformance suite (tests/conformance/): one program, run in the lab
+# with the selftests, on the selftests' guest library.
+CONFORMANCE_SRCS := $(wildcard tests/conformance/*.c)
+CONFORMANCE      := $(BUILD)/selftests/conformance
+
+selftests: $(SELFTESTS) $(LAUNCHER_TEST) $(CONFORMANCE)
+
+$(CONFORMANCE): $(CONFORMANCE_SRCS) $(wildcard tests/conformance/*.h) \
+		$(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(COMMON_CFLAGS) -Itests/selftests/lib -Itests/conformance \
+		-static -pthread -o $@ $(CONFORMANCE_SRCS) $(SELFTEST_LIB)
 
 $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
 	@mkdir -p $(@D)
@@ -303,6 +316,20 @@ endif
 		{ tail -40 $(BENCH_LAB)/log; exit 1; }
 	@grep -A12 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 	@grep -A9 '^\[lab1\] # IRQ latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+
+# The conformance suite alone, in a lab boot of its own: the per-area
+# summary of vmxlab and KVM at the end.
+CONF_LAB := $(BUILD)/conformance-lab
+
+conformance: module $(CONFORMANCE) | deps-lab
+	@rm -rf $(CONF_LAB)/selftests && mkdir -p $(CONF_LAB)/selftests \
+		$(BUILD)/lab/cache $(CONF_LAB)/lab
+	@ln -sfn $(BUILD)/lab/cache $(CONF_LAB)/lab/cache
+	cp $(BUILD)/vmxlab.ko $(CONF_LAB)/
+	cp $(CONFORMANCE) $(CONF_LAB)/selftests/
+	tests/lab/lab.sh --cpus 1 --build $(CONF_LAB) > $(CONF_LAB)/log 2>&1 || \
+		{ grep '^\[lab1\] not ok' $(CONF_LAB)/log; tail -20 $(CONF_LAB)/log; exit 1; }
+	@grep -E '^\[lab1\] [a-z-]+: [0-9]+ checks' $(CONF_LAB)/log | sed 's/^\[lab1\] //'
 
 # Long fuzzing: both fuzzers in a lab boot of their own, with the seed and
 # the amounts on the kernel command line (the programs read them there).

@@ -85,11 +85,18 @@ static void mask_basic(struct kvm_cpuid_entry2 *e)
 			e->ecx &= ~(BIT(26) | BIT(28));
 		e->edx &= LEAF1_EDX_OK;
 		e->ebx &= 0x0000ffff;
+		/* CR4.PCIDE must be one the CPU lets a guest set. */
+		if (!(vmx_msrs_cr4_fixed1() & X86_CR4_PCIDE))
+			e->ecx &= ~BIT(17);
 		break;
 	case 7:
 		if (e->index == 0) {
 			e->eax = 0;
 			e->ebx &= LEAF7_EBX_OK;
+			/* TSC_ADJUST is emulated (msr.c); INVPCID runs natively. */
+			e->ebx |= BIT(1);
+			if (!vmx_has_invpcid())
+				e->ebx &= ~BIT(10);
 			e->ecx &= LEAF7_ECX_OK;
 			e->edx &= LEAF7_EDX_OK;
 		} else {
@@ -311,6 +318,11 @@ unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu)
 	if (cpuid_bit(vcpu, 7, 2, 2))
 		allowed |= X86_CR4_UMIP;
 	return allowed;
+}
+
+bool vcpu_has_tsc_adjust(struct vmxlab_vcpu *vcpu)
+{
+	return cpuid_bit(vcpu, 7, 1, 1);
 }
 
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu)

@@ -47,6 +47,7 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_DEBUGREGS:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

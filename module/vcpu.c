@@ -253,6 +253,16 @@ static int set_sregs(struct vmxlab_vcpu *vcpu, const void *sregs)
 	return vcpu_set_sregs(vcpu, sregs);
 }
 
+static void get_debugregs(struct vmxlab_vcpu *vcpu, void *d)
+{
+	vmx_get_debugregs(vcpu, d);
+}
+
+static int set_debugregs(struct vmxlab_vcpu *vcpu, const void *d)
+{
+	return vmx_set_debugregs(vcpu, d);
+}
+
 /* A fixed-size register block, read or written with the vCPU loaded. */
 struct loaded_state {
 	unsigned int get, set;		/* the two ioctls */
@@ -266,6 +276,8 @@ static const struct loaded_state loaded_states[] = {
 	  get_regs, set_regs },
 	{ KVM_GET_SREGS, KVM_SET_SREGS, sizeof(struct kvm_sregs),
 	  get_sregs, set_sregs },
+	{ KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS, sizeof(struct kvm_debugregs),
+	  get_debugregs, set_debugregs },
 };
 
 static long loaded_state_ioctl(struct vmxlab_vcpu *vcpu,
@@ -389,6 +401,8 @@ static const struct {
 	{ KVM_SET_REGS, vcpu_ioctl_loaded },
 	{ KVM_GET_SREGS, vcpu_ioctl_loaded },
 	{ KVM_SET_SREGS, vcpu_ioctl_loaded },
+	{ KVM_GET_DEBUGREGS, vcpu_ioctl_loaded },
+	{ KVM_SET_DEBUGREGS, vcpu_ioctl_loaded },
 	{ KVM_GET_MSRS, vcpu_ioctl_loaded },
 	{ KVM_SET_MSRS, vcpu_ioctl_loaded },
 	{ KVM_GET_FPU, ioctl_fpu },

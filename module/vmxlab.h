@@ -104,6 +104,7 @@ struct vmxlab_vcpu {
 	u64 apic_base;
 	u64 misc_enable;
 	u64 tsc_offset;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
@@ -156,6 +157,7 @@ const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 					       u32 function, u32 index);
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
+bool vcpu_has_tsc_adjust(struct vmxlab_vcpu *vcpu);
 unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu);
 
 /* MSR list and user-facing MSR access (msr.c). */

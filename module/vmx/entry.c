@@ -31,6 +31,23 @@ unsigned long vmx_rip(void)
 	return vmcs_read(GUEST_RIP);
 }
 
+/*
+ * The single-step trap an instruction vmxlab completed for the guest would
+ * have raised: the CPU saw a VM exit instead (SDM vol. 3, 18.3.1.4). As
+ * KVM, DR6.BS and a #DB after the instruction.
+ */
+void vmx_single_step_trap(struct vmxlab_vcpu *vcpu)
+{
+	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) ||
+	    vmx_event_injection_pending())
+		return;
+	vcpu->vmx.dr6 |= VCPU_DR6_STEP;
+	/* Delivered once: not also as a pending debug exception. */
+	vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+		   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & ~VCPU_DR6_STEP);
+	vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+}
+
 /* Step over the instruction that exited, ending any STI/MOV SS shadow. */
 void vmx_skip_instruction(struct vmxlab_vcpu *vcpu)
 {
@@ -45,6 +62,7 @@ void vmx_skip_instruction(struct vmxlab_vcpu *vcpu)
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   shadow & ~(GUEST_INTR_STATE_STI |
 				      GUEST_INTR_STATE_MOV_SS));
+	vmx_single_step_trap(vcpu);
 }
 
 int vmx_guest_cpl(void)
@@ -64,10 +82,27 @@ bool vmx_guest_64bit_code(struct vmxlab_vcpu *vcpu)
 	       (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
+/* Faults, whose frame has RFLAGS.RF set (SDM vol. 3, 6.15 and 18.3.1.1). */
+#define FAULT_VECTORS	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_BR) | \
+			 BIT(X86_TRAP_UD) | BIT(X86_TRAP_NM) | \
+			 BIT(X86_TRAP_TS) | BIT(X86_TRAP_NP) | \
+			 BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP) | \
+			 BIT(X86_TRAP_PF) | BIT(X86_TRAP_MF) | \
+			 BIT(X86_TRAP_AC) | BIT(X86_TRAP_XF) | \
+			 BIT(X86_TRAP_VE))
+
 void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
 			  bool has_error, u32 error)
 {
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/*
+	 * Injection pushes RFLAGS as it is, so a fault's RF is set here, as
+	 * the CPU does for its own faults and KVM for those it injects.
+	 */
+	if (vector < 32 && (FAULT_VECTORS & BIT(vector)))
+		vmcs_write(GUEST_RFLAGS,
+			   vmcs_read(GUEST_RFLAGS) | X86_EFLAGS_RF);
 
 	/* No error code is pushed in real mode. */
 	if (has_error && (vcpu->vmx.cr0 & X86_CR0_PE)) {
@@ -224,6 +259,24 @@ static void vmx_after_exit_irqs_off(struct vmx_vcpu *vmx)
 }
 
 /*
+ * The guest's breakpoint addresses, live in the CPU while it runs: the
+ * entry loads DR7 from the VMCS, the exit sets DR7 to 0x400, and the host's
+ * own breakpoints come back in vmx_after_exit_irqs_off(), as in KVM. Only
+ * when the guest enables one, so that other guests pay nothing.
+ */
+static void vmx_load_guest_drs(struct vmx_vcpu *vmx)
+{
+	if (!(vmx->dr7 & VCPU_DR7_ENABLES))
+		return;
+	/* Host breakpoints off first: not one on a guest address here. */
+	native_set_debugreg(7, 0);
+	native_set_debugreg(0, vmx->dr[0]);
+	native_set_debugreg(1, vmx->dr[1]);
+	native_set_debugreg(2, vmx->dr[2]);
+	native_set_debugreg(3, vmx->dr[3]);
+}
+
+/*
  * One entry and exit, with IRQs off from the last check for pending work
  * until the exit is recorded. No entry if a request, a signal or a
  * reschedule came first: the run loop deals with it and comes back.
@@ -266,6 +319,7 @@ enum vmx_entry vmx_enter_exit(struct vmxlab_vcpu *vcpu)
 	}
 	if (host_xcr0 && vmx->xcr0 != host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->xcr0);
+	vmx_load_guest_drs(vmx);
 	vmx_account_exit_time(vcpu, rdtsc());
 
 	failed = vmx_enter_guest(&vmx->regs, vmx->launched);

@@ -143,6 +143,9 @@ static int handle_exception_nmi(struct vmxlab_vcpu *vcpu)
 		vcpu->vmx.dr6 = (vcpu->vmx.dr6 & ~0xfULL) |
 				(exit_qual() & (0xfULL | VCPU_DR6_STEP)) |
 				VCPU_DR6_INIT;
+		/* As the CPU delivering it would, clear GD for the handler. */
+		vcpu->vmx.dr7 &= ~VCPU_DR7_GD;
+		vmcs_write(GUEST_DR7, vcpu->vmx.dr7);
 		vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 		return 1;
 	case X86_TRAP_AC:
@@ -183,6 +186,9 @@ static int handle_cpuid(struct vmxlab_vcpu *vcpu)
 static int handle_hlt(struct vmxlab_vcpu *vcpu)
 {
 	vmx_skip_instruction(vcpu);
+	/* A single-step #DB after HLT wakes it at once. */
+	if (vmx_event_injection_pending())
+		return 1;
 	return vcpu_halt(vcpu);
 }
 
@@ -262,9 +268,9 @@ static int handle_cr_access(struct vmxlab_vcpu *vcpu)
 	switch (type) {
 	case 0:		/* MOV to CR */
 		if (cr == 0)
-			err = vmx_set_cr0(vcpu, get_gpr(vcpu, reg));
+			err = vmx_guest_set_cr0(vcpu, get_gpr(vcpu, reg));
 		else if (cr == 4)
-			err = vmx_set_cr4(vcpu, get_gpr(vcpu, reg));
+			err = vmx_guest_set_cr4(vcpu, get_gpr(vcpu, reg));
 		else if (cr == 8)
 			return handle_cr8(vcpu, true, reg);
 		else
@@ -275,12 +281,12 @@ static int handle_cr_access(struct vmxlab_vcpu *vcpu)
 			return handle_cr8(vcpu, false, reg);
 		return unexpected_exit(vcpu);
 	case 2:		/* CLTS */
-		err = vmx_set_cr0(vcpu, vmx_read_cr0(vcpu) & ~X86_CR0_TS);
+		err = vmx_guest_set_cr0(vcpu, vmx_read_cr0(vcpu) & ~X86_CR0_TS);
 		break;
 	case 3:		/* LMSW: may set PE, never clears it */
 		cr0 = vmx_read_cr0(vcpu);
 		cr0 = (cr0 & ~0xeUL) | ((qual >> 16) & 0xf);
-		err = vmx_set_cr0(vcpu, cr0 | (vcpu->vmx.cr0 & X86_CR0_PE));
+		err = vmx_guest_set_cr0(vcpu, cr0 | (vcpu->vmx.cr0 & X86_CR0_PE));
 		break;
 	}
 	if (err)
@@ -288,7 +294,42 @@ static int handle_cr_access(struct vmxlab_vcpu *vcpu)
 	return vmx_skip_and_resume(vcpu);
 }
 
-/* Debug registers are kept in software; the guest's never reach the CPU. */
+/*
+ * A MOV DR with DR7.GD set is a #DB fault with DR6.BD, and the CPU clears
+ * GD for the handler (SDM vol. 3, 18.2.4); the exit came first.
+ */
+static int inject_general_detect(struct vmxlab_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	vmx->dr6 |= VCPU_DR6_BD;
+	vmx->dr7 &= ~VCPU_DR7_GD;
+	vmcs_write(GUEST_DR7, vmx->dr7);
+	vmx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
+static void write_dr(struct vmx_vcpu *vmx, int dr, u64 value)
+{
+	if (dr < 4) {
+		vmx->dr[dr] = value;
+	} else if (dr == 6) {
+		vmx->dr6 = (value & VCPU_DR6_VOLATILE) |
+			   (VCPU_DR6_INIT & ~VCPU_DR6_VOLATILE);
+	} else {
+		vmx->dr7 = (value & VCPU_DR7_VOLATILE) | VCPU_DR7_INIT;
+		/* The CPU takes DR7 from the VMCS on entry. */
+		vmcs_write(GUEST_DR7, vmx->dr7);
+	}
+}
+
+/*
+ * MOV DR (SDM vol. 3, MOV DR and 18.2): #GP at CPL > 0, DR4/DR5 alias
+ * DR6/DR7 unless CR4.DE makes them #UD, GD makes any access #DB, and the
+ * upper halves of DR6/DR7 are reserved. DR0-DR3 reach the CPU before
+ * each entry (vmx_load_guest_drs()), DR7 through the VMCS; DR6 is kept
+ * here, since every #DB the guest takes exits first.
+ */
 static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = &vcpu->vmx;
@@ -298,8 +339,15 @@ static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 	int reg = (qual >> 8) & 15;
 	u64 value;
 
-	if (dr == 4 || dr == 5)
+	if (vmx_guest_cpl() != 0)
+		return inject_gp(vcpu);
+	if (dr == 4 || dr == 5) {
+		if (vmx_read_cr4(vcpu) & X86_CR4_DE)
+			return inject_ud(vcpu);
 		dr += 2;
+	}
+	if (vmx->dr7 & VCPU_DR7_GD)
+		return inject_general_detect(vcpu);
 	if (read) {
 		value = dr < 4 ? vmx->dr[dr] : dr == 6 ? vmx->dr6 : vmx->dr7;
 		set_gpr(vcpu, reg, value);
@@ -308,13 +356,7 @@ static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 	value = get_gpr(vcpu, reg);
 	if (dr >= 6 && (value >> 32))
 		return inject_gp(vcpu);
-	if (dr < 4)
-		vmx->dr[dr] = value;
-	else if (dr == 6)
-		vmx->dr6 = (value & VCPU_DR6_VOLATILE) |
-			   (VCPU_DR6_INIT & ~VCPU_DR6_VOLATILE);
-	else
-		vmx->dr7 = (value & VCPU_DR7_VOLATILE) | VCPU_DR7_INIT;
+	write_dr(vmx, dr, value);
 	return vmx_skip_and_resume(vcpu);
 }
 

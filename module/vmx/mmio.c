@@ -97,6 +97,7 @@ static void mmio_advance(struct vmxlab_vcpu *vcpu, unsigned int len)
 	u64 rip = vmcs_read(GUEST_RIP) + len;
 
 	vmcs_write(GUEST_RIP, vmx_guest_64bit_code(vcpu) ? rip : (u32)rip);
+	vmx_single_step_trap(vcpu);
 }
 
 /* The access goes to userspace; a read finishes on the next KVM_RUN. */

@@ -25,7 +25,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
-	MSR_EFER,
+	MSR_EFER, MSR_IA32_TSC_ADJUST,
 };
 
 static void bitmap_pass(unsigned long *bitmap, u32 msr, bool read, bool write)
@@ -131,6 +131,9 @@ int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
+		return 0;
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
@@ -192,6 +195,40 @@ static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 	return 0;
 }
 
+static void set_tsc_offset(struct vmxlab_vcpu *vcpu, u64 offset)
+{
+	vcpu->tsc_offset = offset;
+	vmcs_write(TSC_OFFSET, offset);
+}
+
+/*
+ * A guest's WRMSR to the TSC moves IA32_TSC_ADJUST by as much as it moved
+ * the TSC (SDM vol. 3, 18.17.3); userspace restoring the TSC does not.
+ */
+static void set_tsc(struct vmxlab_vcpu *vcpu, u64 data, bool host)
+{
+	u64 old = vcpu->tsc_offset;
+
+	set_tsc_offset(vcpu, data - rdtsc());
+	if (!host)
+		vcpu->tsc_adjust += vcpu->tsc_offset - old;
+}
+
+/*
+ * A guest's WRMSR to IA32_TSC_ADJUST moves the TSC by the difference; as
+ * KVM, a write from userspace only restores the value, and without the
+ * CPUID bit the guest's write is ignored.
+ */
+static void set_tsc_adjust(struct vmxlab_vcpu *vcpu, u64 data, bool host)
+{
+	if (!host) {
+		if (!vcpu_has_tsc_adjust(vcpu))
+			return;
+		set_tsc_offset(vcpu, vcpu->tsc_offset + (data - vcpu->tsc_adjust));
+	}
+	vcpu->tsc_adjust = data;
+}
+
 int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	bool handled;
@@ -226,8 +263,10 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcs_write(GUEST_IA32_PAT, data);
 		return 0;
 	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		set_tsc(vcpu, data, host);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		set_tsc_adjust(vcpu, data, host);
 		return 0;
 	case MSR_IA32_APICBASE:
 		return irqchip_set_apic_base(vcpu, data, host);

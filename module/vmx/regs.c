@@ -156,6 +156,9 @@ bool vmx_sregs_valid(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 	} else if (sregs->efer & EFER_LMA) {
 		return false;
 	}
+	/* VM entry refuses PCIDE outside IA-32e mode (SDM 26.3.1.1). */
+	if ((sregs->cr4 & X86_CR4_PCIDE) && !(sregs->efer & EFER_LMA))
+		return false;
 	return true;
 }
 
@@ -192,5 +195,30 @@ int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs)
 		return err;
 	/* Any change of paging mode invalidates cached guest translations. */
 	vmx_flush_tlb(vcpu);
+	return 0;
+}
+
+/* KVM_GET_DEBUGREGS: DR0-DR3, DR6 and DR7 as the guest would read them. */
+void vmx_get_debugregs(struct vmxlab_vcpu *vcpu, struct kvm_debugregs *d)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	memset(d, 0, sizeof(*d));
+	memcpy(d->db, vmx->dr, sizeof(d->db));
+	d->dr6 = vmx->dr6;
+	d->dr7 = vmx->dr7;
+}
+
+/* KVM_SET_DEBUGREGS: as KVM, no flags, and DR6/DR7 fit in 32 bits. */
+int vmx_set_debugregs(struct vmxlab_vcpu *vcpu, const struct kvm_debugregs *d)
+{
+	struct vmx_vcpu *vmx = &vcpu->vmx;
+
+	if (d->flags || (d->dr6 >> 32) || (d->dr7 >> 32))
+		return -EINVAL;
+	memcpy(vmx->dr, d->db, sizeof(vmx->dr));
+	vmx->dr6 = d->dr6;
+	vmx->dr7 = d->dr7;
+	vmcs_write(GUEST_DR7, d->dr7);
 	return 0;
 }

@@ -83,6 +83,12 @@ void vmx_set_preemption_timer(bool on, u64 ticks)
 	}
 }
 
+/* INVPCID executes in the guest only with its secondary control. */
+bool vmx_has_invpcid(void)
+{
+	return vmcfg.proc2 & SECONDARY_EXEC_ENABLE_INVPCID;
+}
+
 unsigned long vmx_msrs_cr4_fixed1(void)
 {
 	return vmcfg.cr4_fixed1;

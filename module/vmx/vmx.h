@@ -16,6 +16,7 @@ struct vmxlab_vcpu;
 struct kvm_regs;
 struct kvm_sregs;
 struct kvm_segment;
+struct kvm_debugregs;
 
 /* Guest GPRs in x86 encoding order; RSP lives in the VMCS. Used by vmenter.S. */
 enum vmx_gpr {
@@ -105,6 +106,7 @@ void vmx_request_irq_window(bool on);
 void vmx_request_nmi_window(bool on);
 void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector);
 bool vmx_has_preemption_timer(void);
+bool vmx_has_invpcid(void);
 void vmx_set_preemption_timer(bool on, u64 ticks);
 
 /*
@@ -141,6 +143,8 @@ void vmx_get_sregs(struct vmxlab_vcpu *vcpu, struct kvm_sregs *sregs);
 bool vmx_sregs_valid(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* Only what vmx_sregs_valid() accepted. */
 int vmx_set_sregs(struct vmxlab_vcpu *vcpu, const struct kvm_sregs *sregs);
+void vmx_get_debugregs(struct vmxlab_vcpu *vcpu, struct kvm_debugregs *d);
+int vmx_set_debugregs(struct vmxlab_vcpu *vcpu, const struct kvm_debugregs *d);
 int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host);
 int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host);
 void vmx_flush_tlb(struct vmxlab_vcpu *vcpu);
@@ -155,12 +159,16 @@ enum vmx_sreg {
 unsigned long vmx_rip(void);
 bool vmx_guest_64bit_code(struct vmxlab_vcpu *vcpu);
 void vmx_skip_instruction(struct vmxlab_vcpu *vcpu);
+/* After RIP moved past an instruction vmxlab completed: TF's #DB. */
+void vmx_single_step_trap(struct vmxlab_vcpu *vcpu);
 int vmx_guest_cpl(void);
 bool vmx_guest_long_mode(struct vmxlab_vcpu *vcpu);
 void vmx_inject_exception(struct vmxlab_vcpu *vcpu, u8 vector,
 			  bool has_error, u32 error);
 int vmx_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0);
 int vmx_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4);
+int vmx_guest_set_cr0(struct vmxlab_vcpu *vcpu, unsigned long cr0);
+int vmx_guest_set_cr4(struct vmxlab_vcpu *vcpu, unsigned long cr4);
 int vmx_set_efer(struct vmxlab_vcpu *vcpu, u64 efer);
 void vmx_write_efer(struct vmxlab_vcpu *vcpu, u64 efer);
 bool vmx_efer_valid(u64 efer);
@@ -186,6 +194,9 @@ const char *vmx_exit_reason_name(u32 reason);
 #define VCPU_DR6_STEP		BIT_ULL(14)
 #define VCPU_DR7_INIT		0x400ULL
 #define VCPU_DR7_VOLATILE	0xffff2bffULL
+#define VCPU_DR6_BD		BIT_ULL(13)
+#define VCPU_DR7_GD		BIT_ULL(13)
+#define VCPU_DR7_ENABLES	0xffULL		/* L0-L3, G0-G3 */
 
 extern char vmx_guest_exit[];
 

@@ -885,12 +885,29 @@ void guest_return_fn(void)
 		guest_ucall(UCALL_DONE, 0, NULL);
 }
 
+struct guest_ex_regs guest_last_fault;
+bool (*guest_exception_hook)(struct guest_ex_regs *regs);
+
+/* Word by word through volatile: no memcpy() call in guest code. */
+static void guest_save_fault(const struct guest_ex_regs *regs)
+{
+	volatile uint64_t *to = (volatile uint64_t *)&guest_last_fault;
+	const uint64_t *from = (const uint64_t *)regs;
+	size_t i;
+
+	for (i = 0; i < sizeof(*regs) / sizeof(uint64_t); i++)
+		to[i] = from[i];
+}
+
 void guest_handle_exception(struct guest_ex_regs *regs);
 void guest_handle_exception(struct guest_ex_regs *regs)
 {
 	uint64_t args[6], cr2;
 
+	if (guest_exception_hook && guest_exception_hook(regs))
+		return;
 	if (regs->r15 == GUEST_FIXUP_MAGIC) {
+		guest_save_fault(regs);
 		regs->rip = regs->r14;
 		regs->r15 = regs->vector;
 		return;

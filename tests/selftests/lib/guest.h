@@ -236,6 +236,17 @@ struct guest_ex_regs {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/*
+ * The frame of the last exception a guest_asm_safe() fixup took, for tests
+ * of what the CPU pushed (RFLAGS.RF, RIP, the error code).
+ */
+extern struct guest_ex_regs guest_last_fault;
+/*
+ * If the guest sets it, called first for every exception; returning true
+ * resumes with the frame as the hook left it (IRETQ).
+ */
+extern bool (*guest_exception_hook)(struct guest_ex_regs *regs);
+
 void guest_ucall(uint64_t cmd, uint64_t nargs, const uint64_t *args);
 /* Continue at fn in 64-bit user mode (CPL 3, IOPL 3) on stack rsp. */
 void guest_enter_user_mode(void (*fn)(void), uint64_t rsp)

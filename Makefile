@@ -389,7 +389,7 @@ unit: $(UNIT_BINS)
 KERNEL ?=
 LAB_612_TESTS := vm_create vcpu_smoke exit_cpuid exit_hlt exit_io exit_misc \
 		 exit_mmio exit_msr regs_sregs host_state guest_memory \
-		 hostile_guest irqchip vm_lifecycle launcher zz_linux \
+		 hostile_guest irqchip vm_lifecycle conformance launcher zz_linux \
 		 zz_load_unload
 LAB_612_LINUX_RUNS := vmxlab,kernel,1,net kvm,kernel,1,net
 

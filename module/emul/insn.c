@@ -290,17 +290,20 @@ static void decode_test_rm(struct mmio_decoder *d, struct mmio_insn *insn,
 	insn->alu = MMIO_ALU_TEST;
 }
 
-/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); MUL and DIV are not. */
+/*
+ * F6, F7: TEST r/m, imm (/0, and /1, which the CPU and KVM run as /0),
+ * NOT (/2), NEG (/3); MUL and DIV are not.
+ */
 static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
 			  u8 size)
 {
-	static const u8 alu[4] = { MMIO_ALU_TEST, 0xff, MMIO_ALU_NOT,
+	static const u8 alu[4] = { MMIO_ALU_TEST, MMIO_ALU_TEST, MMIO_ALU_NOT,
 				   MMIO_ALU_NEG };
 	u8 sub;
 
 	decode_modrm(d);
 	sub = (d->modrm >> 3) & 7;
-	if (d->err || sub > 3 || alu[sub] == 0xff) {
+	if (d->err || sub > 3) {
 		fail(d, MMIO_INSN_EUNSUPPORTED);
 		return;
 	}
@@ -308,8 +311,8 @@ static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
 	insn->alu = alu[sub];
 	insn->size = size;
 	insn->is_read = true;
-	insn->is_write = sub != 0;
-	if (sub == 0)
+	insn->is_write = sub > 1;
+	if (sub <= 1)
 		fetch_imm(d, insn, size == 8 ? 4 : size);
 }
 

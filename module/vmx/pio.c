@@ -124,6 +124,24 @@ static u32 ins_writable_elements(struct vmxlab_vcpu *vcpu, u64 index,
 	return count;
 }
 
+/*
+ * As KVM: when a device in the kernel (PIC, PIT) has the port, it gives
+ * all @n elements (at most a page of them) and no exit is needed.
+ */
+static bool ins_from_kernel_device(struct vmxlab_vcpu *vcpu, u16 port, u32 n)
+{
+	u8 size = vcpu->pio.size;
+	u64 value;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (io_bus_read(vcpu, IO_BUS_PIO, port, size, &value))
+			return false;
+		memcpy(vcpu->pio_data + i * size, &value, size);
+	}
+	return true;
+}
+
 static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 {
 	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] &
@@ -149,6 +167,8 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 		return string_io_unsupported(vcpu,
 					     string_elem_linear(vcpu, index, 0));
 	vcpu->pio.count = n;
+	if (ins_from_kernel_device(vcpu, port, n))
+		return vmx_complete_string_in(vcpu);
 	vcpu->completion = COMPLETE_PIO_STRING_IN;
 	pio_exit(vcpu, true, port, vcpu->pio.size, n);
 	return 0;
@@ -157,8 +177,18 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 /* OUTS: the element is in pio_data; userspace takes it from there. */
 static int outs_send(struct vmxlab_vcpu *vcpu)
 {
+	u64 value = 0;
+
 	vcpu->pio.count = 1;
 	string_advance(vcpu, VCPU_RSI, 1);
+	/* As KVM: a port in the kernel (PIC, PIT) takes it without an exit. */
+	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
+	if (!io_bus_write(vcpu, IO_BUS_PIO, vcpu->pio.port, vcpu->pio.size,
+			  value)) {
+		if (string_done(vcpu))
+			vmx_skip_instruction(vcpu);
+		return 1;
+	}
 	vcpu->completion = string_done(vcpu) ? COMPLETE_SKIP : COMPLETE_NONE;
 	pio_exit(vcpu, false, vcpu->pio.port, vcpu->pio.size, 1);
 	return 0;

@@ -406,8 +406,6 @@ TEST(unsupported_opcodes)
 		{ "0F BA /3 (undefined)", "\x0f\xba\x1f\x01", 4,
 		  MMIO_INSN_LONG64 },
 		{ "mull (%rdi)", "\xf7\x27", 2, MMIO_INSN_LONG64 },
-		{ "F7 /1 (undefined)", "\xf7\x0f\x00\x00\x00\x00", 6,
-		  MMIO_INSN_LONG64 },
 		{ "call *(%rdi)", "\xff\x17", 2, MMIO_INSN_LONG64 },
 		{ "82 in 64-bit mode", "\x82\x0f\x01", 3, MMIO_INSN_LONG64 },
 		{ "add $1,%al (no memory)", "\x04\x01", 2, MMIO_INSN_LONG64 },
@@ -1119,6 +1117,9 @@ static const struct vector more16[] = {
 	  .imm = 1),
 	V("btsw $5,(%si)", "\x0f\xba\x2c\x05", BITOP(SET, 2, true),
 	  .has_imm = true, .imm = 5),
+	V("testb $0xb,(%bx) (F6 /1)", "\xf6\x0f\x0b", .op = MMIO_OP_ALU,
+	  .alu = MMIO_ALU_TEST, .size = 1, .is_read = true, .has_imm = true,
+	  .imm = 0xb),
 	V("setc (%di)", "\x0f\x92\x05", .op = MMIO_OP_SETCC, .alu = 2,
 	  .size = 1, .is_write = true),
 };

@@ -171,22 +171,23 @@ static const struct io_device_ops ioapic_ops = {
 	.over_ram = ioapic_over_ram,
 };
 
-/* The PICs and their ELCRs take byte accesses only, as the 8259 bus. */
+/*
+ * The PICs and their ELCRs are byte registers. As KVM, a wider access
+ * is still theirs: it reads as 0 and its write is dropped, so that it
+ * never reaches userspace on one hypervisor and not on the other.
+ */
 static int pic_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 		       u64 port, unsigned int len, u64 *value)
 {
-	if (len != 1)
-		return -EOPNOTSUPP;
-	*value = pic_io_read(&DEV_CHIP(dev, pic_dev)->pic, port);
+	*value = len == 1 ? pic_io_read(&DEV_CHIP(dev, pic_dev)->pic, port) : 0;
 	return 0;
 }
 
 static int pic_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 			u64 port, unsigned int len, u64 value)
 {
-	if (len != 1)
-		return -EOPNOTSUPP;
-	pic_io_write(&DEV_CHIP(dev, pic_dev)->pic, port, value);
+	if (len == 1)
+		pic_io_write(&DEV_CHIP(dev, pic_dev)->pic, port, value);
 	return 0;
 }
 
@@ -201,7 +202,8 @@ static int pit_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
 	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
 
-	if (len != 1 || !pit)
+	/* As KVM: any width reads the byte register, zero-extended. */
+	if (!pit)
 		return -EOPNOTSUPP;
 	*value = pit_io_read(pit, port);
 	return 0;
@@ -213,9 +215,10 @@ static int pit_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
 	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
 
-	if (len != 1 || !pit)
+	/* As KVM: any width writes its low byte. */
+	if (!pit)
 		return -EOPNOTSUPP;
-	pit_io_write(pit, port, value);
+	pit_io_write(pit, port, value & 0xff);
 	return 0;
 }
 

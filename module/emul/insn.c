@@ -9,6 +9,7 @@
  */
 #include "insn.h"
 
+#define REX_B	0x1
 #define REX_R	0x4
 #define REX_W	0x8
 
@@ -335,6 +336,31 @@ static void decode_push_pop(struct mmio_decoder *d, struct mmio_insn *insn,
 	insn->is_write = !push;
 }
 
+/*
+ * 50-57 PUSH reg, 68/6A PUSH imm, 9C PUSHF, 58-5F POP reg: the stack
+ * itself is in MMIO, and the slot's address is the one the hardware gave.
+ */
+static void decode_stack_op(struct mmio_decoder *d, struct mmio_insn *insn,
+			    u8 op)
+{
+	u8 size = stack_operand_size(d);
+	u8 num = (op & 7) + (d->rex & REX_B ? 8 : 0);
+
+	insn->size = size;
+	insn->stack_size = size;
+	insn->op = op >= 0x58 && op <= 0x5f ? MMIO_OP_STACK_POP :
+					      MMIO_OP_STACK_PUSH;
+	insn->is_read = insn->op == MMIO_OP_STACK_POP;
+	insn->is_write = !insn->is_read;
+	if (op == 0x9c) {
+		insn->from_flags = true;
+	} else if (op == 0x68 || op == 0x6a) {
+		fetch_imm(d, insn, op == 0x6a ? 1 : size == 2 ? 2 : 4);
+	} else {
+		set_reg(d, insn, num, size);
+	}
+}
+
 /* FE, FF: INC (/0), DEC (/1), PUSH (FF /6); calls and jumps are not. */
 static void decode_group45(struct mmio_decoder *d, struct mmio_insn *insn,
 			   u8 size)
@@ -652,6 +678,9 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 	case 0x8f:
 		decode_pop(d, insn);
 		break;
+	case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x9c:
+		decode_stack_op(d, insn, op);
+		break;
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
 	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
 		decode_string(d, insn, op, size);
@@ -703,6 +732,9 @@ u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs,
 
 	if (insn->op == MMIO_OP_SETCC)
 		return mmio_insn_condition(insn->alu, rflags);
+	/* PUSHF's image has VM and RF clear. */
+	if (insn->from_flags)
+		return rflags & ~0x30000ULL & size_mask(insn->size);
 	if (insn->has_imm)
 		return insn->imm & size_mask(insn->size);
 	val = gprs[insn->reg];

@@ -60,6 +60,8 @@ enum mmio_insn_op {
 	MMIO_OP_IMUL,		/* the register gets memory times reg or imm */
 	MMIO_OP_PUSH,		/* memory onto the stack */
 	MMIO_OP_POP,		/* the top of the stack to memory */
+	MMIO_OP_STACK_PUSH,	/* reg, imm or flags onto a stack in MMIO */
+	MMIO_OP_STACK_POP,	/* the top of a stack in MMIO to reg */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */
@@ -118,6 +120,7 @@ struct mmio_insn {
 	bool to_reg;		/* ALU result goes to reg, memory is a source */
 	bool count_cl;		/* shifts: the count is CL, not imm */
 	u8 stack_size;		/* PUSH, POP: bytes the stack pointer moves */
+	bool from_flags;	/* PUSHF: the value is RFLAGS */
 	/* MOVS, CMPS, STOS, LODS, SCAS */
 	bool rep;		/* F3 or F2: rCX counts the elements */
 	bool repne;		/* F2: CMPS and SCAS repeat while ZF is 0 */

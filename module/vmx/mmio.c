@@ -488,6 +488,9 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 	}
 	if (insn->op == MMIO_OP_PUSH)
 		return mmio_push_done(vcpu, value);
+	/* RSP moves first: POP RSP leaves the value popped. */
+	if (insn->op == MMIO_OP_STACK_POP)
+		vmcs_write(GUEST_RSP, stack_moved(vcpu, insn->stack_size));
 	old_rflags = vmcs_read(GUEST_RFLAGS);
 	rflags = old_rflags;
 	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
@@ -530,6 +533,9 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 		gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
 		value = mmio_insn_store_value(insn, gpr,
 					      vmcs_read(GUEST_RFLAGS));
+		if (insn->op == MMIO_OP_STACK_PUSH)
+			vmcs_write(GUEST_RSP,
+				   stack_moved(vcpu, -(s64)insn->stack_size));
 		mmio_advance(vcpu, insn->len);
 		return mmio_put(vcpu, gpa, value);
 	}

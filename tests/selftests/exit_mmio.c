@@ -587,6 +587,56 @@ TEST_F(mmio, fuzz_string_and_wide_io_reach_the_kernel_pic)
 	RUN_DONE(self->vcpu);
 }
 
+/*
+ * A stack in MMIO (program 123 pushed its flags there): PUSH reg, PUSH
+ * imm and PUSHF write the slot below RSP, POP reg reads the top; RSP
+ * moves by 8 each time, as on KVM.
+ */
+#define MMIO_STACK	(MMIO_GPA + 0x100)
+
+static void guest_mmio_stack(void)
+{
+	uint64_t a, b, rsp;
+
+	asm volatile("mov %%rsp, %%rbx; mov %[top], %%rsp\n\t"
+		     "push %%rax; pushq $-5; pushfq\n\t"
+		     "pop %%rcx; pop %%rdx; mov %%rsp, %[rsp]\n\t"
+		     "mov %%rbx, %%rsp"
+		     : "=c"(a), "=d"(b), [rsp] "=r"(rsp)
+		     : [top] "r"(MMIO_STACK), "a"(0x1122334455667788ULL)
+		     : "rbx", "memory");
+	GUEST_SYNC(a, b, rsp);
+}
+
+TEST_F(mmio, fuzz_stack_in_mmio)
+{
+	struct ucall *uc = &self->uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_mmio_stack,
+				       &self->vcpu);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 8, 8);
+	EXPECT_EQ(0x1122334455667788ULL, mmio_data(self->vcpu));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 16, 8);
+	EXPECT_EQ((uint64_t)-5, mmio_data(self->vcpu));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 24, 8);
+	EXPECT_EQ(0x2ULL, mmio_data(self->vcpu) & 0x30002);	/* no VM, RF */
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_STACK - 24, 8);
+	memcpy(self->vcpu->run->mmio.data, &(uint64_t){ 0x1234 }, 8);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_STACK - 16, 8);
+	memcpy(self->vcpu->run->mmio.data, &(uint64_t){ 0x5678 }, 8);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x1234ULL, uc->args[0]);
+	EXPECT_EQ(0x5678ULL, uc->args[1]);
+	EXPECT_EQ(MMIO_STACK - 8, uc->args[2]);
+	RUN_DONE(self->vcpu);
+}
+
 /* MOVS, STOS and LODS touching MMIO: one exit per element, as on KVM. */
 static void guest_mmio_strings(void)
 {

@@ -1092,9 +1092,32 @@ static const struct vector more64[] = {
 	  .stack_size = 8, .is_read = true),
 	V("popq 8(%rdi)", "\x8f\x47\x08", .op = MMIO_OP_POP, .size = 8,
 	  .stack_size = 8, .is_write = true),
+	V("push %r9 (stack in MMIO)", "\x41\x51", .op = MMIO_OP_STACK_PUSH,
+	  .size = 8, .stack_size = 8, .is_write = true, .reg = R9,
+	  .reg_size = 8),
+	V("pushw %ax", "\x66\x50", .op = MMIO_OP_STACK_PUSH, .size = 2,
+	  .stack_size = 2, .is_write = true, .reg = AX, .reg_size = 2),
+	V("pushq $-5", "\x6a\xfb", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .has_imm = true, .imm = (u64)-5),
+	V("pushq $0x12345678", "\x68\x78\x56\x34\x12",
+	  .op = MMIO_OP_STACK_PUSH, .size = 8, .stack_size = 8,
+	  .is_write = true, .has_imm = true, .imm = 0x12345678),
+	V("pushfq", "\x9c", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .from_flags = true),
+	V("pop %rsp", "\x5c", .op = MMIO_OP_STACK_POP, .size = 8,
+	  .stack_size = 8, .is_read = true, .reg = SP, .reg_size = 8),
+	V("pop %r15", "\x41\x5f", .op = MMIO_OP_STACK_POP, .size = 8,
+	  .stack_size = 8, .is_read = true, .reg = R15, .reg_size = 8),
 };
 
 static const struct vector more32[] = {
+	V("pushl $-1", "\x6a\xff", .op = MMIO_OP_STACK_PUSH, .size = 4,
+	  .stack_size = 4, .is_write = true, .has_imm = true,
+	  .imm = 0xffffffff),
+	V("pushfl", "\x9c", .op = MMIO_OP_STACK_PUSH, .size = 4,
+	  .stack_size = 4, .is_write = true, .from_flags = true),
+	V("pop %esi", "\x5e", .op = MMIO_OP_STACK_POP, .size = 4,
+	  .stack_size = 4, .is_read = true, .reg = SI, .reg_size = 4),
 	V("pushl (%eax)", "\xff\x30", .op = MMIO_OP_PUSH, .size = 4,
 	  .stack_size = 4, .is_read = true),
 	V("popw (%eax)", "\x66\x8f\x00", .op = MMIO_OP_POP, .size = 2,
@@ -1386,6 +1409,9 @@ TEST(setcc_stores_the_condition)
 	ASSERT_EQ(0, decode(&insn, "\x0f\x94\x07", 3, MMIO_INSN_LONG64));
 	EXPECT_EQ(1ULL, mmio_insn_store_value(&insn, gprs, 0x42));
 	EXPECT_EQ(0ULL, mmio_insn_store_value(&insn, gprs, 0x2));
+	/* pushfq: VM and RF never reach the image */
+	ASSERT_EQ(0, decode(&insn, "\x9c", 1, MMIO_INSN_LONG64));
+	EXPECT_EQ(0x246ULL, mmio_insn_store_value(&insn, gprs, 0x30246));
 }
 
 TEST(shift_bit_cmov_imul_execute)

@@ -74,6 +74,8 @@ struct program_result {
 	/* The first instruction the hypervisor could not emulate. */
 	uint8_t unemulated[16];
 	bool has_unemulated;
+	/* Where the first exits went (port or GPA), for a diagnosis. */
+	uint64_t where[4];
 };
 
 struct tally {
@@ -375,6 +377,15 @@ static char exit_class(const struct kvm_run *run)
 	return '?';
 }
 
+static uint64_t exit_where(const struct kvm_run *run)
+{
+	if (run->exit_reason == KVM_EXIT_IO)
+		return run->io.port;
+	if (run->exit_reason == KVM_EXIT_MMIO)
+		return run->mmio.phys_addr;
+	return 0;
+}
+
 static void run_program(struct vcpu *vcpu, struct program_result *r,
 			struct tally *t)
 {
@@ -416,6 +427,8 @@ static void run_program(struct vcpu *vcpu, struct program_result *r,
 			r->has_unemulated = true;
 		}
 		r->classes[r->exits] = exit_class(run);
+		if (r->exits < 4)
+			r->where[r->exits] = exit_where(run);
 		h = mix(h, run->exit_reason);
 		if (run->exit_reason == KVM_EXIT_IO)
 			h = mix(h, run->io.port << 8 | run->io.size);
@@ -885,6 +898,7 @@ static void compare_with_vmxlab(struct __test_metadata *_metadata,
 				struct comparison *cmp)
 {
 	char classes[CLASS_LEN + 1], insn[40], pair[4], line[256];
+	uint64_t where[4];
 	long i, shown = 0;
 	int timed_out, at, k, rule, len = 0;
 	FILE *f = fopen(HASH_FILE, "re");
@@ -892,8 +906,11 @@ static void compare_with_vmxlab(struct __test_metadata *_metadata,
 
 	ASSERT_NE(NULL, f) TH_LOG("no vmxlab results to compare with (%s)",
 				  HASH_FILE);
-	for (i = 0; i < n && fscanf(f, "%" SCNx64 " %d %66s %39s", &h,
-				    &timed_out, classes, insn) == 4; i++) {
+	for (i = 0; i < n && fscanf(f, "%" SCNx64 " %d %66s %39s %" SCNx64
+				    " %" SCNx64 " %" SCNx64 " %" SCNx64, &h,
+				    &timed_out, classes, insn, &where[0],
+				    &where[1], &where[2], &where[3]) == 8;
+	     i++) {
 		const char *mine = strcmp(classes, "-") ? classes : "";
 		struct program_result vm = { .mode = kvm[i].mode };
 
@@ -925,8 +942,13 @@ static void compare_with_vmxlab(struct __test_metadata *_metadata,
 		       first + i, at, mine[0] ? mine : "(none)",
 		       kvm[i].classes[0] ? kvm[i].classes : "(none)",
 		       rule >= 0 ? diff_rules[rule].name : "NOT EXPLAINED");
-		if (rule < 0)
-			print_program(_metadata, seed, first + i, &kvm[i]);
+		if (rule >= 0)
+			continue;
+		TH_LOG("program %ld: first exits at vmxlab %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64 ", KVM %#" PRIx64 " %#" PRIx64 " %#" PRIx64 " %#" PRIx64 "; vmxlab's unemulated instruction: %s",
+		       first + i, where[0], where[1], where[2], where[3],
+		       kvm[i].where[0], kvm[i].where[1], kvm[i].where[2],
+		       kvm[i].where[3], insn);
+		print_program(_metadata, seed, first + i, &kvm[i]);
 	}
 	fclose(f);
 	EXPECT_EQ(n, i) TH_LOG("vmxlab's results end after %ld programs", i);
@@ -956,6 +978,8 @@ static void write_result(FILE *f, const struct program_result *r)
 		fputc('-', f);
 	for (k = 0; r->has_unemulated && k < 16; k++)
 		fprintf(f, "%02x", r->unemulated[k]);
+	for (k = 0; k < 4; k++)
+		fprintf(f, " %" PRIx64, r->where[k]);
 	fputc('\n', f);
 }
 

@@ -539,6 +539,20 @@ static void decode_pop(struct mmio_decoder *d, struct mmio_insn *insn)
 	decode_push_pop(d, insn, false);
 }
 
+/* 8C: MOV r/m16, Sreg. To memory it is a 16-bit store at any opsize. */
+static void decode_store_sreg(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	decode_modrm(d);
+	if (((d->modrm >> 3) & 7) > MMIO_SEG_GS) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_STORE_SREG;
+	insn->alu = (d->modrm >> 3) & 7;
+	insn->size = 2;
+	insn->is_write = true;
+}
+
 static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 {
 	u8 op = fetch_byte(d);
@@ -677,6 +691,9 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 		break;
 	case 0x8f:
 		decode_pop(d, insn);
+		break;
+	case 0x8c:
+		decode_store_sreg(d, insn);
 		break;
 	case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x9c:
 		decode_stack_op(d, insn, op);

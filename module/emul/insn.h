@@ -62,6 +62,7 @@ enum mmio_insn_op {
 	MMIO_OP_POP,		/* the top of the stack to memory */
 	MMIO_OP_STACK_PUSH,	/* reg, imm or flags onto a stack in MMIO */
 	MMIO_OP_STACK_POP,	/* the top of a stack in MMIO to reg */
+	MMIO_OP_STORE_SREG,	/* a segment selector, alu says which */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */

@@ -536,6 +536,8 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 		if (insn->op == MMIO_OP_STACK_PUSH)
 			vmcs_write(GUEST_RSP,
 				   stack_moved(vcpu, -(s64)insn->stack_size));
+		if (insn->op == MMIO_OP_STORE_SREG)
+			value = (u16)vmcs_read(GUEST_ES_SELECTOR + 2 * insn->alu);
 		mmio_advance(vcpu, insn->len);
 		return mmio_put(vcpu, gpa, value);
 	}

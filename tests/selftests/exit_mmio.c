@@ -367,7 +367,8 @@ TEST_F(mmio, read_modify_write_instructions)
  * Issue 15 item 5: shifts and rotates, BT* (with a register offset that
  * reaches outside the operand, so the access lands on another word),
  * SETcc, CMOVcc, IMUL, PUSH and POP with an MMIO operand, ADC and SBB
- * with a carry in, and MOV with a 64-bit moffs. The differential guest
+ * with a carry in, MOV with a 64-bit moffs and MOV from a segment
+ * register. The differential guest
  * fuzzer found the first of them ending vmxlab in an internal error.
  * Only the flags the SDM defines are reported.
  */
@@ -429,9 +430,11 @@ static void guest_mmio_forms(void)
 	asm volatile("movabs 0xc0000048, %%eax" : "=a"(v) : : "memory");
 	GUEST_SYNC(v);
 	asm volatile("movabs %%al, 0xc0000049" : : "a"(0x5e) : "memory");
+	asm volatile("mov %%ss, (%0)" : : "r"(p) : "memory");
 }
 
 #define NO_READ		0x3c3c3c3c3c3c3c3cULL
+#define SS_SELECTOR	0xc3c3c3c3c3c3c3c3ULL	/* write: the guest's SS */
 
 TEST_F(mmio, shift_bit_setcc_cmov_imul_and_stack_forms)
 {
@@ -469,7 +472,9 @@ TEST_F(mmio, shift_bit_setcc_cmov_imul_and_stack_forms)
 		{ "movabs moffs64, %eax", 8, 4, 0xabcdef01, NO_WRITE,
 		  0xabcdef01, NO_ARG },
 		{ "movabs %al, moffs64", 9, 1, NO_READ, 0x5e, NO_ARG, NO_ARG },
+		{ "mov %ss, (mmio)", 0, 2, NO_READ, SS_SELECTOR, NO_ARG, NO_ARG },
 	};
+	struct kvm_sregs sregs;
 	struct ucall *uc = &self->uc;
 	size_t i;
 
@@ -489,9 +494,15 @@ TEST_F(mmio, shift_bit_setcc_cmov_imul_and_stack_forms)
 			       steps[i].len);
 		}
 		if (steps[i].write != NO_WRITE) {
+			uint64_t want = steps[i].write;
+
 			RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
 			ASSERT_MMIO(self->vcpu, 1, gpa, steps[i].len);
-			EXPECT_EQ(steps[i].write, mmio_data(self->vcpu))
+			if (want == SS_SELECTOR) {
+				vcpu_sregs_get(self->vcpu, &sregs);
+				want = sregs.ss.selector;
+			}
+			EXPECT_EQ(want, mmio_data(self->vcpu))
 				TH_LOG("%s", steps[i].what);
 		}
 		if (steps[i].arg0 == NO_ARG)

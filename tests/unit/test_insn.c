@@ -402,6 +402,7 @@ TEST(unsupported_opcodes)
 	} cases[] = {
 		{ "nop", "\x90", 1, MMIO_INSN_LONG64 },
 		{ "FE /6 (undefined)", "\xfe\x37", 2, MMIO_INSN_LONG64 },
+		{ "8C /6 (no such segment)", "\x8c\x37", 2, MMIO_INSN_LONG64 },
 		{ "8F /1 (undefined)", "\x8f\x0f", 2, MMIO_INSN_LONG64 },
 		{ "0F BA /3 (undefined)", "\x0f\xba\x1f\x01", 4,
 		  MMIO_INSN_LONG64 },
@@ -1106,6 +1107,10 @@ static const struct vector more64[] = {
 	  .stack_size = 8, .is_write = true, .from_flags = true),
 	V("pop %rsp", "\x5c", .op = MMIO_OP_STACK_POP, .size = 8,
 	  .stack_size = 8, .is_read = true, .reg = SP, .reg_size = 8),
+	V("mov %ds,(%rdi)", "\x8c\x1f", .op = MMIO_OP_STORE_SREG, .alu = 3,
+	  .size = 2, .is_write = true),
+	V("mov %gs,(%rdi) (REX.W)", "\x48\x8c\x2f", .op = MMIO_OP_STORE_SREG,
+	  .alu = 5, .size = 2, .is_write = true),
 	V("pop %r15", "\x41\x5f", .op = MMIO_OP_STACK_POP, .size = 8,
 	  .stack_size = 8, .is_read = true, .reg = R15, .reg_size = 8),
 };

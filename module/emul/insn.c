@@ -352,13 +352,12 @@ static void decode_stack_op(struct mmio_decoder *d, struct mmio_insn *insn,
 					      MMIO_OP_STACK_PUSH;
 	insn->is_read = insn->op == MMIO_OP_STACK_POP;
 	insn->is_write = !insn->is_read;
-	if (op == 0x9c) {
+	if (op == 0x9c)
 		insn->from_flags = true;
-	} else if (op == 0x68 || op == 0x6a) {
+	else if (op == 0x68 || op == 0x6a)
 		fetch_imm(d, insn, op == 0x6a ? 1 : size == 2 ? 2 : 4);
-	} else {
+	else
 		set_reg(d, insn, num, size);
-	}
 }
 
 /* FE, FF: INC (/0), DEC (/1), PUSH (FF /6); calls and jumps are not. */

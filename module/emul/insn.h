@@ -117,7 +117,10 @@ struct mmio_insn {
 	bool reg_high_byte;	/* AH, CH, DH or BH: bits 15:8 of reg */
 	bool sign_extend;	/* a load wider in reg than in memory */
 	u8 op;			/* enum mmio_insn_op */
-	u8 alu;			/* enum mmio_insn_alu, for MMIO_OP_ALU */
+	u8 alu;			/* ALU: enum mmio_insn_alu; SHIFT: enum mmio_insn_shift;
+				 * BT: enum mmio_insn_bit; SETCC, CMOV: the condition;
+				 * STORE_SREG: enum mmio_insn_seg
+				 */
 	bool to_reg;		/* ALU result goes to reg, memory is a source */
 	bool count_cl;		/* shifts: the count is CL, not imm */
 	u8 stack_size;		/* PUSH, POP: bytes the stack pointer moves */

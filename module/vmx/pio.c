@@ -249,6 +249,19 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 	return in ? string_in(vcpu, port, count) : string_out(vcpu);
 }
 
+/* AL and AX merge; EAX clears bits 63:32, as a 32-bit register write. */
+static void pio_in_to_rax(struct vmxlab_vcpu *vcpu, u8 size, u64 value)
+{
+	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
+
+	if (size == 4)
+		*rax = (u32)value;
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | (value & 0xffff);
+	else
+		*rax = (*rax & ~0xffULL) | (value & 0xff);
+}
+
 int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 {
 	unsigned long qual = vmcs_read(EXIT_QUALIFICATION);
@@ -262,7 +275,7 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 
 	/* One dispatch: whatever device the VM has there, else userspace. */
 	if (in && !io_bus_read(vcpu, IO_BUS_PIO, port, size, &value)) {
-		memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
+		pio_in_to_rax(vcpu, size, value);
 		return vmx_skip_and_resume(vcpu);
 	}
 	if (!in && !io_bus_write(vcpu, IO_BUS_PIO, port, size, value))
@@ -281,16 +294,10 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 /* IN: the value userspace put in the PIO page lands in AL, AX or EAX. */
 void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu)
 {
-	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
 	u64 value = 0;
 
 	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
-	if (vcpu->pio.size == 4)
-		*rax = value;
-	else if (vcpu->pio.size == 2)
-		*rax = (*rax & ~0xffffULL) | value;
-	else
-		*rax = (*rax & ~0xffULL) | value;
+	pio_in_to_rax(vcpu, vcpu->pio.size, value);
 	vmx_skip_instruction(vcpu);
 }
 

@@ -293,7 +293,7 @@ static void decode_test_rm(struct mmio_decoder *d, struct mmio_insn *insn,
 
 /*
  * F6, F7: TEST r/m, imm (/0, and /1, which the CPU and KVM run as /0),
- * NOT (/2), NEG (/3); MUL and DIV are not.
+ * NOT (/2), NEG (/3), MUL, IMUL, DIV, IDIV (/4-/7).
  */
 static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
 			  u8 size)
@@ -304,8 +304,15 @@ static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
 
 	decode_modrm(d);
 	sub = (d->modrm >> 3) & 7;
-	if (d->err || sub > 3) {
+	if (d->err) {
 		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	if (sub >= 4) {
+		insn->op = MMIO_OP_MUL_DIV;
+		insn->alu = sub - 4;
+		insn->size = size;
+		insn->is_read = true;
 		return;
 	}
 	insn->op = MMIO_OP_ALU;
@@ -358,6 +365,29 @@ static void decode_stack_op(struct mmio_decoder *d, struct mmio_insn *insn,
 		fetch_imm(d, insn, op == 0x6a ? 1 : size == 2 ? 2 : 4);
 	else
 		set_reg(d, insn, num, size);
+}
+
+/* 06, 0E, 16, 1E (not in 64-bit mode), 0F A0, 0F A8: PUSH Sreg. */
+static void decode_push_sreg(struct mmio_decoder *d, struct mmio_insn *insn,
+			     u8 seg)
+{
+	u8 size = stack_operand_size(d);
+
+	insn->op = MMIO_OP_STACK_PUSH;
+	insn->from_sreg = true;
+	insn->alu = seg;
+	insn->stack_size = size;
+	/* As KVM: a 32-bit push moves ESP by 4 but writes the 16 bits. */
+	insn->size = size == 4 ? 2 : size;
+	insn->is_write = true;
+}
+
+/* D7: XLAT, AL from seg:[rBX + AL]. */
+static void decode_xlat(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	insn->is_read = true;
+	insn->size = 1;
+	set_reg(d, insn, MMIO_INSN_RAX, 1);
 }
 
 /* FE, FF: INC (/0), DEC (/1), PUSH (FF /6); calls and jumps are not. */
@@ -588,6 +618,9 @@ static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 	case 0xaf:
 		decode_imul(d, insn, op);
 		break;
+	case 0xa0: case 0xa8:
+		decode_push_sreg(d, insn, op == 0xa0 ? MMIO_SEG_FS : MMIO_SEG_GS);
+		break;
 	case 0x40 ... 0x4f:
 		decode_cmov(d, insn, op);
 		break;
@@ -693,6 +726,15 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 		break;
 	case 0x8c:
 		decode_store_sreg(d, insn);
+		break;
+	case 0x06: case 0x0e: case 0x16: case 0x1e:
+		if (d->mode == MMIO_INSN_LONG64)
+			fail(d, MMIO_INSN_EUNSUPPORTED);
+		else
+			decode_push_sreg(d, insn, op >> 3);
+		break;
+	case 0xd7:
+		decode_xlat(d, insn);
 		break;
 	case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x9c:
 		decode_stack_op(d, insn, op);
@@ -1101,6 +1143,124 @@ bool mmio_insn_condition(u8 cond, u64 rflags)
 	return r != (cond & 1);
 }
 
+/* (hi:lo) / d, given hi < d: restoring division, one bit a step. */
+static u64 divide_128(u64 hi, u64 lo, u64 d, u64 *rem)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		bool top = hi >> 63;
+
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		if (top || hi >= d) {
+			hi -= d;
+			lo |= 1;
+		}
+	}
+	*rem = hi;
+	return lo;
+}
+
+/* The dividend of a DIV or IDIV of @size: rDX:rAX, or AX for bytes. */
+static void dividend(u8 size, bool is_signed, u64 rax, u64 rdx, u64 *hi,
+		     u64 *lo)
+{
+	unsigned int n = size * 8;
+
+	if (size == 8) {
+		*hi = rdx;
+		*lo = rax;
+		return;
+	}
+	*lo = size == 1 ? rax & 0xffff :
+			  ((rdx & size_mask(size)) << n) | (rax & size_mask(size));
+	*hi = 0;
+	if (is_signed && ((*lo >> (2 * n - 1)) & 1)) {
+		*hi = ~0ULL;
+		if (2 * n < 64)
+			*lo |= ~0ULL << (2 * n);
+	}
+}
+
+/* DIV and IDIV: false where the CPU raises #DE, registers untouched. */
+static bool divide(bool is_signed, u8 size, u64 *rax, u64 *rdx, u64 src)
+{
+	u64 hi, lo, d = src & size_mask(size), q, r, limit;
+	bool neg_n = false, neg_d = false;
+
+	dividend(size, is_signed, *rax, *rdx, &hi, &lo);
+	if (is_signed) {
+		neg_n = hi >> 63;
+		neg_d = msb(d, size);
+		if (neg_n) {
+			lo = -lo;
+			hi = ~hi + !lo;
+		}
+		if (neg_d)
+			d = -sign_extend(d, size);
+	}
+	if (!d || hi >= d)
+		return false;
+	q = divide_128(hi, lo, d, &r);
+	limit = is_signed ? (1ULL << (size * 8 - 1)) - !(neg_n ^ neg_d) :
+			    size_mask(size);
+	if (q > limit)
+		return false;
+	if (neg_n ^ neg_d)
+		q = -q;
+	if (neg_n)
+		r = -r;
+	if (size == 1) {
+		put_reg(rax, 2, false, (q & 0xff) | (r & 0xff) << 8);
+	} else {
+		put_reg(rax, size, false, q);
+		put_reg(rdx, size, false, r);
+	}
+	return true;
+}
+
+/*
+ * MUL, IMUL (one operand), DIV, IDIV with @src from memory: on rAX, or
+ * AX for bytes, and rDX. Returns false (changing nothing) where the CPU
+ * raises #DE. MUL and IMUL set CF and OF when the high half matters;
+ * the flags the SDM leaves undefined follow the low half here (DIV and
+ * IDIV leave them all alone).
+ */
+bool mmio_insn_mul_div(enum mmio_insn_muldiv kind, u8 size, u64 *rax,
+		       u64 *rdx, u64 src, u64 *rflags)
+{
+	unsigned int n = size * 8;
+	unsigned __int128 p;
+	u64 low, high;
+	bool over;
+
+	if (kind >= MMIO_DIV)
+		return divide(kind == MMIO_IDIV, size, rax, rdx, src);
+	if (kind == MMIO_IMUL)
+		p = (unsigned __int128)((__int128)(s64)sign_extend(*rax, size) *
+					(s64)sign_extend(src, size));
+	else
+		p = (unsigned __int128)(*rax & size_mask(size)) *
+		    (src & size_mask(size));
+	low = (u64)p & size_mask(size);
+	high = size == 8 ? (u64)(p >> 64) : (u64)(p >> n) & size_mask(size);
+	if (kind == MMIO_IMUL)
+		over = sign_extend(low, size) != (u64)(s64)(__int128)p ||
+		       (size == 8 && (u64)(p >> 64) != (u64)((s64)low >> 63));
+	else
+		over = high;
+	if (size == 1) {
+		put_reg(rax, 2, false, low | high << 8);
+	} else {
+		put_reg(rax, size, false, low);
+		put_reg(rdx, size, false, high);
+	}
+	*rflags = (*rflags & ~MMIO_INSN_ARITH_FLAGS) | cf_of(over, over) |
+		  result_flags(low, size);
+	return true;
+}
+
 static u64 source_operand(const struct mmio_insn *insn, const u64 *gprs)
 {
 	u64 val;
@@ -1167,7 +1327,11 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 		return false;
 	case MMIO_OP_PUSH:
 	case MMIO_OP_POP:
-		/* The caller moves the value between memory and stack. */
+	case MMIO_OP_MUL_DIV:
+		/*
+		 * The caller moves the value between memory and stack, or
+		 * calls mmio_insn_mul_div(), which may have to raise #DE.
+		 */
 		return false;
 	case MMIO_OP_ALU:
 		if (insn->to_reg) {

@@ -63,6 +63,7 @@ enum mmio_insn_op {
 	MMIO_OP_STACK_PUSH,	/* reg, imm or flags onto a stack in MMIO */
 	MMIO_OP_STACK_POP,	/* the top of a stack in MMIO to reg */
 	MMIO_OP_STORE_SREG,	/* a segment selector, alu says which */
+	MMIO_OP_MUL_DIV,	/* F6/F7 /4-/7 on rAX (and rDX), enum mmio_insn_muldiv */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */
@@ -96,6 +97,11 @@ enum mmio_insn_bit {
 	MMIO_BIT_TEST, MMIO_BIT_SET, MMIO_BIT_RESET, MMIO_BIT_COMPLEMENT,
 };
 
+/* MMIO_OP_MUL_DIV: in the order of F6/F7's ModRM bits 5:3, less 4. */
+enum mmio_insn_muldiv {
+	MMIO_MUL, MMIO_IMUL, MMIO_DIV, MMIO_IDIV,
+};
+
 /* The RFLAGS bits the arithmetic sets: CF, PF, AF, ZF, SF, OF. */
 #define MMIO_INSN_ARITH_FLAGS	0x8d5ULL
 
@@ -125,6 +131,7 @@ struct mmio_insn {
 	bool count_cl;		/* shifts: the count is CL, not imm */
 	u8 stack_size;		/* PUSH, POP: bytes the stack pointer moves */
 	bool from_flags;	/* PUSHF: the value is RFLAGS */
+	bool from_sreg;		/* PUSH Sreg: the selector of segment alu */
 	/* MOVS, CMPS, STOS, LODS, SCAS */
 	bool rep;		/* F3 or F2: rCX counts the elements */
 	bool repne;		/* F2: CMPS and SCAS repeat while ZF is 0 */
@@ -148,6 +155,8 @@ u64 mmio_insn_bit(enum mmio_insn_bit kind, u8 size, u64 a, u64 bit,
 		  u64 *rflags);
 u64 mmio_insn_imul(u8 size, u64 a, u64 b, u64 *rflags);
 bool mmio_insn_condition(u8 cond, u64 rflags);
+bool mmio_insn_mul_div(enum mmio_insn_muldiv kind, u8 size, u64 *rax,
+		       u64 *rdx, u64 src, u64 *rflags);
 const char *mmio_insn_strerror(int err);
 
 #endif /* VMXLAB_EMUL_INSN_H */

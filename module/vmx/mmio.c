@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "vmxlab: " fmt
 
 #include <linux/kvm.h>
+#include <asm/trapnr.h>
 
 #include "../vmxlab.h"
 #include "../io_bus.h"
@@ -468,6 +469,22 @@ static int mmio_pop(struct vmxlab_vcpu *vcpu, u64 gpa)
 
 /* ---------------------------------------------- everything else */
 
+/* MUL, IMUL, DIV, IDIV of rAX by an MMIO operand; #DE as the CPU. */
+static int mmio_mul_div_done(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 *gpr = vcpu->vmx.regs.gpr, rflags = vmcs_read(GUEST_RFLAGS);
+
+	if (!mmio_insn_mul_div(insn->alu, insn->size, &gpr[VCPU_RAX],
+			       &gpr[VCPU_RDX], value, &rflags)) {
+		vmx_inject_exception(vcpu, X86_TRAP_DE, false, 0);
+		return 1;
+	}
+	vmcs_write(GUEST_RFLAGS, rflags);
+	mmio_advance(vcpu, insn->len);
+	return 1;
+}
+
 /*
  * The read came back with @value: the instruction sets its registers and
  * flags, then (XCHG, CMPXCHG, arithmetic on memory) writes the result,
@@ -488,6 +505,8 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 	}
 	if (insn->op == MMIO_OP_PUSH)
 		return mmio_push_done(vcpu, value);
+	if (insn->op == MMIO_OP_MUL_DIV)
+		return mmio_mul_div_done(vcpu, value);
 	/* RSP moves first: POP RSP leaves the value popped. */
 	if (insn->op == MMIO_OP_STACK_POP)
 		vmcs_write(GUEST_RSP, stack_moved(vcpu, insn->stack_size));
@@ -536,7 +555,7 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 		if (insn->op == MMIO_OP_STACK_PUSH)
 			vmcs_write(GUEST_RSP,
 				   stack_moved(vcpu, -(s64)insn->stack_size));
-		if (insn->op == MMIO_OP_STORE_SREG)
+		if (insn->op == MMIO_OP_STORE_SREG || insn->from_sreg)
 			value = (u16)vmcs_read(GUEST_ES_SELECTOR + 2 * insn->alu);
 		mmio_advance(vcpu, insn->len);
 		return mmio_put(vcpu, gpa, value);

@@ -228,6 +228,27 @@ int vmx_complete_outs_mmio(struct vmxlab_vcpu *vcpu)
 	return outs_send(vcpu);
 }
 
+/*
+ * Outside 64-bit mode, how many elements from the index register on lie
+ * inside the segment's limit (as the CPU checks before each access; an
+ * expand-down segment is not limited here). In 64-bit mode, all.
+ */
+static u64 string_room(struct vmxlab_vcpu *vcpu, int seg, int index_reg)
+{
+	const struct vcpu_pio *s = &vcpu->pio;
+	u64 index = vcpu->vmx.regs.gpr[index_reg] & vmx_addr_mask(s->addr_size);
+	u32 ar = vmcs_read32(GUEST_ES_AR_BYTES + seg * 2);
+	u64 limit = vmcs_read32(GUEST_ES_LIMIT + seg * 2);
+
+	if (vmx_guest_64bit_code(vcpu) || ((ar & 0x1c) == 0x14))
+		return ~0ULL;
+	if (index + s->size - 1 > limit)
+		return 0;
+	if (s->dir < 0)
+		return index / s->size + 1;
+	return (limit - index + 1) / s->size;
+}
+
 static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 			    u8 size, bool rep)
 {
@@ -246,6 +267,13 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 	count = rep ? vcpu->vmx.regs.gpr[VCPU_RCX] & vmx_addr_mask(s->addr_size) : 1;
 	if (!count)
 		return vmx_skip_and_resume(vcpu);
+	count = min_t(u64, count, string_room(vcpu, seg, in ? VCPU_RDI : VCPU_RSI));
+	if (!count) {
+		/* Past the segment's limit: #GP(0), or #SS(0) for SS. */
+		vmx_inject_exception(vcpu, seg == VCPU_SREG_SS ? X86_TRAP_SS :
+				     X86_TRAP_GP, true, 0);
+		return 1;
+	}
 	return in ? string_in(vcpu, port, count) : string_out(vcpu);
 }
 

@@ -406,7 +406,7 @@ TEST(unsupported_opcodes)
 		{ "8F /1 (undefined)", "\x8f\x0f", 2, MMIO_INSN_LONG64 },
 		{ "0F BA /3 (undefined)", "\x0f\xba\x1f\x01", 4,
 		  MMIO_INSN_LONG64 },
-		{ "mull (%rdi)", "\xf7\x27", 2, MMIO_INSN_LONG64 },
+		{ "push %es in 64-bit mode", "\x06", 1, MMIO_INSN_LONG64 },
 		{ "call *(%rdi)", "\xff\x17", 2, MMIO_INSN_LONG64 },
 		{ "82 in 64-bit mode", "\x82\x0f\x01", 3, MMIO_INSN_LONG64 },
 		{ "add $1,%al (no memory)", "\x04\x01", 2, MMIO_INSN_LONG64 },
@@ -1107,6 +1107,13 @@ static const struct vector more64[] = {
 	  .stack_size = 8, .is_write = true, .from_flags = true),
 	V("pop %rsp", "\x5c", .op = MMIO_OP_STACK_POP, .size = 8,
 	  .stack_size = 8, .is_read = true, .reg = SP, .reg_size = 8),
+	V("push %fs", "\x0f\xa0", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .from_sreg = true, .alu = 4),
+	V("xlat", "\xd7", .size = 1, .is_read = true, .reg = AX, .reg_size = 1),
+	V("divl (%rdi)", "\xf7\x37", .op = MMIO_OP_MUL_DIV, .alu = MMIO_DIV,
+	  .size = 4, .is_read = true),
+	V("imulb (%rdi)", "\xf6\x2f", .op = MMIO_OP_MUL_DIV, .alu = MMIO_IMUL,
+	  .size = 1, .is_read = true),
 	V("mov %ds,(%rdi)", "\x8c\x1f", .op = MMIO_OP_STORE_SREG, .alu = 3,
 	  .size = 2, .is_write = true),
 	V("mov %gs,(%rdi) (REX.W)", "\x48\x8c\x2f", .op = MMIO_OP_STORE_SREG,
@@ -1119,6 +1126,11 @@ static const struct vector more32[] = {
 	V("pushl $-1", "\x6a\xff", .op = MMIO_OP_STACK_PUSH, .size = 4,
 	  .stack_size = 4, .is_write = true, .has_imm = true,
 	  .imm = 0xffffffff),
+	V("push %es (32-bit: 2 bytes, ESP by 4)", "\x06",
+	  .op = MMIO_OP_STACK_PUSH, .size = 2, .stack_size = 4,
+	  .is_write = true, .from_sreg = true, .alu = 0),
+	V("pushw %ds", "\x66\x1e", .op = MMIO_OP_STACK_PUSH, .size = 2,
+	  .stack_size = 2, .is_write = true, .from_sreg = true, .alu = 3),
 	V("pushfl", "\x9c", .op = MMIO_OP_STACK_PUSH, .size = 4,
 	  .stack_size = 4, .is_write = true, .from_flags = true),
 	V("pop %esi", "\x5e", .op = MMIO_OP_STACK_POP, .size = 4,
@@ -1471,6 +1483,124 @@ TEST(shift_bit_cmov_imul_execute)
 	ASSERT_EQ(0, execute(&e, "\xff\x37", 2, MMIO_INSN_LONG64, 5, 0x2));
 	EXPECT_FALSE(e.stores);
 	EXPECT_EQ(0x1020304050607080ULL, e.gprs[AX]);
+}
+
+/* One-operand MUL, IMUL, DIV, IDIV on this CPU: rAX and rDX in and out. */
+#define HOST_MULDIV(name, insn, sfx, type)				\
+static bool host_##name##_##sfx(u64 *rax, u64 *rdx, u64 src, u64 *flags) \
+{									\
+	unsigned long a = *rax, d = *rdx, f = HOST_FLAGS_IN(*flags);	\
+	type s = src;							\
+									\
+	asm("push %[f]; popf; " insn #sfx " %[s]; pushf; pop %[f]"	\
+	    : "+a"(a), "+d"(d), [f] "+r"(f) : [s] "rm"(s) : "cc");	\
+	*rax = a;							\
+	*rdx = d;							\
+	*flags = f;							\
+	return true;							\
+}
+
+#define HOST_MULDIV_SIZES(name, insn)					\
+	HOST_MULDIV(name, insn, b, u8) HOST_MULDIV(name, insn, w, u16)	\
+	HOST_MULDIV(name, insn, l, u32) HOST_MULDIV(name, insn, q, u64)
+
+HOST_MULDIV_SIZES(mul, "mul")
+HOST_MULDIV_SIZES(imul1, "imul")
+HOST_MULDIV_SIZES(div, "div")
+HOST_MULDIV_SIZES(idiv, "idiv")
+
+typedef bool (*host_muldiv_fn)(u64 *rax, u64 *rdx, u64 src, u64 *flags);
+
+/*
+ * Whether the CPU would raise #DE, worked out without raising it: a zero
+ * divisor, or a quotient that does not fit (found with the wide types).
+ */
+static __attribute__((noinline)) bool
+host_divide_faults(bool is_signed, u8 size, u64 rax, u64 rdx,
+			       u64 src)
+{
+	unsigned int n = size * 8;
+	u64 mask = size == 8 ? ~0ULL : (1ULL << n) - 1;
+	unsigned __int128 un;
+	__int128 sn, sd, q;
+
+	if (!(src & mask))
+		return true;
+	if (size == 1)
+		un = rax & 0xffff;
+	else
+		un = ((unsigned __int128)(rdx & mask) << n) | (rax & mask);
+	if (!is_signed)
+		return un / (src & mask) > mask;
+	sn = (__int128)(un << (128 - 2 * n)) >> (128 - 2 * n);
+	sd = (__int128)((unsigned __int128)(src & mask) << (128 - n)) >> (128 - n);
+	q = sn / sd;
+	return q > (__int128)(mask >> 1) || q < -(__int128)(mask >> 1) - 1;
+}
+
+TEST(mul_div_match_the_cpu)
+{
+	static const struct {
+		const char *name;
+		enum mmio_insn_muldiv kind;
+		host_muldiv_fn fn[4];
+		u64 defined;
+	} ops[] = {
+		{ "mul", MMIO_MUL, { host_mul_b, host_mul_w, host_mul_l,
+				     host_mul_q }, 0x801 },
+		{ "imul", MMIO_IMUL, { host_imul1_b, host_imul1_w,
+				       host_imul1_l, host_imul1_q }, 0x801 },
+		{ "div", MMIO_DIV, { host_div_b, host_div_w, host_div_l,
+				     host_div_q }, 0 },
+		{ "idiv", MMIO_IDIV, { host_idiv_b, host_idiv_w, host_idiv_l,
+				       host_idiv_q }, 0 },
+	};
+	static const u8 sizes[4] = { 1, 2, 4, 8 };
+	unsigned int i, s, n, bad = 0, faults = 0;
+
+	for (i = 0; i < ARRAY_LEN(ops); i++) {
+		for (s = 0; s < 4; s++) {
+			for (n = 0; n < 20000; n++) {
+				u8 sz = sizes[s];
+				u64 a = edge_operand(sz), d = edge_operand(sz);
+				u64 src = edge_operand(sz);
+				u64 fl = rnd() & MMIO_INSN_ARITH_FLAGS;
+				u64 ha = a, hd = d, hf = fl, ma = a, md = d, mf = fl;
+				bool ok, want_ok = true;
+
+				/* Small divisors and dividends: quotients that fit. */
+				if (ops[i].kind >= MMIO_DIV && (n & 1))
+					d = hd = md = rnd() & 1 ? 0 : ~0ULL;
+				if (ops[i].kind >= MMIO_DIV)
+					want_ok = !host_divide_faults(
+						ops[i].kind == MMIO_IDIV, sz, a, d, src);
+				if (want_ok)
+					ops[i].fn[s](&ha, &hd, src, &hf);
+				else
+					faults++;
+				ok = mmio_insn_mul_div(ops[i].kind, sz, &ma, &md,
+						       src, &mf);
+				if (ok == want_ok && (!ok || (ha == ma && hd == md &&
+				    !((hf ^ mf) & ops[i].defined))) &&
+				    (ok || (ma == a && md == d && mf == fl)))
+					continue;
+				if (bad++ < 10)
+					TH_LOG("%s%u rax %#llx rdx %#llx src %#llx: ok %d/%d, got %#llx:%#llx fl %#llx, cpu %#llx:%#llx fl %#llx",
+					       ops[i].name, sz * 8,
+					       (unsigned long long)a,
+					       (unsigned long long)d,
+					       (unsigned long long)src, ok, want_ok,
+					       (unsigned long long)md,
+					       (unsigned long long)ma,
+					       (unsigned long long)mf,
+					       (unsigned long long)hd,
+					       (unsigned long long)ha,
+					       (unsigned long long)hf);
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(1000, faults);	/* the #DE cases were reached */
 }
 
 TEST_HARNESS_MAIN

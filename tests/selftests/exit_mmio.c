@@ -368,7 +368,7 @@ TEST_F(mmio, read_modify_write_instructions)
  * reaches outside the operand, so the access lands on another word),
  * SETcc, CMOVcc, IMUL, PUSH and POP with an MMIO operand, ADC and SBB
  * with a carry in, MOV with a 64-bit moffs and MOV from a segment
- * register. The differential guest
+ * register, XLAT, and one-operand MUL and DIV. The differential guest
  * fuzzer found the first of them ending vmxlab in an internal error.
  * Only the flags the SDM defines are reported.
  */
@@ -431,6 +431,20 @@ static void guest_mmio_forms(void)
 	GUEST_SYNC(v);
 	asm volatile("movabs %%al, 0xc0000049" : : "a"(0x5e) : "memory");
 	asm volatile("mov %%ss, (%0)" : : "r"(p) : "memory");
+	v = 3;
+	asm volatile("xlat" : "+a"(v) : "b"(p) : "memory");
+	GUEST_SYNC(v);
+	v = 100;
+	f = 0;
+	asm volatile("divl (%2)" : "+a"(v), "+d"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f);
+	v = -100LL;
+	asm volatile("cqto; idivq (%2)" : "+a"(v), "=d"(f) : "r"(p)
+		     : "memory", "cc");
+	GUEST_SYNC(v, f);
+	v = 0x10;
+	asm volatile("mulb (%1)" : "+a"(v) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v);
 }
 
 #define NO_READ		0x3c3c3c3c3c3c3c3cULL
@@ -473,6 +487,10 @@ TEST_F(mmio, shift_bit_setcc_cmov_imul_and_stack_forms)
 		  0xabcdef01, NO_ARG },
 		{ "movabs %al, moffs64", 9, 1, NO_READ, 0x5e, NO_ARG, NO_ARG },
 		{ "mov %ss, (mmio)", 0, 2, NO_READ, SS_SELECTOR, NO_ARG, NO_ARG },
+		{ "xlat", 3, 1, 0x77, NO_WRITE, 0x77, NO_ARG },
+		{ "divl", 0, 4, 7, NO_WRITE, 14, 2 },
+		{ "idivq", 0, 8, 7, NO_WRITE, (uint64_t)-14, (uint64_t)-2 },
+		{ "mulb", 0, 1, 0x20, NO_WRITE, 0x200, NO_ARG },
 	};
 	struct kvm_sregs sregs;
 	struct ucall *uc = &self->uc;

@@ -679,6 +679,62 @@ TEST_F(mmio, fuzz_stack_in_mmio)
 	RUN_DONE(self->vcpu);
 }
 
+/*
+ * Seed 0x5eed1234, program 122: in real mode, an INSW with a 32-bit
+ * address (67) past ES's 64 KiB limit wrote to MMIO on vmxlab; the CPU
+ * raises #GP, and KVM does. The destination EDI is 0xc0000000 - ES's
+ * base, so an INS that ignored the limit would write to MMIO. KVM reads
+ * the port first (one 'in' exit), vmxlab checks the destination first
+ * (see docs/fuzzing.md); either way no MMIO write, and the #GP handler
+ * runs.
+ */
+#define RM_CODE_GPA	0x10000ULL
+#define RM_STUB_GPA	0x11000ULL
+#define RM_IVT_GPA	0x12000ULL
+#define GP_PORT		0xf5
+#define OTHER_PORT	0xf6
+
+TEST_F(mmio, fuzz_real_mode_ins_past_the_limit_raises_gp)
+{
+	static const uint8_t code[] = {
+		0xba, 0xb2, 0x2e,			/* mov $0x2eb2,%dx */
+		0x66, 0xbf, 0x00, 0x00, 0xff, 0xbf,	/* mov $0xbfff0000,%edi */
+		0x67, 0x6d,				/* insw (%dx),%es:(%edi) */
+		0xf4,					/* hlt */
+	};
+	static const uint8_t stubs[] = {
+		0xe6, GP_PORT, 0xf4,		/* #GP: out %al,$0xf5; hlt */
+		0xe6, OTHER_PORT, 0xf4,		/* anything else */
+	};
+	struct kvm_sregs sregs;
+	uint32_t *ivt;
+	int v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	memcpy(gpa_to_hva(self->vm, RM_CODE_GPA), code, sizeof(code));
+	memcpy(gpa_to_hva(self->vm, RM_STUB_GPA), stubs, sizeof(stubs));
+	ivt = gpa_to_hva(self->vm, RM_IVT_GPA);
+	for (v = 0; v < 256; v++)
+		ivt[v] = (uint32_t)(RM_STUB_GPA >> 4) << 16 | (v == 13 ? 0 : 3);
+	self->vcpu = vcpu_create(self->vm, 0);
+	vcpu_set_real_mode(self->vcpu, RM_CODE_GPA >> 4, 0, 0xfff0);
+	vcpu_sregs_get(self->vcpu, &sregs);
+	sregs.idt.base = RM_IVT_GPA;
+	sregs.idt.limit = 0x3ff;
+	sregs.es.selector = 0x1000;	/* base 0x10000 */
+	sregs.es.base = 0x10000;
+	vcpu_sregs_set(self->vcpu, &sregs);
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	if (self->vcpu->run->io.port == 0x2eb2) {	/* KVM's order */
+		EXPECT_EQ(KVM_EXIT_IO_IN, self->vcpu->run->io.direction);
+		RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	}
+	EXPECT_EQ(GP_PORT, self->vcpu->run->io.port)
+		TH_LOG("the guest took no #GP (port %#x)",
+		       self->vcpu->run->io.port);
+}
+
 /* MOVS, STOS and LODS touching MMIO: one exit per element, as on KVM. */
 static void guest_mmio_strings(void)
 {

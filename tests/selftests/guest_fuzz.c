@@ -19,8 +19,9 @@
  * sets how many (`make fuzz` runs many more). Each program's exits are
  * recorded as classes (port in/out, MMIO read/write, HLT, shutdown,
  * internal error, failed entry, exception); the KVM run compares them with
- * vmxlab's, counts the programs that took the same classes on both and
- * prints every one that did not, as a replayable program.
+ * vmxlab's, counts the programs that took the same classes on both,
+ * prints every one that did not, and fails on any difference that none
+ * of the named rules below (and in docs/fuzzing.md) explains.
  */
 #include <inttypes.h>
 #include <signal.h>

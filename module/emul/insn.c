@@ -9,6 +9,7 @@
  */
 #include "insn.h"
 
+#define REX_B	0x1
 #define REX_R	0x4
 #define REX_W	0x8
 
@@ -290,30 +291,106 @@ static void decode_test_rm(struct mmio_decoder *d, struct mmio_insn *insn,
 	insn->alu = MMIO_ALU_TEST;
 }
 
-/* F6, F7: TEST r/m, imm (/0), NOT (/2), NEG (/3); MUL and DIV are not. */
+/*
+ * F6, F7: TEST r/m, imm (/0, and /1, which the CPU and KVM run as /0),
+ * NOT (/2), NEG (/3), MUL, IMUL, DIV, IDIV (/4-/7).
+ */
 static void decode_group3(struct mmio_decoder *d, struct mmio_insn *insn,
 			  u8 size)
 {
-	static const u8 alu[4] = { MMIO_ALU_TEST, 0xff, MMIO_ALU_NOT,
+	static const u8 alu[4] = { MMIO_ALU_TEST, MMIO_ALU_TEST, MMIO_ALU_NOT,
 				   MMIO_ALU_NEG };
 	u8 sub;
 
 	decode_modrm(d);
 	sub = (d->modrm >> 3) & 7;
-	if (d->err || sub > 3 || alu[sub] == 0xff) {
+	if (d->err) {
 		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	if (sub >= 4) {
+		insn->op = MMIO_OP_MUL_DIV;
+		insn->alu = sub - 4;
+		insn->size = size;
+		insn->is_read = true;
 		return;
 	}
 	insn->op = MMIO_OP_ALU;
 	insn->alu = alu[sub];
 	insn->size = size;
 	insn->is_read = true;
-	insn->is_write = sub != 0;
-	if (sub == 0)
+	insn->is_write = sub > 1;
+	if (sub <= 1)
 		fetch_imm(d, insn, size == 8 ? 4 : size);
 }
 
-/* FE, FF: INC (/0) and DEC (/1); FF's calls, jumps and pushes are not. */
+/* In 64-bit mode a stack operand is 8 bytes, or 2 with 66; never 4. */
+static u8 stack_operand_size(struct mmio_decoder *d)
+{
+	if (d->mode == MMIO_INSN_LONG64)
+		return d->opsize_override ? 2 : 8;
+	return d->opsize;
+}
+
+/* FF /6: PUSH r/m (read); 8F /0: POP r/m (written). */
+static void decode_push_pop(struct mmio_decoder *d, struct mmio_insn *insn,
+			    bool push)
+{
+	insn->size = stack_operand_size(d);
+	insn->stack_size = insn->size;
+	insn->op = push ? MMIO_OP_PUSH : MMIO_OP_POP;
+	insn->is_read = push;
+	insn->is_write = !push;
+}
+
+/*
+ * 50-57 PUSH reg, 68/6A PUSH imm, 9C PUSHF, 58-5F POP reg: the stack
+ * itself is in MMIO, and the slot's address is the one the hardware gave.
+ */
+static void decode_stack_op(struct mmio_decoder *d, struct mmio_insn *insn,
+			    u8 op)
+{
+	u8 size = stack_operand_size(d);
+	u8 num = (op & 7) + (d->rex & REX_B ? 8 : 0);
+
+	insn->size = size;
+	insn->stack_size = size;
+	insn->op = op >= 0x58 && op <= 0x5f ? MMIO_OP_STACK_POP :
+					      MMIO_OP_STACK_PUSH;
+	insn->is_read = insn->op == MMIO_OP_STACK_POP;
+	insn->is_write = !insn->is_read;
+	if (op == 0x9c)
+		insn->from_flags = true;
+	else if (op == 0x68 || op == 0x6a)
+		fetch_imm(d, insn, op == 0x6a ? 1 : size == 2 ? 2 : 4);
+	else
+		set_reg(d, insn, num, size);
+}
+
+/* 06, 0E, 16, 1E (not in 64-bit mode), 0F A0, 0F A8: PUSH Sreg. */
+static void decode_push_sreg(struct mmio_decoder *d, struct mmio_insn *insn,
+			     u8 seg)
+{
+	u8 size = stack_operand_size(d);
+
+	insn->op = MMIO_OP_STACK_PUSH;
+	insn->from_sreg = true;
+	insn->alu = seg;
+	insn->stack_size = size;
+	/* As KVM: a 32-bit push moves ESP by 4 but writes the 16 bits. */
+	insn->size = size == 4 ? 2 : size;
+	insn->is_write = true;
+}
+
+/* D7: XLAT, AL from seg:[rBX + AL]. */
+static void decode_xlat(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	insn->is_read = true;
+	insn->size = 1;
+	set_reg(d, insn, MMIO_INSN_RAX, 1);
+}
+
+/* FE, FF: INC (/0), DEC (/1), PUSH (FF /6); calls and jumps are not. */
 static void decode_group45(struct mmio_decoder *d, struct mmio_insn *insn,
 			   u8 size)
 {
@@ -321,6 +398,10 @@ static void decode_group45(struct mmio_decoder *d, struct mmio_insn *insn,
 
 	decode_modrm(d);
 	sub = (d->modrm >> 3) & 7;
+	if (!d->err && sub == 6 && size != 1) {
+		decode_push_pop(d, insn, true);
+		return;
+	}
 	if (d->err || sub > 1) {
 		fail(d, MMIO_INSN_EUNSUPPORTED);
 		return;
@@ -392,6 +473,115 @@ static void decode_movx(struct mmio_decoder *d, struct mmio_insn *insn,
 	set_modrm_reg(d, insn, d->opsize);
 }
 
+/* C0, C1 (by imm8), D0, D1 (by 1), D2, D3 (by CL): shifts and rotates. */
+static void decode_shift(struct mmio_decoder *d, struct mmio_insn *insn,
+			 u8 op)
+{
+	decode_modrm(d);
+	insn->op = MMIO_OP_SHIFT;
+	insn->alu = (d->modrm >> 3) & 7;
+	insn->size = op & 1 ? d->opsize : 1;
+	/* As KVM: memory is written back even when the count is 0. */
+	insn->is_read = true;
+	insn->is_write = true;
+	insn->has_imm = op < 0xd2;
+	if (op < 0xd0)
+		insn->imm = fetch_le(d, 1);
+	else if (op < 0xd2)
+		insn->imm = 1;
+	else
+		insn->count_cl = true;
+}
+
+/*
+ * 0F A3, AB, B3, BB: BT, BTS, BTR, BTC r/m, reg. The register's offset
+ * may reach beyond the operand; the hardware has already turned it into
+ * the address of the right word, so only its low bits are left to use.
+ */
+static void decode_bit_reg(struct mmio_decoder *d, struct mmio_insn *insn,
+			   u8 op)
+{
+	decode_reg_access(d, insn, d->opsize, true, op != 0xa3);
+	insn->op = MMIO_OP_BT;
+	insn->alu = (op >> 3) & 3;
+}
+
+/* 0F BA /4-/7: BT, BTS, BTR, BTC r/m, imm8 */
+static void decode_bit_imm(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	u8 sub;
+
+	decode_modrm(d);
+	sub = (d->modrm >> 3) & 7;
+	if (d->err || sub < 4) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_BT;
+	insn->alu = sub - 4;
+	insn->size = d->opsize;
+	insn->is_read = true;
+	insn->is_write = sub != 4;
+	insn->has_imm = true;
+	insn->imm = fetch_le(d, 1);
+}
+
+/* 0F 90-9F: SETcc r/m8, a store of 0 or 1; ModRM.reg is ignored. */
+static void decode_setcc(struct mmio_decoder *d, struct mmio_insn *insn,
+			 u8 op)
+{
+	decode_modrm(d);
+	insn->op = MMIO_OP_SETCC;
+	insn->alu = op & 0xf;
+	insn->size = 1;
+	insn->is_write = true;
+}
+
+/* 0F 40-4F: CMOVcc reg, r/m. Memory is read whatever the condition. */
+static void decode_cmov(struct mmio_decoder *d, struct mmio_insn *insn,
+			u8 op)
+{
+	decode_reg_access(d, insn, d->opsize, true, false);
+	insn->op = MMIO_OP_CMOV;
+	insn->alu = op & 0xf;
+}
+
+/* 0F AF: IMUL reg, r/m; 69, 6B: IMUL reg, r/m, imm16/32 or imm8. */
+static void decode_imul(struct mmio_decoder *d, struct mmio_insn *insn,
+			u8 op)
+{
+	decode_reg_access(d, insn, d->opsize, true, false);
+	insn->op = MMIO_OP_IMUL;
+	if (op == 0x69)
+		fetch_imm(d, insn, d->opsize == 2 ? 2 : 4);
+	else if (op == 0x6b)
+		fetch_imm(d, insn, 1);
+}
+
+static void decode_pop(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	decode_modrm(d);
+	if ((d->modrm >> 3) & 7) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	decode_push_pop(d, insn, false);
+}
+
+/* 8C: MOV r/m16, Sreg. To memory it is a 16-bit store at any opsize. */
+static void decode_store_sreg(struct mmio_decoder *d, struct mmio_insn *insn)
+{
+	decode_modrm(d);
+	if (((d->modrm >> 3) & 7) > MMIO_SEG_GS) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_STORE_SREG;
+	insn->alu = (d->modrm >> 3) & 7;
+	insn->size = 2;
+	insn->is_write = true;
+}
+
 static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 {
 	u8 op = fetch_byte(d);
@@ -418,6 +608,24 @@ static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 		break;
 	case 0xb0: case 0xb1: case 0xc0: case 0xc1:
 		decode_cmpxchg_xadd(d, insn, op);
+		break;
+	case 0xa3: case 0xab: case 0xb3: case 0xbb:
+		decode_bit_reg(d, insn, op);
+		break;
+	case 0xba:
+		decode_bit_imm(d, insn);
+		break;
+	case 0xaf:
+		decode_imul(d, insn, op);
+		break;
+	case 0xa0: case 0xa8:
+		decode_push_sreg(d, insn, op == 0xa0 ? MMIO_SEG_FS : MMIO_SEG_GS);
+		break;
+	case 0x40 ... 0x4f:
+		decode_cmov(d, insn, op);
+		break;
+	case 0x90 ... 0x9f:
+		decode_setcc(d, insn, op);
 		break;
 	case 0xc3:
 		/* MOVNTI has no 16-bit form, so 66 cannot shrink it. */
@@ -507,6 +715,30 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 	case 0xfe: case 0xff:
 		decode_group45(d, insn, size);
 		break;
+	case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+		decode_shift(d, insn, op);
+		break;
+	case 0x69: case 0x6b:
+		decode_imul(d, insn, op);
+		break;
+	case 0x8f:
+		decode_pop(d, insn);
+		break;
+	case 0x8c:
+		decode_store_sreg(d, insn);
+		break;
+	case 0x06: case 0x0e: case 0x16: case 0x1e:
+		if (d->mode == MMIO_INSN_LONG64)
+			fail(d, MMIO_INSN_EUNSUPPORTED);
+		else
+			decode_push_sreg(d, insn, op >> 3);
+		break;
+	case 0xd7:
+		decode_xlat(d, insn);
+		break;
+	case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x9c:
+		decode_stack_op(d, insn, op);
+		break;
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
 	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
 		decode_string(d, insn, op, size);
@@ -547,11 +779,20 @@ int mmio_insn_decode(struct mmio_insn *insn, const u8 *bytes,
 	return 0;
 }
 
-/* The value a write puts in memory, in the low insn->size bytes. */
-u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs)
+/*
+ * The value a pure store puts in memory, in the low insn->size bytes
+ * (POP's comes from the stack, which the caller reads).
+ */
+u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs,
+			  u64 rflags)
 {
 	u64 val;
 
+	if (insn->op == MMIO_OP_SETCC)
+		return mmio_insn_condition(insn->alu, rflags);
+	/* PUSHF's image has VM and RF clear. */
+	if (insn->from_flags)
+		return rflags & ~0x30000ULL & size_mask(insn->size);
 	if (insn->has_imm)
 		return insn->imm & size_mask(insn->size);
 	val = gprs[insn->reg];
@@ -693,6 +934,333 @@ u64 mmio_insn_alu(enum mmio_insn_alu alu, u8 size, u64 a, u64 b, u64 *rflags)
 	return r;
 }
 
+static u64 msb(u64 v, u8 size)
+{
+	return (v >> (size * 8 - 1)) & 1;
+}
+
+/* ZF, SF and PF of a result. */
+static u64 result_flags(u64 r, u8 size)
+{
+	u64 flags = parity_even(r) ? FLAG_PF : 0;
+
+	if (!(r & size_mask(size)))
+		flags |= FLAG_ZF;
+	if (msb(r, size))
+		flags |= FLAG_SF;
+	return flags;
+}
+
+static u64 cf_of(bool cf, bool of)
+{
+	return (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
+}
+
+/*
+ * ROL, ROR, RCL, RCR: only CF and OF change. OF is defined for a count
+ * of 1; for larger counts this gives what Intel CPUs give, the same
+ * formula. RCL and RCR rotate through CF, so an 8-bit operand turns
+ * over every 9 and a 16-bit one every 17; a count of 63 at most keeps
+ * the bit-by-bit loop short.
+ */
+static u64 rotate(enum mmio_insn_shift kind, u8 size, u64 a, u8 count,
+		  u64 *rflags)
+{
+	unsigned int n = size * 8, c, i;
+	u64 mask = size_mask(size), r = a, out;
+	bool cf = *rflags & FLAG_CF, of;
+
+	switch (kind) {
+	case MMIO_SHIFT_ROL:
+		c = count % n;
+		if (c)
+			r = ((a << c) | (a >> (n - c))) & mask;
+		cf = r & 1;
+		of = msb(r, size) ^ cf;
+		break;
+	case MMIO_SHIFT_ROR:
+		c = count % n;
+		if (c)
+			r = ((a >> c) | (a << (n - c))) & mask;
+		cf = msb(r, size);
+		of = cf ^ msb(r << 1, size);
+		break;
+	case MMIO_SHIFT_RCL:
+		c = count % (n + 1);
+		for (i = 0; i < c; i++) {
+			out = msb(r, size);
+			r = ((r << 1) | cf) & mask;
+			cf = out;
+		}
+		of = msb(r, size) ^ cf;
+		break;
+	default:	/* RCR */
+		c = count % (n + 1);
+		of = msb(a, size) ^ cf;
+		for (i = 0; i < c; i++) {
+			out = r & 1;
+			r = (r >> 1) | ((u64)cf << (n - 1));
+			cf = out;
+		}
+		break;
+	}
+	*rflags = (*rflags & ~(FLAG_CF | FLAG_OF)) | cf_of(cf, of);
+	return r;
+}
+
+/*
+ * SHL (SAL), SHR, SAR: CF is the last bit shifted out (0 once the count
+ * passes the width), OF is defined for a count of 1 (and computed so for
+ * all), ZF, SF and PF follow the result, AF is cleared as Intel CPUs do.
+ */
+static u64 shift(enum mmio_insn_shift kind, u8 size, u64 a, u8 count,
+		 u64 *rflags)
+{
+	unsigned int n = size * 8;
+	s64 sa = sign_extend(a, size);
+	u64 mask = size_mask(size), r;
+	bool cf, of;
+
+	switch (kind) {
+	case MMIO_SHIFT_SHR:
+		r = count < n ? a >> count : 0;
+		cf = count <= n && ((a >> (count - 1)) & 1);
+		of = msb(a, size);
+		break;
+	case MMIO_SHIFT_SAR:
+		r = (u64)(sa >> (count < 63 ? count : 63)) & mask;
+		cf = (sa >> (count - 1 < 63 ? count - 1 : 63)) & 1;
+		of = false;
+		break;
+	default:	/* SHL, SAL */
+		r = count < n ? (a << count) & mask : 0;
+		cf = count <= n && ((a >> (n - count)) & 1);
+		of = msb(r, size) ^ cf;
+		break;
+	}
+	*rflags = (*rflags & ~MMIO_INSN_ARITH_FLAGS) | cf_of(cf, of) |
+		  result_flags(r, size);
+	return r;
+}
+
+/*
+ * Shifts or rotates @a of @size bytes by @count (masked to 5 bits, or 6
+ * for 64-bit operands, as the CPU does); a masked count of 0 changes no
+ * flag.
+ */
+u64 mmio_insn_shift(enum mmio_insn_shift kind, u8 size, u64 a, u8 count,
+		    u64 *rflags)
+{
+	a &= size_mask(size);
+	count &= size == 8 ? 0x3f : 0x1f;
+	if (!count)
+		return a;
+	if (kind < MMIO_SHIFT_SHL)
+		return rotate(kind, size, a, count, rflags);
+	return shift(kind, size, a, count, rflags);
+}
+
+/*
+ * BT, BTS, BTR, BTC on bit @bit (modulo the width) of @a: CF gets the
+ * bit's old value; the other flags are left alone (the SDM leaves OF,
+ * SF, AF and PF undefined and ZF unchanged). Returns @a as changed.
+ */
+u64 mmio_insn_bit(enum mmio_insn_bit kind, u8 size, u64 a, u64 bit,
+		  u64 *rflags)
+{
+	u64 m = 1ULL << (bit & (size * 8 - 1));
+
+	*rflags = (*rflags & ~FLAG_CF) | (a & m ? FLAG_CF : 0);
+	switch (kind) {
+	case MMIO_BIT_SET:
+		a |= m;
+		break;
+	case MMIO_BIT_RESET:
+		a &= ~m;
+		break;
+	case MMIO_BIT_COMPLEMENT:
+		a ^= m;
+		break;
+	default:
+		break;
+	}
+	return a & size_mask(size);
+}
+
+/*
+ * The low half of the signed product: CF and OF say it lost bits; SF,
+ * ZF, AF and PF are undefined, and follow the result here (AF cleared).
+ */
+u64 mmio_insn_imul(u8 size, u64 a, u64 b, u64 *rflags)
+{
+	s64 x = sign_extend(a, size), y = sign_extend(b, size), p;
+	bool over;
+
+	if (size == 8) {
+		over = __builtin_mul_overflow(x, y, &p);
+	} else {
+		p = x * y;
+		over = sign_extend(p, size) != (u64)p;
+	}
+	*rflags = (*rflags & ~MMIO_INSN_ARITH_FLAGS) | cf_of(over, over) |
+		  result_flags(p, size);
+	return (u64)p & size_mask(size);
+}
+
+/* Jcc, SETcc and CMOVcc's condition: bits 3:1 pick a test, bit 0 negates. */
+bool mmio_insn_condition(u8 cond, u64 rflags)
+{
+	bool cf = rflags & FLAG_CF, zf = rflags & FLAG_ZF;
+	bool sf = rflags & FLAG_SF, of = rflags & FLAG_OF;
+	bool r;
+
+	switch ((cond >> 1) & 7) {
+	case 0:
+		r = of;
+		break;
+	case 1:
+		r = cf;
+		break;
+	case 2:
+		r = zf;
+		break;
+	case 3:
+		r = cf || zf;
+		break;
+	case 4:
+		r = sf;
+		break;
+	case 5:
+		r = rflags & FLAG_PF;
+		break;
+	case 6:
+		r = sf != of;
+		break;
+	default:
+		r = zf || sf != of;
+		break;
+	}
+	return r != (cond & 1);
+}
+
+/* (hi:lo) / d, given hi < d: restoring division, one bit a step. */
+static u64 divide_128(u64 hi, u64 lo, u64 d, u64 *rem)
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		bool top = hi >> 63;
+
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		if (top || hi >= d) {
+			hi -= d;
+			lo |= 1;
+		}
+	}
+	*rem = hi;
+	return lo;
+}
+
+/* The dividend of a DIV or IDIV of @size: rDX:rAX, or AX for bytes. */
+static void dividend(u8 size, bool is_signed, u64 rax, u64 rdx, u64 *hi,
+		     u64 *lo)
+{
+	unsigned int n = size * 8;
+
+	if (size == 8) {
+		*hi = rdx;
+		*lo = rax;
+		return;
+	}
+	*lo = size == 1 ? rax & 0xffff :
+			  ((rdx & size_mask(size)) << n) | (rax & size_mask(size));
+	*hi = 0;
+	if (is_signed && ((*lo >> (2 * n - 1)) & 1)) {
+		*hi = ~0ULL;
+		if (2 * n < 64)
+			*lo |= ~0ULL << (2 * n);
+	}
+}
+
+/* DIV and IDIV: false where the CPU raises #DE, registers untouched. */
+static bool divide(bool is_signed, u8 size, u64 *rax, u64 *rdx, u64 src)
+{
+	u64 hi, lo, d = src & size_mask(size), q, r, limit;
+	bool neg_n = false, neg_d = false;
+
+	dividend(size, is_signed, *rax, *rdx, &hi, &lo);
+	if (is_signed) {
+		neg_n = hi >> 63;
+		neg_d = msb(d, size);
+		if (neg_n) {
+			lo = -lo;
+			hi = ~hi + !lo;
+		}
+		if (neg_d)
+			d = -sign_extend(d, size);
+	}
+	if (!d || hi >= d)
+		return false;
+	q = divide_128(hi, lo, d, &r);
+	limit = is_signed ? (1ULL << (size * 8 - 1)) - !(neg_n ^ neg_d) :
+			    size_mask(size);
+	if (q > limit)
+		return false;
+	if (neg_n ^ neg_d)
+		q = -q;
+	if (neg_n)
+		r = -r;
+	if (size == 1) {
+		put_reg(rax, 2, false, (q & 0xff) | (r & 0xff) << 8);
+	} else {
+		put_reg(rax, size, false, q);
+		put_reg(rdx, size, false, r);
+	}
+	return true;
+}
+
+/*
+ * MUL, IMUL (one operand), DIV, IDIV with @src from memory: on rAX, or
+ * AX for bytes, and rDX. Returns false (changing nothing) where the CPU
+ * raises #DE. MUL and IMUL set CF and OF when the high half matters;
+ * the flags the SDM leaves undefined follow the low half here (DIV and
+ * IDIV leave them all alone).
+ */
+bool mmio_insn_mul_div(enum mmio_insn_muldiv kind, u8 size, u64 *rax,
+		       u64 *rdx, u64 src, u64 *rflags)
+{
+	unsigned int n = size * 8;
+	unsigned __int128 p;
+	u64 low, high;
+	bool over;
+
+	if (kind >= MMIO_DIV)
+		return divide(kind == MMIO_IDIV, size, rax, rdx, src);
+	if (kind == MMIO_IMUL)
+		p = (unsigned __int128)((__int128)(s64)sign_extend(*rax, size) *
+					(s64)sign_extend(src, size));
+	else
+		p = (unsigned __int128)(*rax & size_mask(size)) *
+		    (src & size_mask(size));
+	low = (u64)p & size_mask(size);
+	high = size == 8 ? (u64)(p >> 64) : (u64)(p >> n) & size_mask(size);
+	if (kind == MMIO_IMUL)
+		over = sign_extend(low, size) != (u64)(s64)(__int128)p ||
+		       (size == 8 && (u64)(p >> 64) != (u64)((s64)low >> 63));
+	else
+		over = high;
+	if (size == 1) {
+		put_reg(rax, 2, false, low | high << 8);
+	} else {
+		put_reg(rax, size, false, low);
+		put_reg(rdx, size, false, high);
+	}
+	*rflags = (*rflags & ~MMIO_INSN_ARITH_FLAGS) | cf_of(over, over) |
+		  result_flags(low, size);
+	return true;
+}
+
 static u64 source_operand(const struct mmio_insn *insn, const u64 *gprs)
 {
 	u64 val;
@@ -736,6 +1304,35 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 		if (acc != mem)
 			put_reg(&gprs[MMIO_INSN_RAX], insn->size, false, mem);
 		return true;
+	case MMIO_OP_SHIFT:
+		*store = mmio_insn_shift(insn->alu, insn->size, mem,
+					 insn->count_cl ? gprs[MMIO_INSN_RCX] :
+							  insn->imm,
+					 rflags);
+		return true;
+	case MMIO_OP_BT:
+		*store = mmio_insn_bit(insn->alu, insn->size, mem, src, rflags);
+		return insn->is_write;
+	case MMIO_OP_CMOV:
+		/* A 32-bit CMOV clears bits 63:32 even when it moves nothing. */
+		if (mmio_insn_condition(insn->alu, *rflags))
+			put_reg(&gprs[insn->reg], insn->reg_size, false, mem);
+		else if (insn->reg_size == 4)
+			put_reg(&gprs[insn->reg], 4, false, gprs[insn->reg]);
+		return false;
+	case MMIO_OP_IMUL:
+		put_reg(&gprs[insn->reg], insn->reg_size, false,
+			mmio_insn_imul(insn->size, mem, insn->has_imm ? insn->imm :
+				       gprs[insn->reg], rflags));
+		return false;
+	case MMIO_OP_PUSH:
+	case MMIO_OP_POP:
+	case MMIO_OP_MUL_DIV:
+		/*
+		 * The caller moves the value between memory and stack, or
+		 * calls mmio_insn_mul_div(), which may have to raise #DE.
+		 */
+		return false;
 	case MMIO_OP_ALU:
 		if (insn->to_reg) {
 			r = mmio_insn_alu(insn->alu, insn->size, src, mem,

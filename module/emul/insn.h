@@ -53,6 +53,18 @@ enum mmio_insn_op {
 	MMIO_OP_ALU,		/* arithmetic on memory, see enum mmio_insn_alu */
 	MMIO_OP_XADD,		/* the register gets memory, memory the sum */
 	MMIO_OP_CMPXCHG,	/* memory gets the register if it equals rAX */
+	MMIO_OP_SHIFT,		/* memory shifted or rotated, enum mmio_insn_shift */
+	MMIO_OP_BT,		/* one bit tested (and set, reset, flipped) */
+	MMIO_OP_SETCC,		/* memory gets 1 or 0, condition in alu */
+	MMIO_OP_CMOV,		/* the register gets memory if alu holds */
+	MMIO_OP_IMUL,		/* the register gets memory times reg or imm */
+	MMIO_OP_PUSH,		/* memory onto the stack */
+	MMIO_OP_POP,		/* the top of the stack to memory */
+	MMIO_OP_STACK_PUSH,	/* reg, imm or flags onto a stack in MMIO */
+	MMIO_OP_STACK_POP,	/* the top of a stack in MMIO to reg */
+	MMIO_OP_STORE_SREG,	/* a segment selector, alu says which */
+	MMIO_OP_MUL_DIV,	/* F6/F7 /4-/7 on rAX (and rDX), enum mmio_insn_muldiv */
+	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */
 	MMIO_OP_LODS,		/* seg:rSI to rAX */
@@ -72,6 +84,22 @@ enum mmio_insn_alu {
 	MMIO_ALU_AND, MMIO_ALU_SUB, MMIO_ALU_XOR, MMIO_ALU_CMP,
 	MMIO_ALU_TEST, MMIO_ALU_INC, MMIO_ALU_DEC, MMIO_ALU_NOT,
 	MMIO_ALU_NEG,
+};
+
+/* MMIO_OP_SHIFT: in the order of C0-D3's ModRM bits 5:3 (6 is SAL). */
+enum mmio_insn_shift {
+	MMIO_SHIFT_ROL, MMIO_SHIFT_ROR, MMIO_SHIFT_RCL, MMIO_SHIFT_RCR,
+	MMIO_SHIFT_SHL, MMIO_SHIFT_SHR, MMIO_SHIFT_SAL, MMIO_SHIFT_SAR,
+};
+
+/* MMIO_OP_BT: in the order of 0F BA's ModRM bits 5:3, less 4. */
+enum mmio_insn_bit {
+	MMIO_BIT_TEST, MMIO_BIT_SET, MMIO_BIT_RESET, MMIO_BIT_COMPLEMENT,
+};
+
+/* MMIO_OP_MUL_DIV: in the order of F6/F7's ModRM bits 5:3, less 4. */
+enum mmio_insn_muldiv {
+	MMIO_MUL, MMIO_IMUL, MMIO_DIV, MMIO_IDIV,
 };
 
 /* The RFLAGS bits the arithmetic sets: CF, PF, AF, ZF, SF, OF. */
@@ -95,8 +123,15 @@ struct mmio_insn {
 	bool reg_high_byte;	/* AH, CH, DH or BH: bits 15:8 of reg */
 	bool sign_extend;	/* a load wider in reg than in memory */
 	u8 op;			/* enum mmio_insn_op */
-	u8 alu;			/* enum mmio_insn_alu, for MMIO_OP_ALU */
+	u8 alu;			/* ALU: enum mmio_insn_alu; SHIFT: enum mmio_insn_shift;
+				 * BT: enum mmio_insn_bit; SETCC, CMOV: the condition;
+				 * STORE_SREG: enum mmio_insn_seg
+				 */
 	bool to_reg;		/* ALU result goes to reg, memory is a source */
+	bool count_cl;		/* shifts: the count is CL, not imm */
+	u8 stack_size;		/* PUSH, POP: bytes the stack pointer moves */
+	bool from_flags;	/* PUSHF: the value is RFLAGS */
+	bool from_sreg;		/* PUSH Sreg: the selector of segment alu */
 	/* MOVS, CMPS, STOS, LODS, SCAS */
 	bool rep;		/* F3 or F2: rCX counts the elements */
 	bool repne;		/* F2: CMPS and SCAS repeat while ZF is 0 */
@@ -106,13 +141,22 @@ struct mmio_insn {
 
 int mmio_insn_decode(struct mmio_insn *insn, const u8 *bytes,
 		     unsigned int len, enum mmio_insn_mode mode);
-u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs);
+u64 mmio_insn_store_value(const struct mmio_insn *insn, const u64 *gprs,
+			  u64 rflags);
 void mmio_insn_complete_read(const struct mmio_insn *insn, u64 *gprs,
 			     u64 value);
 bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 		       u64 mem, u64 *store);
 u64 mmio_insn_alu(enum mmio_insn_alu alu, u8 size, u64 a, u64 b,
 		  u64 *rflags);
+u64 mmio_insn_shift(enum mmio_insn_shift kind, u8 size, u64 a, u8 count,
+		    u64 *rflags);
+u64 mmio_insn_bit(enum mmio_insn_bit kind, u8 size, u64 a, u64 bit,
+		  u64 *rflags);
+u64 mmio_insn_imul(u8 size, u64 a, u64 b, u64 *rflags);
+bool mmio_insn_condition(u8 cond, u64 rflags);
+bool mmio_insn_mul_div(enum mmio_insn_muldiv kind, u8 size, u64 *rax,
+		       u64 *rdx, u64 src, u64 *rflags);
 const char *mmio_insn_strerror(int err);
 
 #endif /* VMXLAB_EMUL_INSN_H */

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "vmxlab: " fmt
 
 #include <linux/kvm.h>
+#include <asm/trapnr.h>
 
 #include "../vmxlab.h"
 #include "../io_bus.h"
@@ -299,7 +300,8 @@ static int string_finish(struct vmxlab_vcpu *vcpu)
 		vmcs_write(GUEST_RFLAGS, rflags);
 		return string_step(vcpu);
 	case MMIO_OP_STOS:
-		val[0] = mmio_insn_store_value(insn, g);
+		val[0] = mmio_insn_store_value(insn, g,
+					       vmcs_read(GUEST_RFLAGS));
 		break;
 	}
 	/* MOVS and STOS write ES:rDI. */
@@ -368,7 +370,121 @@ static bool is_string(const struct mmio_insn *insn)
 	return insn->op >= MMIO_OP_MOVS;
 }
 
+/* ---------------------------------------------- PUSH and POP r/m */
+
+/* How wide the stack pointer is: 64-bit mode, else SS's B bit. */
+static u8 stack_addr_size(struct vmxlab_vcpu *vcpu)
+{
+	if (vmx_guest_64bit_code(vcpu))
+		return 8;
+	return vmcs_read32(GUEST_SS_AR_BYTES) & BIT(14) ? 4 : 2;
+}
+
+/* RSP moved by @delta, wrapping in its low 16, 32 or 64 bits. */
+static u64 stack_moved(struct vmxlab_vcpu *vcpu, s64 delta)
+{
+	u64 mask = vmx_addr_mask(stack_addr_size(vcpu));
+	u64 rsp = vmcs_read(GUEST_RSP);
+
+	return (rsp & ~mask) | ((rsp + delta) & mask);
+}
+
+static u64 stack_linear(struct vmxlab_vcpu *vcpu, u64 rsp)
+{
+	u64 la = vmx_segment_base(vcpu, VCPU_SREG_SS) +
+		 (rsp & vmx_addr_mask(stack_addr_size(vcpu)));
+
+	return vmx_guest_64bit_code(vcpu) ? la : (u32)la;
+}
+
+/*
+ * PUSH r/m with an MMIO source: the new top of the stack must be RAM,
+ * checked before the read so that a #PF there costs no device access
+ * (1: go on; 0 with the guest's #PF or an internal error prepared).
+ */
+static bool push_target_ok(struct vmxlab_vcpu *vcpu, int *ret)
+{
+	u64 la = stack_linear(vcpu, stack_moved(vcpu, -(s64)vcpu->mmio.size));
+	bool is_ram;
+	u64 gpa;
+	int r;
+
+	r = string_operand(vcpu, la, true, &gpa, &is_ram);
+	if (r > 0 && is_ram)
+		return true;
+	*ret = r ? string_unsupported(vcpu, la, r < 0 ? r : -ENXIO) : 1;
+	return false;
+}
+
+/* The operand between @buf and the stack at @rsp: 0, or err and *ret. */
+static int stack_copy(struct vmxlab_vcpu *vcpu, u64 rsp, u64 *buf,
+		      bool write, int *ret)
+{
+	u64 la = stack_linear(vcpu, rsp);
+	u32 access = vmx_access_kind(write ? PFERR_WRITE : 0);
+	struct guest_pf pf;
+	int err;
+
+	if (write)
+		err = vmx_write_linear(vcpu, la, buf, vcpu->mmio.size, access,
+				       &pf);
+	else
+		err = vmx_read_linear(vcpu, la, buf, vcpu->mmio.size, access,
+				      &pf);
+	if (!err)
+		return 0;
+	if (err == -EFAULT)
+		vmx_inject_page_fault(vcpu, &pf);
+	*ret = err == -EFAULT ? 1 : string_unsupported(vcpu, la, err);
+	return err;
+}
+
+/* The MMIO read is done: onto the stack, then RSP and RIP move. */
+static int mmio_push_done(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	u64 rsp = stack_moved(vcpu, -(s64)vcpu->mmio.size);
+	int ret;
+
+	if (stack_copy(vcpu, rsp, &value, true, &ret))
+		return ret;
+	vmcs_write(GUEST_RSP, rsp);
+	mmio_advance(vcpu, vcpu->mmio.len);
+	return 1;
+}
+
+/*
+ * POP r/m to MMIO: read the stack and move RSP (the CPU computes the
+ * address after that; the hardware's GPA already says where), then write.
+ */
+static int mmio_pop(struct vmxlab_vcpu *vcpu, u64 gpa)
+{
+	u64 value = 0;
+	int ret;
+
+	if (stack_copy(vcpu, vmcs_read(GUEST_RSP), &value, false, &ret))
+		return ret;
+	vmcs_write(GUEST_RSP, stack_moved(vcpu, vcpu->mmio.size));
+	mmio_advance(vcpu, vcpu->mmio.len);
+	return mmio_put(vcpu, gpa, value);
+}
+
 /* ---------------------------------------------- everything else */
+
+/* MUL, IMUL, DIV, IDIV of rAX by an MMIO operand; #DE as the CPU. */
+static int mmio_mul_div_done(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	u64 *gpr = vcpu->vmx.regs.gpr, rflags = vmcs_read(GUEST_RFLAGS);
+
+	if (!mmio_insn_mul_div(insn->alu, insn->size, &gpr[VCPU_RAX],
+			       &gpr[VCPU_RDX], value, &rflags)) {
+		vmx_inject_exception(vcpu, X86_TRAP_DE, false, 0);
+		return 1;
+	}
+	vmcs_write(GUEST_RFLAGS, rflags);
+	mmio_advance(vcpu, insn->len);
+	return 1;
+}
 
 /*
  * The read came back with @value: the instruction sets its registers and
@@ -388,6 +504,13 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 		vcpu->mmio_read[vcpu->mmio_reads++] = value;
 		return string_continue(vcpu);
 	}
+	if (insn->op == MMIO_OP_PUSH)
+		return mmio_push_done(vcpu, value);
+	if (insn->op == MMIO_OP_MUL_DIV)
+		return mmio_mul_div_done(vcpu, value);
+	/* RSP moves first: POP RSP leaves the value popped. */
+	if (insn->op == MMIO_OP_STACK_POP)
+		vmcs_write(GUEST_RSP, stack_moved(vcpu, insn->stack_size));
 	old_rflags = vmcs_read(GUEST_RFLAGS);
 	rflags = old_rflags;
 	gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
@@ -422,9 +545,19 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 	if (is_string(insn))
 		return mmio_string(vcpu);
 	vcpu->mmio_gpa = gpa;
+	if (insn->op == MMIO_OP_POP)
+		return mmio_pop(vcpu, gpa);
+	if (insn->op == MMIO_OP_PUSH && !push_target_ok(vcpu, &err))
+		return err;
 	if (!insn->is_read) {
 		gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
-		value = mmio_insn_store_value(insn, gpr);
+		value = mmio_insn_store_value(insn, gpr,
+					      vmcs_read(GUEST_RFLAGS));
+		if (insn->op == MMIO_OP_STACK_PUSH)
+			vmcs_write(GUEST_RSP,
+				   stack_moved(vcpu, -(s64)insn->stack_size));
+		if (insn->op == MMIO_OP_STORE_SREG || insn->from_sreg)
+			value = (u16)vmcs_read(GUEST_ES_SELECTOR + 2 * insn->alu);
 		mmio_advance(vcpu, insn->len);
 		return mmio_put(vcpu, gpa, value);
 	}

@@ -124,6 +124,24 @@ static u32 ins_writable_elements(struct vmxlab_vcpu *vcpu, u64 index,
 	return count;
 }
 
+/*
+ * As KVM: when a device in the kernel (PIC, PIT) has the port, it gives
+ * all @n elements (at most a page of them) and no exit is needed.
+ */
+static bool ins_from_kernel_device(struct vmxlab_vcpu *vcpu, u16 port, u32 n)
+{
+	u8 size = vcpu->pio.size;
+	u64 value;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (io_bus_read(vcpu, IO_BUS_PIO, port, size, &value))
+			return false;
+		memcpy(vcpu->pio_data + i * size, &value, size);
+	}
+	return true;
+}
+
 static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 {
 	u64 index = vcpu->vmx.regs.gpr[VCPU_RDI] &
@@ -149,6 +167,8 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 		return string_io_unsupported(vcpu,
 					     string_elem_linear(vcpu, index, 0));
 	vcpu->pio.count = n;
+	if (ins_from_kernel_device(vcpu, port, n))
+		return vmx_complete_string_in(vcpu);
 	vcpu->completion = COMPLETE_PIO_STRING_IN;
 	pio_exit(vcpu, true, port, vcpu->pio.size, n);
 	return 0;
@@ -157,8 +177,18 @@ static int string_in(struct vmxlab_vcpu *vcpu, u16 port, u64 count)
 /* OUTS: the element is in pio_data; userspace takes it from there. */
 static int outs_send(struct vmxlab_vcpu *vcpu)
 {
+	u64 value = 0;
+
 	vcpu->pio.count = 1;
 	string_advance(vcpu, VCPU_RSI, 1);
+	/* As KVM: a port in the kernel (PIC, PIT) takes it without an exit. */
+	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
+	if (!io_bus_write(vcpu, IO_BUS_PIO, vcpu->pio.port, vcpu->pio.size,
+			  value)) {
+		if (string_done(vcpu))
+			vmx_skip_instruction(vcpu);
+		return 1;
+	}
 	vcpu->completion = string_done(vcpu) ? COMPLETE_SKIP : COMPLETE_NONE;
 	pio_exit(vcpu, false, vcpu->pio.port, vcpu->pio.size, 1);
 	return 0;
@@ -198,6 +228,27 @@ int vmx_complete_outs_mmio(struct vmxlab_vcpu *vcpu)
 	return outs_send(vcpu);
 }
 
+/*
+ * Outside 64-bit mode, how many elements from the index register on lie
+ * inside the segment's limit (as the CPU checks before each access; an
+ * expand-down segment is not limited here). In 64-bit mode, all.
+ */
+static u64 string_room(struct vmxlab_vcpu *vcpu, int seg, int index_reg)
+{
+	const struct vcpu_pio *s = &vcpu->pio;
+	u64 index = vcpu->vmx.regs.gpr[index_reg] & vmx_addr_mask(s->addr_size);
+	u32 ar = vmcs_read32(GUEST_ES_AR_BYTES + seg * 2);
+	u64 limit = vmcs_read32(GUEST_ES_LIMIT + seg * 2);
+
+	if (vmx_guest_64bit_code(vcpu) || ((ar & 0x1c) == 0x14))
+		return ~0ULL;
+	if (index + s->size - 1 > limit)
+		return 0;
+	if (s->dir < 0)
+		return index / s->size + 1;
+	return (limit - index + 1) / s->size;
+}
+
 static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 			    u8 size, bool rep)
 {
@@ -216,7 +267,27 @@ static int handle_string_io(struct vmxlab_vcpu *vcpu, bool in, u16 port,
 	count = rep ? vcpu->vmx.regs.gpr[VCPU_RCX] & vmx_addr_mask(s->addr_size) : 1;
 	if (!count)
 		return vmx_skip_and_resume(vcpu);
+	count = min_t(u64, count, string_room(vcpu, seg, in ? VCPU_RDI : VCPU_RSI));
+	if (!count) {
+		/* Past the segment's limit: #GP(0), or #SS(0) for SS. */
+		vmx_inject_exception(vcpu, seg == VCPU_SREG_SS ? X86_TRAP_SS :
+				     X86_TRAP_GP, true, 0);
+		return 1;
+	}
 	return in ? string_in(vcpu, port, count) : string_out(vcpu);
+}
+
+/* AL and AX merge; EAX clears bits 63:32, as a 32-bit register write. */
+static void pio_in_to_rax(struct vmxlab_vcpu *vcpu, u8 size, u64 value)
+{
+	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
+
+	if (size == 4)
+		*rax = (u32)value;
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | (value & 0xffff);
+	else
+		*rax = (*rax & ~0xffULL) | (value & 0xff);
 }
 
 int vmx_handle_io(struct vmxlab_vcpu *vcpu)
@@ -232,7 +303,7 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 
 	/* One dispatch: whatever device the VM has there, else userspace. */
 	if (in && !io_bus_read(vcpu, IO_BUS_PIO, port, size, &value)) {
-		memcpy(&vcpu->vmx.regs.gpr[VCPU_RAX], &value, size);
+		pio_in_to_rax(vcpu, size, value);
 		return vmx_skip_and_resume(vcpu);
 	}
 	if (!in && !io_bus_write(vcpu, IO_BUS_PIO, port, size, value))
@@ -251,16 +322,10 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 /* IN: the value userspace put in the PIO page lands in AL, AX or EAX. */
 void vmx_complete_pio_in(struct vmxlab_vcpu *vcpu)
 {
-	u64 *rax = &vcpu->vmx.regs.gpr[VCPU_RAX];
 	u64 value = 0;
 
 	memcpy(&value, vcpu->pio_data, vcpu->pio.size);
-	if (vcpu->pio.size == 4)
-		*rax = value;
-	else if (vcpu->pio.size == 2)
-		*rax = (*rax & ~0xffffULL) | value;
-	else
-		*rax = (*rax & ~0xffULL) | value;
+	pio_in_to_rax(vcpu, vcpu->pio.size, value);
 	vmx_skip_instruction(vcpu);
 }
 

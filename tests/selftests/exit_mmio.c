@@ -363,6 +363,378 @@ TEST_F(mmio, read_modify_write_instructions)
 	RUN_DONE(self->vcpu);
 }
 
+/*
+ * Issue 15 item 5: shifts and rotates, BT* (with a register offset that
+ * reaches outside the operand, so the access lands on another word),
+ * SETcc, CMOVcc, IMUL, PUSH and POP with an MMIO operand, ADC and SBB
+ * with a carry in, MOV with a 64-bit moffs and MOV from a segment
+ * register, XLAT, and one-operand MUL and DIV. The differential guest
+ * fuzzer found the first of them ending vmxlab in an internal error.
+ * Only the flags the SDM defines are reported.
+ */
+#define FORMS_BASE	(MMIO_GPA + 0x40)
+
+static void guest_mmio_forms(void)
+{
+	uint8_t *p = (uint8_t *)FORMS_BASE;
+	uint64_t v, f;
+
+	asm volatile("shlb $3, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & 0xc5);
+	asm volatile("stc; rcll %%cl, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p), "c"(1) : "memory", "cc");
+	GUEST_SYNC(f & 0x801);
+	asm volatile("sarw $1, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & 0x8c5);
+	asm volatile("btl %k2, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p), "r"(35) : "memory", "cc");
+	GUEST_SYNC(f & 1);
+	asm volatile("btsl $4, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & 1);
+	asm volatile("btrq %2, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p), "r"(-1LL) : "memory", "cc");
+	GUEST_SYNC(f & 1);
+	asm volatile("btcw $15, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(f & 1);
+	asm volatile("xor %%eax, %%eax; sete (%0)"
+		     : : "r"(p) : "rax", "memory", "cc");
+	v = 0xffffffff00000007ULL;
+	asm volatile("cmp %k0, %k0; cmovne (%1), %k0"
+		     : "+r"(v) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v);
+	v = 7;
+	asm volatile("cmp $8, %k0; cmovne (%1), %k0"
+		     : "+r"(v) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v);
+	asm volatile("imulq $-3, (%2), %0; pushf; pop %1"
+		     : "=r"(v), "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f & 0x801);
+	v = 0x10000;
+	asm volatile("imull (%2), %k0; pushf; pop %1"
+		     : "+r"(v), "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f & 0x801);
+	asm volatile("pushq (%1); popq %0" : "=r"(v) : "r"(p) : "memory");
+	GUEST_SYNC(v);
+	asm volatile("pushq $0x12345678; popq (%0)" : : "r"(p) : "memory");
+	asm volatile("stc; adcl %k2, (%1); pushf; pop %0"
+		     : "=r"(f) : "r"(p), "r"(0) : "memory", "cc");
+	GUEST_SYNC(f & ARITH_FLAGS);
+	v = 0;
+	asm volatile("stc; sbbb (%2), %b0; pushf; pop %1"
+		     : "+q"(v), "=r"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f & ARITH_FLAGS);
+	asm volatile("movabs 0xc0000048, %%eax" : "=a"(v) : : "memory");
+	GUEST_SYNC(v);
+	asm volatile("movabs %%al, 0xc0000049" : : "a"(0x5e) : "memory");
+	asm volatile("mov %%ss, (%0)" : : "r"(p) : "memory");
+	v = 3;
+	asm volatile("xlat" : "+a"(v) : "b"(p) : "memory");
+	GUEST_SYNC(v);
+	v = 100;
+	f = 0;
+	asm volatile("divl (%2)" : "+a"(v), "+d"(f) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v, f);
+	v = -100LL;
+	asm volatile("cqto; idivq (%2)" : "+a"(v), "=d"(f) : "r"(p)
+		     : "memory", "cc");
+	GUEST_SYNC(v, f);
+	v = 0x10;
+	asm volatile("mulb (%1)" : "+a"(v) : "r"(p) : "memory", "cc");
+	GUEST_SYNC(v);
+}
+
+#define NO_READ		0x3c3c3c3c3c3c3c3cULL
+#define SS_SELECTOR	0xc3c3c3c3c3c3c3c3ULL	/* write: the guest's SS */
+
+TEST_F(mmio, shift_bit_setcc_cmov_imul_and_stack_forms)
+{
+	static const struct {
+		const char *what;
+		int off;		/* from FORMS_BASE */
+		unsigned int len;
+		uint64_t read, write;	/* what the host answers, sees */
+		uint64_t arg0, arg1;	/* what the guest reports */
+	} steps[] = {
+		/* CF (bit 5 out), PF, SF of 0x88 */
+		{ "shlb $3", 0, 1, 0x31, 0x88, 0x85, NO_ARG },
+		/* bit 31 to CF, the CF in to bit 0; OF = MSB ^ CF */
+		{ "stc; rcll %cl", 0, 4, 0x80000000, 0x1, 0x801, NO_ARG },
+		{ "sarw $1", 0, 2, 0x8001, 0xc000, 0x85, NO_ARG },
+		/* bit 35 lives in the next dword: the access moves there */
+		{ "btl 35", 4, 4, 0x8, NO_WRITE, 1, NO_ARG },
+		{ "btsl $4", 0, 4, 0x1, 0x11, 0, NO_ARG },
+		/* bit -1: bit 63 of the qword before the operand */
+		{ "btrq -1", -8, 8, 0x8000000000000001ULL, 0x1, 1, NO_ARG },
+		{ "btcw $15", 0, 2, 0x0, 0x8000, 0, NO_ARG },
+		{ "sete", 0, 1, NO_READ, 0x1, NO_ARG, NO_ARG },
+		/* false: nothing moves, but bits 63:32 clear */
+		{ "cmovne, ZF set", 0, 4, 0x99, NO_WRITE, 0x7, NO_ARG },
+		{ "cmovne, ZF clear", 0, 4, 0x99, NO_WRITE, 0x99, NO_ARG },
+		{ "imulq $-3", 0, 8, 5, NO_WRITE, (uint64_t)-15, 0 },
+		{ "imull overflows", 0, 4, 0x10000, NO_WRITE, 0, 0x801 },
+		{ "pushq (mmio)", 0, 8, 0x1122334455667788ULL, NO_WRITE,
+		  0x1122334455667788ULL, NO_ARG },
+		{ "popq (mmio)", 0, 8, NO_READ, 0x12345678, NO_ARG, NO_ARG },
+		/* 0xffffffff + 0 + CF: 0, CF ZF AF PF */
+		{ "stc; adcl", 0, 4, 0xffffffff, 0, 0x55, NO_ARG },
+		/* 0 - 0 - CF: 0xff, CF AF SF PF */
+		{ "stc; sbbb", 0, 1, 0, NO_WRITE, 0xff, 0x95 },
+		{ "movabs moffs64, %eax", 8, 4, 0xabcdef01, NO_WRITE,
+		  0xabcdef01, NO_ARG },
+		{ "movabs %al, moffs64", 9, 1, NO_READ, 0x5e, NO_ARG, NO_ARG },
+		{ "mov %ss, (mmio)", 0, 2, NO_READ, SS_SELECTOR, NO_ARG, NO_ARG },
+		{ "xlat", 3, 1, 0x77, NO_WRITE, 0x77, NO_ARG },
+		{ "divl", 0, 4, 7, NO_WRITE, 14, 2 },
+		{ "idivq", 0, 8, 7, NO_WRITE, (uint64_t)-14, (uint64_t)-2 },
+		{ "mulb", 0, 1, 0x20, NO_WRITE, 0x200, NO_ARG },
+	};
+	struct kvm_sregs sregs;
+	struct ucall *uc = &self->uc;
+	size_t i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_mmio_forms,
+				       &self->vcpu);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		uint64_t gpa = FORMS_BASE + steps[i].off;
+
+		if (steps[i].read != NO_READ) {
+			RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+			if (self->vcpu->run->mmio.is_write)
+				TH_LOG("%s: a write before the read",
+				       steps[i].what);
+			ASSERT_MMIO(self->vcpu, 0, gpa, steps[i].len);
+			memcpy(self->vcpu->run->mmio.data, &steps[i].read,
+			       steps[i].len);
+		}
+		if (steps[i].write != NO_WRITE) {
+			uint64_t want = steps[i].write;
+
+			RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+			ASSERT_MMIO(self->vcpu, 1, gpa, steps[i].len);
+			if (want == SS_SELECTOR) {
+				vcpu_sregs_get(self->vcpu, &sregs);
+				want = sregs.ss.selector;
+			}
+			EXPECT_EQ(want, mmio_data(self->vcpu))
+				TH_LOG("%s", steps[i].what);
+		}
+		if (steps[i].arg0 == NO_ARG)
+			continue;
+		RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+		EXPECT_EQ(steps[i].arg0, uc->args[0]) TH_LOG("%s", steps[i].what);
+		if (steps[i].arg1 != NO_ARG)
+			EXPECT_EQ(steps[i].arg1, uc->args[1])
+				TH_LOG("%s", steps[i].what);
+	}
+	RUN_DONE(self->vcpu);
+}
+
+/*
+ * Found by the differential guest fuzzer (seed 0x67667a7a, programs 56,
+ * 101 and 113), named here so that they stay fixed.
+ */
+
+/* F6 /1 is TEST r/m8, imm8 on Intel CPUs, and KVM emulates it so. */
+static void guest_test_alias(void)
+{
+	uint64_t f;
+
+	asm volatile(".byte 0xf6, 0x08, 0x81; pushf; pop %0"	/* (%rax) */
+		     : "=r"(f) : "a"(MMIO_GPA) : "memory", "cc");
+	GUEST_SYNC(f & 0xc5);
+}
+
+TEST_F(mmio, fuzz_f6_slash_1_is_test)
+{
+	struct ucall *uc = &self->uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_test_alias,
+				       &self->vcpu);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_GPA, 1);
+	self->vcpu->run->mmio.data[0] = 0x80;
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x80ULL, uc->args[0]);	/* SF; PF clear (one bit) */
+	RUN_DONE(self->vcpu);
+}
+
+#define PIC_MASTER_IMR	0x21
+#define PIC_SLAVE_CMD	0xa0
+
+/*
+ * REP OUTSB from MMIO to the in-kernel PIC's mask register: one MMIO read
+ * per element, and the port is the kernel's, so no I/O exit (program 101
+ * took one per element). Then wide accesses to the PIC: as on KVM, whose
+ * bus gives a device only an access inside its range, a 16-bit one at
+ * the first port of a pair stays in the kernel (reads 0, the write is
+ * dropped; program 113 took an exit there) and a 32-bit one goes to
+ * userspace. The IN EAX in the kernel clears bits 63:32 of RAX.
+ */
+static void guest_outs_to_kernel_pic(void)
+{
+	uint64_t src = MMIO_GPA, count = 2, v;
+	uint8_t imr;
+
+	asm volatile("rep outsb"
+		     : "+S"(src), "+c"(count) : "d"(PIC_MASTER_IMR)
+		     : "memory");
+	asm volatile("inb %1, %0" : "=a"(imr) : "i"(PIC_MASTER_IMR));
+	GUEST_SYNC(imr);
+	v = ~0ULL;
+	asm volatile("inw %%dx, %%ax" : "+a"(v) : "d"(PIC_SLAVE_CMD));
+	GUEST_SYNC(v);
+	asm volatile("outw %%ax, %%dx" : : "a"(0xffff), "d"(PIC_MASTER_IMR - 1));
+	asm volatile("inb %1, %0" : "=a"(imr) : "i"(PIC_MASTER_IMR));
+	GUEST_SYNC(imr);
+	v = ~0ULL;
+	asm volatile("inl %%dx, %%eax" : "+a"(v) : "d"(PIC_SLAVE_CMD));
+	GUEST_SYNC(v);
+}
+
+TEST_F(mmio, fuzz_string_and_wide_io_reach_the_kernel_pic)
+{
+	static const uint8_t masks[2] = { 0x5a, 0xc3 };
+	struct ucall *uc = &self->uc;
+	int i;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	self->vcpu = vm_add_vcpu(self->vm, 0, guest_outs_to_kernel_pic);
+	for (i = 0; i < 2; i++) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+		ASSERT_MMIO(self->vcpu, 0, MMIO_GPA + i, 1);
+		self->vcpu->run->mmio.data[0] = masks[i];
+	}
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0xc3ULL, uc->args[0]);	/* the last element's mask */
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0xffffffffffff0000ULL, uc->args[0]);	/* AX reads 0 */
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0xc3ULL, uc->args[0]);	/* the word write was dropped */
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);	/* 32 bits: not the PIC's */
+	EXPECT_EQ(KVM_EXIT_IO_IN, self->vcpu->run->io.direction);
+	EXPECT_EQ(PIC_SLAVE_CMD, self->vcpu->run->io.port);
+	EXPECT_EQ(4, self->vcpu->run->io.size);
+	memcpy((char *)self->vcpu->run + self->vcpu->run->io.data_offset,
+	       &(uint32_t){ 0x89abcdef }, 4);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x89abcdefULL, uc->args[0]);	/* bits 63:32 cleared */
+	RUN_DONE(self->vcpu);
+}
+
+/*
+ * A stack in MMIO (program 123 pushed its flags there): PUSH reg, PUSH
+ * imm and PUSHF write the slot below RSP, POP reg reads the top; RSP
+ * moves by 8 each time, as on KVM.
+ */
+#define MMIO_STACK	(MMIO_GPA + 0x100)
+
+static void guest_mmio_stack(void)
+{
+	uint64_t a, b, rsp;
+
+	asm volatile("mov %%rsp, %%rbx; mov %[top], %%rsp\n\t"
+		     "push %%rax; pushq $-5; pushfq\n\t"
+		     "pop %%rcx; pop %%rdx; mov %%rsp, %[rsp]\n\t"
+		     "mov %%rbx, %%rsp"
+		     : "=c"(a), "=d"(b), [rsp] "=r"(rsp)
+		     : [top] "r"(MMIO_STACK), "a"(0x1122334455667788ULL)
+		     : "rbx", "memory");
+	GUEST_SYNC(a, b, rsp);
+}
+
+TEST_F(mmio, fuzz_stack_in_mmio)
+{
+	struct ucall *uc = &self->uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_mmio_stack,
+				       &self->vcpu);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 8, 8);
+	EXPECT_EQ(0x1122334455667788ULL, mmio_data(self->vcpu));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 16, 8);
+	EXPECT_EQ((uint64_t)-5, mmio_data(self->vcpu));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_STACK - 24, 8);
+	EXPECT_EQ(0x2ULL, mmio_data(self->vcpu) & 0x30002);	/* no VM, RF */
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_STACK - 24, 8);
+	memcpy(self->vcpu->run->mmio.data, &(uint64_t){ 0x1234 }, 8);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 0, MMIO_STACK - 16, 8);
+	memcpy(self->vcpu->run->mmio.data, &(uint64_t){ 0x5678 }, 8);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, uc);
+	EXPECT_EQ(0x1234ULL, uc->args[0]);
+	EXPECT_EQ(0x5678ULL, uc->args[1]);
+	EXPECT_EQ(MMIO_STACK - 8, uc->args[2]);
+	RUN_DONE(self->vcpu);
+}
+
+/*
+ * Seed 0x5eed1234, program 122: in real mode, an INSW with a 32-bit
+ * address (67) past ES's 64 KiB limit wrote to MMIO on vmxlab; the CPU
+ * raises #GP, and KVM does. The destination EDI is 0xc0000000 - ES's
+ * base, so an INS that ignored the limit would write to MMIO. KVM reads
+ * the port first (one 'in' exit), vmxlab checks the destination first
+ * (see docs/fuzzing.md); either way no MMIO write, and the #GP handler
+ * runs.
+ */
+#define RM_CODE_GPA	0x10000ULL
+#define RM_STUB_GPA	0x11000ULL
+#define RM_IVT_GPA	0x12000ULL
+#define GP_PORT		0xf5
+#define OTHER_PORT	0xf6
+
+TEST_F(mmio, fuzz_real_mode_ins_past_the_limit_raises_gp)
+{
+	static const uint8_t code[] = {
+		0xba, 0xb2, 0x2e,			/* mov $0x2eb2,%dx */
+		0x66, 0xbf, 0x00, 0x00, 0xff, 0xbf,	/* mov $0xbfff0000,%edi */
+		0x67, 0x6d,				/* insw (%dx),%es:(%edi) */
+		0xf4,					/* hlt */
+	};
+	static const uint8_t stubs[] = {
+		0xe6, GP_PORT, 0xf4,		/* #GP: out %al,$0xf5; hlt */
+		0xe6, OTHER_PORT, 0xf4,		/* anything else */
+	};
+	struct kvm_sregs sregs;
+	uint32_t *ivt;
+	int v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	memcpy(gpa_to_hva(self->vm, RM_CODE_GPA), code, sizeof(code));
+	memcpy(gpa_to_hva(self->vm, RM_STUB_GPA), stubs, sizeof(stubs));
+	ivt = gpa_to_hva(self->vm, RM_IVT_GPA);
+	for (v = 0; v < 256; v++)
+		ivt[v] = (uint32_t)(RM_STUB_GPA >> 4) << 16 | (v == 13 ? 0 : 3);
+	self->vcpu = vcpu_create(self->vm, 0);
+	vcpu_set_real_mode(self->vcpu, RM_CODE_GPA >> 4, 0, 0xfff0);
+	vcpu_sregs_get(self->vcpu, &sregs);
+	sregs.idt.base = RM_IVT_GPA;
+	sregs.idt.limit = 0x3ff;
+	sregs.es.selector = 0x1000;	/* base 0x10000 */
+	sregs.es.base = 0x10000;
+	vcpu_sregs_set(self->vcpu, &sregs);
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	if (self->vcpu->run->io.port == 0x2eb2) {	/* KVM's order */
+		EXPECT_EQ(KVM_EXIT_IO_IN, self->vcpu->run->io.direction);
+		RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	}
+	EXPECT_EQ(GP_PORT, self->vcpu->run->io.port)
+		TH_LOG("the guest took no #GP (port %#x)",
+		       self->vcpu->run->io.port);
+}
+
 /* MOVS, STOS and LODS touching MMIO: one exit per element, as on KVM. */
 static void guest_mmio_strings(void)
 {

@@ -401,10 +401,12 @@ TEST(unsupported_opcodes)
 		enum mmio_insn_mode mode;
 	} cases[] = {
 		{ "nop", "\x90", 1, MMIO_INSN_LONG64 },
-		{ "pushq (%rdi)", "\xff\x37", 2, MMIO_INSN_LONG64 },
-		{ "mull (%rdi)", "\xf7\x27", 2, MMIO_INSN_LONG64 },
-		{ "F7 /1 (undefined)", "\xf7\x0f\x00\x00\x00\x00", 6,
+		{ "FE /6 (undefined)", "\xfe\x37", 2, MMIO_INSN_LONG64 },
+		{ "8C /6 (no such segment)", "\x8c\x37", 2, MMIO_INSN_LONG64 },
+		{ "8F /1 (undefined)", "\x8f\x0f", 2, MMIO_INSN_LONG64 },
+		{ "0F BA /3 (undefined)", "\x0f\xba\x1f\x01", 4,
 		  MMIO_INSN_LONG64 },
+		{ "push %es in 64-bit mode", "\x06", 1, MMIO_INSN_LONG64 },
 		{ "call *(%rdi)", "\xff\x17", 2, MMIO_INSN_LONG64 },
 		{ "82 in 64-bit mode", "\x82\x0f\x01", 3, MMIO_INSN_LONG64 },
 		{ "add $1,%al (no memory)", "\x04\x01", 2, MMIO_INSN_LONG64 },
@@ -541,7 +543,7 @@ static u64 store_value(const char *bytes, unsigned int len,
 	fill_gprs(gprs);
 	if (decode(&insn, bytes, len, mode) || !insn.is_write)
 		return 0xbad;
-	return mmio_insn_store_value(&insn, gprs);
+	return mmio_insn_store_value(&insn, gprs, 0x2);
 }
 
 TEST(store_values_from_registers)
@@ -742,7 +744,7 @@ TEST(xchg_stores_old_register_then_loads)
 	fill_gprs(gprs);
 	ASSERT_EQ(0, decode(&insn, "\x86\x3f", 2, MMIO_INSN_REAL));
 	ASSERT_TRUE(insn.is_read && insn.is_write);
-	EXPECT_EQ(0x73ULL, mmio_insn_store_value(&insn, gprs));
+	EXPECT_EQ(0x73ULL, mmio_insn_store_value(&insn, gprs, 0x2));
 	mmio_insn_complete_read(&insn, gprs, 0x5a);
 	EXPECT_EQ(0x1323334353635a83ULL, gprs[BX]);
 }
@@ -1041,6 +1043,564 @@ TEST(xadd_exchanges_and_adds)
 	EXPECT_TRUE(e.stores);
 	EXPECT_EQ(0x7180ULL, e.store);
 	EXPECT_EQ(0x1020304050600100ULL, e.gprs[AX]);
+}
+
+/* ------------------------------ shifts, bits, SETcc, CMOVcc, IMUL, stack */
+
+#define SHIFT(k, sz)	.op = MMIO_OP_SHIFT, .alu = MMIO_SHIFT_##k, .size = sz, \
+			.is_read = true, .is_write = true
+#define BITOP(k, sz, w)	.op = MMIO_OP_BT, .alu = MMIO_BIT_##k, .size = sz, \
+			.is_read = true, .is_write = w
+#define BITR(k, sz, w, r)	BITOP(k, sz, w), .reg = r, .reg_size = sz
+
+static const struct vector more64[] = {
+	V("shlb $3,(%rdi)", "\xc0\x27\x03", SHIFT(SHL, 1), .has_imm = true,
+	  .imm = 3),
+	V("rorq $63,8(%rdi)", "\x48\xc1\x4f\x08\x3f", SHIFT(ROR, 8),
+	  .has_imm = true, .imm = 63),
+	V("sarw (%rdi)", "\x66\xd1\x3f", SHIFT(SAR, 2), .has_imm = true,
+	  .imm = 1),
+	V("rcll %cl,(%rdi)", "\xd3\x17", SHIFT(RCL, 4), .count_cl = true),
+	V("salb %cl,(%rax) (/6)", "\xd2\x30", SHIFT(SAL, 1), .count_cl = true),
+	V("bt %eax,(%rdi)", "\x0f\xa3\x07", BITR(TEST, 4, false, AX)),
+	V("lock bts %r9,(%rdi)", "\xf0\x4c\x0f\xab\x0f", BITR(SET, 8, true, R9)),
+	V("btr %dx,(%rdi)", "\x66\x0f\xb3\x17", BITR(RESET, 2, true, DX)),
+	V("btc %ecx,(%rdi)", "\x0f\xbb\x0f", BITR(COMPLEMENT, 4, true, CX)),
+	V("btl $31,(%rdi)", "\x0f\xba\x27\x1f", BITOP(TEST, 4, false),
+	  .has_imm = true, .imm = 31),
+	V("btsq $40,(%rdi)", "\x48\x0f\xba\x2f\x28", BITOP(SET, 8, true),
+	  .has_imm = true, .imm = 40),
+	V("btcw $3,(%rdi)", "\x66\x0f\xba\x3f\x03", BITOP(COMPLEMENT, 2, true),
+	  .has_imm = true, .imm = 3),
+	V("sete (%rdi)", "\x0f\x94\x07", .op = MMIO_OP_SETCC, .alu = 4,
+	  .size = 1, .is_write = true),
+	V("setg 0x10(%rdi)", "\x0f\x9f\x47\x10", .op = MMIO_OP_SETCC,
+	  .alu = 0xf, .size = 1, .is_write = true),
+	V("cmovne (%rdi),%eax", "\x0f\x45\x07", LOAD(4, AX),
+	  .op = MMIO_OP_CMOV, .alu = 5),
+	V("cmovb (%rdi),%r10", "\x4c\x0f\x42\x17", LOAD(8, R10),
+	  .op = MMIO_OP_CMOV, .alu = 2),
+	V("imul (%rdi),%ecx", "\x0f\xaf\x0f", LOAD(4, CX), .op = MMIO_OP_IMUL),
+	V("imul $-2,(%rdi),%rdx", "\x48\x6b\x17\xfe", LOAD(8, DX),
+	  .op = MMIO_OP_IMUL, .has_imm = true, .imm = ~1ULL),
+	V("imul $0x1234,(%rdi),%bx", "\x66\x69\x1f\x34\x12", LOAD(2, BX),
+	  .op = MMIO_OP_IMUL, .has_imm = true, .imm = 0x1234),
+	V("pushq (%rdi)", "\xff\x37", .op = MMIO_OP_PUSH, .size = 8,
+	  .stack_size = 8, .is_read = true),
+	V("pushw (%rdi)", "\x66\xff\x37", .op = MMIO_OP_PUSH, .size = 2,
+	  .stack_size = 2, .is_read = true),
+	V("rex.w pushq (%rdi)", "\x48\xff\x37", .op = MMIO_OP_PUSH, .size = 8,
+	  .stack_size = 8, .is_read = true),
+	V("popq 8(%rdi)", "\x8f\x47\x08", .op = MMIO_OP_POP, .size = 8,
+	  .stack_size = 8, .is_write = true),
+	V("push %r9 (stack in MMIO)", "\x41\x51", .op = MMIO_OP_STACK_PUSH,
+	  .size = 8, .stack_size = 8, .is_write = true, .reg = R9,
+	  .reg_size = 8),
+	V("pushw %ax", "\x66\x50", .op = MMIO_OP_STACK_PUSH, .size = 2,
+	  .stack_size = 2, .is_write = true, .reg = AX, .reg_size = 2),
+	V("pushq $-5", "\x6a\xfb", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .has_imm = true, .imm = (u64)-5),
+	V("pushq $0x12345678", "\x68\x78\x56\x34\x12",
+	  .op = MMIO_OP_STACK_PUSH, .size = 8, .stack_size = 8,
+	  .is_write = true, .has_imm = true, .imm = 0x12345678),
+	V("pushfq", "\x9c", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .from_flags = true),
+	V("pop %rsp", "\x5c", .op = MMIO_OP_STACK_POP, .size = 8,
+	  .stack_size = 8, .is_read = true, .reg = SP, .reg_size = 8),
+	V("push %fs", "\x0f\xa0", .op = MMIO_OP_STACK_PUSH, .size = 8,
+	  .stack_size = 8, .is_write = true, .from_sreg = true, .alu = 4),
+	V("xlat", "\xd7", .size = 1, .is_read = true, .reg = AX, .reg_size = 1),
+	V("divl (%rdi)", "\xf7\x37", .op = MMIO_OP_MUL_DIV, .alu = MMIO_DIV,
+	  .size = 4, .is_read = true),
+	V("imulb (%rdi)", "\xf6\x2f", .op = MMIO_OP_MUL_DIV, .alu = MMIO_IMUL,
+	  .size = 1, .is_read = true),
+	V("mov %ds,(%rdi)", "\x8c\x1f", .op = MMIO_OP_STORE_SREG, .alu = 3,
+	  .size = 2, .is_write = true),
+	V("mov %gs,(%rdi) (REX.W)", "\x48\x8c\x2f", .op = MMIO_OP_STORE_SREG,
+	  .alu = 5, .size = 2, .is_write = true),
+	V("pop %r15", "\x41\x5f", .op = MMIO_OP_STACK_POP, .size = 8,
+	  .stack_size = 8, .is_read = true, .reg = R15, .reg_size = 8),
+};
+
+static const struct vector more32[] = {
+	V("pushl $-1", "\x6a\xff", .op = MMIO_OP_STACK_PUSH, .size = 4,
+	  .stack_size = 4, .is_write = true, .has_imm = true,
+	  .imm = 0xffffffff),
+	V("push %es (32-bit: 2 bytes, ESP by 4)", "\x06",
+	  .op = MMIO_OP_STACK_PUSH, .size = 2, .stack_size = 4,
+	  .is_write = true, .from_sreg = true, .alu = 0),
+	V("pushw %ds", "\x66\x1e", .op = MMIO_OP_STACK_PUSH, .size = 2,
+	  .stack_size = 2, .is_write = true, .from_sreg = true, .alu = 3),
+	V("pushfl", "\x9c", .op = MMIO_OP_STACK_PUSH, .size = 4,
+	  .stack_size = 4, .is_write = true, .from_flags = true),
+	V("pop %esi", "\x5e", .op = MMIO_OP_STACK_POP, .size = 4,
+	  .stack_size = 4, .is_read = true, .reg = SI, .reg_size = 4),
+	V("pushl (%eax)", "\xff\x30", .op = MMIO_OP_PUSH, .size = 4,
+	  .stack_size = 4, .is_read = true),
+	V("popw (%eax)", "\x66\x8f\x00", .op = MMIO_OP_POP, .size = 2,
+	  .stack_size = 2, .is_write = true),
+	V("shrl $4,0x10(%esi)", "\xc1\x6e\x10\x04", SHIFT(SHR, 4),
+	  .has_imm = true, .imm = 4),
+	V("bt %ax,(%bx) (67)", "\x66\x67\x0f\xa3\x07", BITR(TEST, 2, false, AX)),
+	V("cmovl (%eax),%edx", "\x0f\x4c\x10", LOAD(4, DX), .op = MMIO_OP_CMOV,
+	  .alu = 0xc),
+	V("imul $0x12345678,(%eax),%eax", "\x69\x00\x78\x56\x34\x12",
+	  LOAD(4, AX), .op = MMIO_OP_IMUL, .has_imm = true, .imm = 0x12345678),
+};
+
+static const struct vector more16[] = {
+	V("push (%bx)", "\xff\x37", .op = MMIO_OP_PUSH, .size = 2,
+	  .stack_size = 2, .is_read = true),
+	V("popl (%bx)", "\x66\x8f\x07", .op = MMIO_OP_POP, .size = 4,
+	  .stack_size = 4, .is_write = true),
+	V("rolb $1,0x1234", "\xd0\x06\x34\x12", SHIFT(ROL, 1), .has_imm = true,
+	  .imm = 1),
+	V("btsw $5,(%si)", "\x0f\xba\x2c\x05", BITOP(SET, 2, true),
+	  .has_imm = true, .imm = 5),
+	V("testb $0xb,(%bx) (F6 /1)", "\xf6\x0f\x0b", .op = MMIO_OP_ALU,
+	  .alu = MMIO_ALU_TEST, .size = 1, .is_read = true, .has_imm = true,
+	  .imm = 0xb),
+	V("setc (%di)", "\x0f\x92\x05", .op = MMIO_OP_SETCC, .alu = 2,
+	  .size = 1, .is_write = true),
+};
+
+TEST(more_vectors)
+{
+	EXPECT_EQ(0, check_vectors(_metadata, more64, ARRAY_LEN(more64),
+				   MMIO_INSN_LONG64));
+	EXPECT_EQ(0, check_vectors(_metadata, more32, ARRAY_LEN(more32),
+				   MMIO_INSN_PROT32));
+	EXPECT_EQ(0, check_vectors(_metadata, more16, ARRAY_LEN(more16),
+				   MMIO_INSN_REAL));
+	EXPECT_EQ(0, check_vectors(_metadata, more16, ARRAY_LEN(more16),
+				   MMIO_INSN_PROT16));
+}
+
+/* a SHIFT count on this CPU, with CL as the count. */
+#define HOST_SHIFT(name, insn, type, sfx)				\
+static u64 host_##name##_##sfx(u64 a, u64 b, u64 *flags)		\
+{									\
+	type x = a;							\
+	unsigned long f = HOST_FLAGS_IN(*flags);			\
+									\
+	asm("push %[f]; popf; " insn #sfx " %%cl, %[x]; pushf; pop %[f]" \
+	    : [x] "+r"(x), [f] "+r"(f) : "c"((u8)b) : "cc");		\
+	*flags = f;							\
+	return x;							\
+}
+
+HOST_ALL_SIZES(HOST_SHIFT, rol, "rol")
+HOST_ALL_SIZES(HOST_SHIFT, ror, "ror")
+HOST_ALL_SIZES(HOST_SHIFT, rcl, "rcl")
+HOST_ALL_SIZES(HOST_SHIFT, rcr, "rcr")
+HOST_ALL_SIZES(HOST_SHIFT, shl, "shl")
+HOST_ALL_SIZES(HOST_SHIFT, shr, "shr")
+HOST_ALL_SIZES(HOST_SHIFT, sar, "sar")
+
+static const struct {
+	enum mmio_insn_shift kind;
+	const char *name;
+	host_alu_fn fn[4];
+} host_shifts[] = {
+	{ MMIO_SHIFT_ROL, "rol", HOST_ROW(rol) },
+	{ MMIO_SHIFT_ROR, "ror", HOST_ROW(ror) },
+	{ MMIO_SHIFT_RCL, "rcl", HOST_ROW(rcl) },
+	{ MMIO_SHIFT_RCR, "rcr", HOST_ROW(rcr) },
+	{ MMIO_SHIFT_SHL, "shl", HOST_ROW(shl) },
+	{ MMIO_SHIFT_SHR, "shr", HOST_ROW(shr) },
+	{ MMIO_SHIFT_SAL, "sal", HOST_ROW(shl) },
+	{ MMIO_SHIFT_SAR, "sar", HOST_ROW(sar) },
+};
+
+/*
+ * The flags the SDM defines for a shift or rotate by @count at @size:
+ * all when the masked count is 0 (none change), OF only for a count of
+ * 1, AF never for shifts, CF not for SHL/SHR past the width.
+ */
+static u64 shift_defined_flags(enum mmio_insn_shift kind, u8 size, u8 count)
+{
+	unsigned int c = count & (size == 8 ? 0x3f : 0x1f);
+	u64 cmp = MMIO_INSN_ARITH_FLAGS;
+
+	if (!c)
+		return cmp;
+	if (c != 1)
+		cmp &= ~0x800ULL;
+	if (kind >= MMIO_SHIFT_SHL) {
+		cmp &= ~0x10ULL;
+		if (kind != MMIO_SHIFT_SAR && c > size * 8)
+			cmp &= ~0x1ULL;
+	}
+	return cmp;
+}
+
+static u8 shift_count(void)
+{
+	u64 r = rnd();
+
+	return r & 1 ? (r >> 1) % 70 : (u8)(r >> 8);
+}
+
+TEST(shift_results_and_flags_match_the_cpu)
+{
+	static const u8 sizes[4] = { 1, 2, 4, 8 };
+	unsigned int i, s, n, bad = 0;
+
+	for (i = 0; i < ARRAY_LEN(host_shifts); i++) {
+		for (s = 0; s < 4; s++) {
+			for (n = 0; n < 20000; n++) {
+				u8 sz = sizes[s];
+				u64 mask = sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
+				u64 a = edge_operand(sz);
+				u8 c = shift_count();
+				u64 fl_in = rnd() & MMIO_INSN_ARITH_FLAGS;
+				u64 host_fl = fl_in, mine_fl = fl_in;
+				u64 want = host_shifts[i].fn[s](a, c, &host_fl);
+				u64 got = mmio_insn_shift(host_shifts[i].kind, sz,
+							  a, c, &mine_fl);
+				u64 cmp = shift_defined_flags(host_shifts[i].kind,
+							      sz, c);
+
+				want &= mask;
+				if (got == want && !((host_fl ^ mine_fl) & cmp))
+					continue;
+				if (bad++ < 10)
+					TH_LOG("%s%u %#llx by %u (flags %#llx): got %#llx flags %#llx, cpu %#llx flags %#llx",
+					       host_shifts[i].name, sz * 8,
+					       (unsigned long long)a, c,
+					       (unsigned long long)fl_in,
+					       (unsigned long long)got,
+					       (unsigned long long)(mine_fl & cmp),
+					       (unsigned long long)want,
+					       (unsigned long long)(host_fl & cmp));
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/* BT* on a register: the bit offset is taken modulo the width there too. */
+#define HOST_BIT(name, insn, type, sfx)					\
+static u64 host_##name##_##sfx(u64 a, u64 b, u64 *flags)		\
+{									\
+	type x = a, y = b;						\
+	unsigned long f = HOST_FLAGS_IN(*flags);			\
+									\
+	asm("push %[f]; popf; " insn #sfx " %[y], %[x]; pushf; pop %[f]" \
+	    : [x] "+r"(x), [f] "+r"(f) : [y] "r"(y) : "cc");		\
+	*flags = f;							\
+	return x;							\
+}
+
+#define HOST_BIT_SIZES(name, insn)					\
+	HOST_BIT(name, insn, u16, w) HOST_BIT(name, insn, u32, l)	\
+	HOST_BIT(name, insn, u64, q)
+
+HOST_BIT_SIZES(bt, "bt")
+HOST_BIT_SIZES(bts, "bts")
+HOST_BIT_SIZES(btr, "btr")
+HOST_BIT_SIZES(btc, "btc")
+
+#define HOST_IMUL(type, sfx)						\
+static u64 host_imul_##sfx(u64 a, u64 b, u64 *flags)			\
+{									\
+	type x = a, y = b;						\
+	unsigned long f = HOST_FLAGS_IN(*flags);			\
+									\
+	asm("push %[f]; popf; imul" #sfx " %[y], %[x]; pushf; pop %[f]"	\
+	    : [x] "+r"(x), [f] "+r"(f) : [y] "r"(y) : "cc");		\
+	*flags = f;							\
+	return x;							\
+}
+
+HOST_IMUL(u16, w)
+HOST_IMUL(u32, l)
+HOST_IMUL(u64, q)
+
+static const struct {
+	const char *name;
+	int kind;		/* enum mmio_insn_bit, or -1 for IMUL */
+	host_alu_fn fn[3];	/* by size: 2, 4, 8 */
+	u64 defined;		/* the flags the SDM defines */
+} host_ops[] = {
+	{ "bt", MMIO_BIT_TEST, { host_bt_w, host_bt_l, host_bt_q }, 0x41 },
+	{ "bts", MMIO_BIT_SET, { host_bts_w, host_bts_l, host_bts_q }, 0x41 },
+	{ "btr", MMIO_BIT_RESET, { host_btr_w, host_btr_l, host_btr_q }, 0x41 },
+	{ "btc", MMIO_BIT_COMPLEMENT, { host_btc_w, host_btc_l, host_btc_q },
+	  0x41 },
+	{ "imul", -1, { host_imul_w, host_imul_l, host_imul_q }, 0x801 },
+};
+
+TEST(bit_and_imul_results_and_flags_match_the_cpu)
+{
+	static const u8 sizes[3] = { 2, 4, 8 };
+	unsigned int i, s, n, bad = 0;
+
+	for (i = 0; i < ARRAY_LEN(host_ops); i++) {
+		for (s = 0; s < 3; s++) {
+			for (n = 0; n < 20000; n++) {
+				u8 sz = sizes[s];
+				u64 mask = sz == 8 ? ~0ULL : (1ULL << (8 * sz)) - 1;
+				u64 a = edge_operand(sz), b = edge_operand(sz);
+				u64 fl_in = rnd() & MMIO_INSN_ARITH_FLAGS;
+				u64 host_fl = fl_in, mine_fl = fl_in;
+				u64 want = host_ops[i].fn[s](a, b, &host_fl);
+				u64 got = host_ops[i].kind < 0 ?
+					mmio_insn_imul(sz, a, b, &mine_fl) :
+					mmio_insn_bit(host_ops[i].kind, sz, a, b,
+						      &mine_fl);
+				u64 cmp = host_ops[i].defined;
+
+				want &= mask;
+				if (got == want && !((host_fl ^ mine_fl) & cmp))
+					continue;
+				if (bad++ < 10)
+					TH_LOG("%s%u %#llx, %#llx: got %#llx flags %#llx, cpu %#llx flags %#llx",
+					       host_ops[i].name, sz * 8,
+					       (unsigned long long)a,
+					       (unsigned long long)b,
+					       (unsigned long long)got,
+					       (unsigned long long)(mine_fl & cmp),
+					       (unsigned long long)want,
+					       (unsigned long long)(host_fl & cmp));
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/* Every condition against SETcc on this CPU, for all 32 flag patterns. */
+static bool host_condition(u8 cond, u64 flags)
+{
+	unsigned long f = HOST_FLAGS_IN(flags);
+
+	switch (cond) {
+	case 0: { u8 r; asm("push %1; popf; seto %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 1: { u8 r; asm("push %1; popf; setno %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 2: { u8 r; asm("push %1; popf; setb %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 3: { u8 r; asm("push %1; popf; setae %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 4: { u8 r; asm("push %1; popf; sete %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 5: { u8 r; asm("push %1; popf; setne %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 6: { u8 r; asm("push %1; popf; setbe %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 7: { u8 r; asm("push %1; popf; seta %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 8: { u8 r; asm("push %1; popf; sets %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 9: { u8 r; asm("push %1; popf; setns %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 10: { u8 r; asm("push %1; popf; setp %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 11: { u8 r; asm("push %1; popf; setnp %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 12: { u8 r; asm("push %1; popf; setl %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 13: { u8 r; asm("push %1; popf; setge %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	case 14: { u8 r; asm("push %1; popf; setle %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	default: { u8 r; asm("push %1; popf; setg %0" : "=q"(r) : "r"(f) : "cc"); return r; }
+	}
+}
+
+TEST(conditions_match_the_cpu)
+{
+	static const u64 bits[5] = { 0x1, 0x4, 0x40, 0x80, 0x800 };
+	unsigned int cond, pattern, k, bad = 0;
+
+	for (cond = 0; cond < 16; cond++) {
+		for (pattern = 0; pattern < 32; pattern++) {
+			u64 flags = 0;
+
+			for (k = 0; k < 5; k++)
+				if (pattern & (1u << k))
+					flags |= bits[k];
+			if (mmio_insn_condition(cond, flags) ==
+			    host_condition(cond, flags))
+				continue;
+			if (bad++ < 10)
+				TH_LOG("condition %#x, flags %#llx", cond,
+				       (unsigned long long)flags);
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
+TEST(setcc_stores_the_condition)
+{
+	struct mmio_insn insn;
+	u64 gprs[MMIO_INSN_NR_GPRS];
+
+	fill_gprs(gprs);
+	ASSERT_EQ(0, decode(&insn, "\x0f\x94\x07", 3, MMIO_INSN_LONG64));
+	EXPECT_EQ(1ULL, mmio_insn_store_value(&insn, gprs, 0x42));
+	EXPECT_EQ(0ULL, mmio_insn_store_value(&insn, gprs, 0x2));
+	/* pushfq: VM and RF never reach the image */
+	ASSERT_EQ(0, decode(&insn, "\x9c", 1, MMIO_INSN_LONG64));
+	EXPECT_EQ(0x246ULL, mmio_insn_store_value(&insn, gprs, 0x30246));
+}
+
+TEST(shift_bit_cmov_imul_execute)
+{
+	struct executed e;
+
+	/* shlb $3,(%rdi): 0x31 << 3 = 0x88, CF from bit 5 (1) */
+	ASSERT_EQ(0, execute(&e, "\xc0\x27\x03", 3, MMIO_INSN_LONG64, 0x31,
+			     0x2));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x88ULL, e.store);
+	EXPECT_EQ(0x1ULL, e.rflags & 0x1);
+	/* shrl %cl,(%rdi): CL is 0x81 here (fill_gprs), masked to 1 */
+	ASSERT_EQ(0, execute(&e, "\xd3\x2f", 2, MMIO_INSN_LONG64, 0x10, 0x2));
+	EXPECT_EQ(0x8ULL, e.store);
+	/* rolb $0,(%rdi) writes back the value and keeps every flag */
+	ASSERT_EQ(0, execute(&e, "\xc0\x07\x00", 3, MMIO_INSN_LONG64, 0x81,
+			     0x8d7));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(0x81ULL, e.store);
+	EXPECT_EQ(0x8d7ULL, e.rflags);
+	/* bt %eax,(%rdi): EAX 0x50607080, bit 0 of the dword: no store */
+	ASSERT_EQ(0, execute(&e, "\x0f\xa3\x07", 3, MMIO_INSN_LONG64, 0x1,
+			     0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x3ULL, e.rflags);
+	/* btsq $40,(%rdi) */
+	ASSERT_EQ(0, execute(&e, "\x48\x0f\xba\x2f\x28", 5, MMIO_INSN_LONG64,
+			     0, 0x3));
+	EXPECT_TRUE(e.stores);
+	EXPECT_EQ(1ULL << 40, e.store);
+	EXPECT_EQ(0x2ULL, e.rflags);
+	/* cmovne (%rdi),%eax with ZF set: EAX keeps its value, RAX's top clears */
+	ASSERT_EQ(0, execute(&e, "\x0f\x45\x07", 3, MMIO_INSN_LONG64, 0x99,
+			     0x42));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x50607080ULL, e.gprs[AX]);
+	ASSERT_EQ(0, execute(&e, "\x0f\x45\x07", 3, MMIO_INSN_LONG64, 0x99,
+			     0x2));
+	EXPECT_EQ(0x99ULL, e.gprs[AX]);
+	/* cmovneq with ZF set leaves all of RAX */
+	ASSERT_EQ(0, execute(&e, "\x48\x0f\x45\x07", 4, MMIO_INSN_LONG64, 0x99,
+			     0x42));
+	EXPECT_EQ(0x1020304050607080ULL, e.gprs[AX]);
+	/* imul $-2,(%rdi),%rdx */
+	ASSERT_EQ(0, execute(&e, "\x48\x6b\x17\xfe", 4, MMIO_INSN_LONG64, 21,
+			     0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ((u64)-42, e.gprs[DX]);
+	EXPECT_EQ(0ULL, e.rflags & 0x801);
+	/* pushq (%rdi): the caller moves it; nothing changes here */
+	ASSERT_EQ(0, execute(&e, "\xff\x37", 2, MMIO_INSN_LONG64, 5, 0x2));
+	EXPECT_FALSE(e.stores);
+	EXPECT_EQ(0x1020304050607080ULL, e.gprs[AX]);
+}
+
+/* One-operand MUL, IMUL, DIV, IDIV on this CPU: rAX and rDX in and out. */
+#define HOST_MULDIV(name, insn, sfx, type)				\
+static bool host_##name##_##sfx(u64 *rax, u64 *rdx, u64 src, u64 *flags) \
+{									\
+	unsigned long a = *rax, d = *rdx, f = HOST_FLAGS_IN(*flags);	\
+	type s = src;							\
+									\
+	asm("push %[f]; popf; " insn #sfx " %[s]; pushf; pop %[f]"	\
+	    : "+a"(a), "+d"(d), [f] "+r"(f) : [s] "rm"(s) : "cc");	\
+	*rax = a;							\
+	*rdx = d;							\
+	*flags = f;							\
+	return true;							\
+}
+
+#define HOST_MULDIV_SIZES(name, insn)					\
+	HOST_MULDIV(name, insn, b, u8) HOST_MULDIV(name, insn, w, u16)	\
+	HOST_MULDIV(name, insn, l, u32) HOST_MULDIV(name, insn, q, u64)
+
+HOST_MULDIV_SIZES(mul, "mul")
+HOST_MULDIV_SIZES(imul1, "imul")
+HOST_MULDIV_SIZES(div, "div")
+HOST_MULDIV_SIZES(idiv, "idiv")
+
+typedef bool (*host_muldiv_fn)(u64 *rax, u64 *rdx, u64 src, u64 *flags);
+
+/*
+ * Whether the CPU would raise #DE, worked out without raising it: a zero
+ * divisor, or a quotient that does not fit (found with the wide types).
+ */
+static __attribute__((noinline)) bool
+host_divide_faults(bool is_signed, u8 size, u64 rax, u64 rdx,
+			       u64 src)
+{
+	unsigned int n = size * 8;
+	u64 mask = size == 8 ? ~0ULL : (1ULL << n) - 1;
+	unsigned __int128 un;
+	__int128 sn, sd, q;
+
+	if (!(src & mask))
+		return true;
+	if (size == 1)
+		un = rax & 0xffff;
+	else
+		un = ((unsigned __int128)(rdx & mask) << n) | (rax & mask);
+	if (!is_signed)
+		return un / (src & mask) > mask;
+	sn = (__int128)(un << (128 - 2 * n)) >> (128 - 2 * n);
+	sd = (__int128)((unsigned __int128)(src & mask) << (128 - n)) >> (128 - n);
+	q = sn / sd;
+	return q > (__int128)(mask >> 1) || q < -(__int128)(mask >> 1) - 1;
+}
+
+TEST(mul_div_match_the_cpu)
+{
+	static const struct {
+		const char *name;
+		enum mmio_insn_muldiv kind;
+		host_muldiv_fn fn[4];
+		u64 defined;
+	} ops[] = {
+		{ "mul", MMIO_MUL, { host_mul_b, host_mul_w, host_mul_l,
+				     host_mul_q }, 0x801 },
+		{ "imul", MMIO_IMUL, { host_imul1_b, host_imul1_w,
+				       host_imul1_l, host_imul1_q }, 0x801 },
+		{ "div", MMIO_DIV, { host_div_b, host_div_w, host_div_l,
+				     host_div_q }, 0 },
+		{ "idiv", MMIO_IDIV, { host_idiv_b, host_idiv_w, host_idiv_l,
+				       host_idiv_q }, 0 },
+	};
+	static const u8 sizes[4] = { 1, 2, 4, 8 };
+	unsigned int i, s, n, bad = 0, faults = 0;
+
+	for (i = 0; i < ARRAY_LEN(ops); i++) {
+		for (s = 0; s < 4; s++) {
+			for (n = 0; n < 20000; n++) {
+				u8 sz = sizes[s];
+				u64 a = edge_operand(sz), d = edge_operand(sz);
+				u64 src = edge_operand(sz);
+				u64 fl = rnd() & MMIO_INSN_ARITH_FLAGS;
+				u64 ha = a, hd = d, hf = fl, ma = a, md = d, mf = fl;
+				bool ok, want_ok = true;
+
+				/* Small divisors and dividends: quotients that fit. */
+				if (ops[i].kind >= MMIO_DIV && (n & 1))
+					d = hd = md = rnd() & 1 ? 0 : ~0ULL;
+				if (ops[i].kind >= MMIO_DIV)
+					want_ok = !host_divide_faults(
+						ops[i].kind == MMIO_IDIV, sz, a, d, src);
+				if (want_ok)
+					ops[i].fn[s](&ha, &hd, src, &hf);
+				else
+					faults++;
+				ok = mmio_insn_mul_div(ops[i].kind, sz, &ma, &md,
+						       src, &mf);
+				if (ok == want_ok && (!ok || (ha == ma && hd == md &&
+				    !((hf ^ mf) & ops[i].defined))) &&
+				    (ok || (ma == a && md == d && mf == fl)))
+					continue;
+				if (bad++ < 10)
+					TH_LOG("%s%u rax %#llx rdx %#llx src %#llx: ok %d/%d, got %#llx:%#llx fl %#llx, cpu %#llx:%#llx fl %#llx",
+					       ops[i].name, sz * 8,
+					       (unsigned long long)a,
+					       (unsigned long long)d,
+					       (unsigned long long)src, ok, want_ok,
+					       (unsigned long long)md,
+					       (unsigned long long)ma,
+					       (unsigned long long)mf,
+					       (unsigned long long)hd,
+					       (unsigned long long)ha,
+					       (unsigned long long)hf);
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(1000, faults);	/* the #DE cases were reached */
 }
 
 TEST_HARNESS_MAIN

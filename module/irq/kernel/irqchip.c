@@ -171,23 +171,44 @@ static const struct io_device_ops ioapic_ops = {
 	.over_ram = ioapic_over_ram,
 };
 
-/* The PICs and their ELCRs take byte accesses only, as the 8259 bus. */
+/*
+ * The PICs and their ELCRs are byte registers, two to a range. As KVM,
+ * whose bus hands a device only an access that lies inside its range, a
+ * 16-bit access to the first port is still theirs (it reads as 0 and its
+ * write is dropped); any other wide access is not, and goes to userspace.
+ */
+static bool pic_takes(u64 port, unsigned int len)
+{
+	return len == 1 || (len == 2 && !(port & 1));
+}
+
 static int pic_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 		       u64 port, unsigned int len, u64 *value)
 {
-	if (len != 1)
+	if (!pic_takes(port, len))
 		return -EOPNOTSUPP;
-	*value = pic_io_read(&DEV_CHIP(dev, pic_dev)->pic, port);
+	*value = len == 1 ? pic_io_read(&DEV_CHIP(dev, pic_dev)->pic, port) : 0;
 	return 0;
 }
 
 static int pic_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 			u64 port, unsigned int len, u64 value)
 {
-	if (len != 1)
+	if (!pic_takes(port, len))
 		return -EOPNOTSUPP;
-	pic_io_write(&DEV_CHIP(dev, pic_dev)->pic, port, value);
+	if (len == 1)
+		pic_io_write(&DEV_CHIP(dev, pic_dev)->pic, port, value);
 	return 0;
+}
+
+/*
+ * As KVM: the PIT's four ports take an access of any width that stays
+ * inside them (a read gives the byte register, zero-extended; a write
+ * gives it the low byte), the speaker port a byte only.
+ */
+static bool pit_takes(u64 port, unsigned int len)
+{
+	return len == 1 || (port != PIT_PORT_SPEAKER && port + len <= 0x44);
 }
 
 static const struct io_device_ops pic_ops = {
@@ -201,7 +222,7 @@ static int pit_read_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
 	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
 
-	if (len != 1 || !pit)
+	if (!pit || !pit_takes(port, len))
 		return -EOPNOTSUPP;
 	*value = pit_io_read(pit, port);
 	return 0;
@@ -213,9 +234,9 @@ static int pit_write_op(struct io_device *dev, struct vmxlab_vcpu *vcpu,
 	/* Pairs with the smp_store_release() in irqchip_create_pit(). */
 	struct pit *pit = smp_load_acquire(&DEV_CHIP(dev, pit_dev)->pit);
 
-	if (len != 1 || !pit)
+	if (!pit || !pit_takes(port, len))
 		return -EOPNOTSUPP;
-	pit_io_write(pit, port, value);
+	pit_io_write(pit, port, value & 0xff);
 	return 0;
 }
 

@@ -224,6 +224,14 @@ ifneq ($(wildcard user/main.c),)
 LAUNCHER_TEST := $(BUILD)/selftests/launcher
 endif
 
+# QEMU in the lab (tests/lab/qemu): lab.sh adds QEMU to the initramfs only
+# when this test is in the build tree.
+QEMU_TEST := $(BUILD)/selftests/qemu_boot
+
+$(BUILD)/selftests/qemu_boot: tests/lab/qemu/qemu_boot.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
 			     $(wildcard user/guests/lab/*)
 	@mkdir -p $(@D)
@@ -249,7 +257,7 @@ SELFTEST_LIB  := $(wildcard tests/selftests/lib/*.c)
 SELFTEST_HDRS := $(wildcard tests/selftests/lib/*.h include/*.h)
 SELFTESTS     := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_SRCS))
 
-selftests: $(SELFTESTS) $(LAUNCHER_TEST)
+selftests: $(SELFTESTS) $(LAUNCHER_TEST) $(QEMU_TEST)
 
 $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
 	@mkdir -p $(@D)

@@ -380,6 +380,12 @@ static long ioctl_mp_state(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 					   vcpu_set_mp_state(vcpu, argp);
 }
 
+static long ioctl_setup_mce(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			    void __user *argp)
+{
+	return vcpu_setup_mce(vcpu, argp);
+}
+
 static const struct {
 	unsigned int ioctl;
 	vcpu_ioctl_fn fn;
@@ -401,6 +407,7 @@ static const struct {
 	{ KVM_SET_LAPIC, irqchip_vcpu_ioctl },
 	{ KVM_INTERRUPT, irqchip_vcpu_ioctl },
 	{ KVM_NMI, irqchip_vcpu_ioctl },
+	{ KVM_X86_SETUP_MCE, ioctl_setup_mce },
 };
 
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,

@@ -25,6 +25,7 @@
 #define VMXLAB_VCPU_MMAP_PAGES	2
 #define VMXLAB_MAX_VCPUS	64
 #define VMXLAB_MAX_CPUID	128
+#define VMXLAB_MCE_BANKS	32	/* KVM_CAP_MCE, as KVM_MAX_MCE_BANKS */
 
 struct dentry;
 struct io_bus;
@@ -108,6 +109,11 @@ struct vmxlab_vcpu {
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
 	u64 cr8;
+	/* Machine-check banks (mce.c). */
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[VMXLAB_MCE_BANKS * 4];
+	/* kvmclock (pvclock.c): the guest's MSRs, as written. */
+	u64 kvm_system_time, kvm_wall_clock;
 	u32 mp_state;
 	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
@@ -157,6 +163,21 @@ const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
 unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu);
+
+/* Machine-check banks (mce.c). */
+long vmxlab_get_mce_cap_supported(u64 __user *ucap);
+void vcpu_mce_reset(struct vmxlab_vcpu *vcpu);
+int vcpu_setup_mce(struct vmxlab_vcpu *vcpu, u64 __user *ucap);
+bool vcpu_mce_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
+		      bool host, int *err);
+bool vcpu_mce_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+		      bool host, int *err);
+
+/* kvmclock MSRs and KVM_GET/SET_CLOCK (pvclock.c). */
+bool vcpu_pvclock_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
+			  bool host, int *err);
+bool vcpu_pvclock_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+			  bool host, int *err);
 
 /* MSR list and user-facing MSR access (msr.c). */
 long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist);

@@ -94,7 +94,7 @@ run_one()	# DEVICE MACHINE IRQCHIP SMP
 	t0=$(uptime_ms)
 	# shellcheck disable=SC2046 # the arguments are words on purpose
 	{
-		timeout "$ROW_TIMEOUT" strace -f -e trace=ioctl -o $W/$dev.strace \
+		timeout "$ROW_TIMEOUT" strace -f --seccomp-bpf -e trace=ioctl -o $W/$dev.strace \
 			$QEMU $(qemu_args "$2" "$3" "$4") \
 			-append "$GUEST_CMDLINE" </dev/null
 		echo $? >$W/$dev.rc
@@ -122,6 +122,8 @@ ioctl_summary()
 	sed -nE \
 	    -e 's/.*ioctl\([0-9]+, (KVM_CHECK_EXTENSION), ([A-Z0-9_]+|0x[0-9a-f]+)\) += (-?[0-9]+( E[A-Z]+)?).*/\1 \2 = \3/p' \
 	    -e 't' \
+	    -e 's/.*ioctl\([0-9]+, (KVM_ENABLE_CAP), \{cap=([A-Z0-9_]+|0x[0-9a-f]+).* = (-?[0-9]+( E[A-Z]+)?).*/\1 \2 = \3/p' \
+	    -e 't' \
 	    -e 's/.*ioctl\([0-9]+, ([A-Z0-9_]+|_IOC\([^)]*\)|0x[0-9a-f]+)[,)].* = (-?[0-9]+( E[A-Z]+)?).*/\1 = \2/p' "$1" |
 		sed -E '/^(KVM_CHECK_EXTENSION|KVM_[GS]ET_MSRS)/!s/= [1-9][0-9]*$/= N/' |
 		LC_ALL=C sort -u
@@ -133,8 +135,19 @@ count_runs()
 	grep -c 'KVM_RUN' "$1"
 }
 
+# How often each ioctl was called, on one line.
+ioctl_counts()
+{
+	sed -nE 's/.*ioctl\([0-9]+, ([A-Z0-9_]+).*/\1/p' "$1" | sort | uniq -c |
+		sort -rn | awk '{ printf "%s %s=%s", (NR > 1 ? "," : ""), $2, $1 }'
+}
+
 compare_traces()	# ROW
 {
+	for dev in kvm vmxlab; do
+		[ -f $W/$dev.strace ] &&
+			echo "# $1: ioctl calls on $dev:$(ioctl_counts $W/$dev.strace)"
+	done
 	ioctl_summary $W/kvm.strace >$W/kvm.ioctls
 	ioctl_summary $W/vmxlab.strace >$W/vmxlab.ioctls
 	if [ ! -s $W/kvm.ioctls ] || [ ! -s $W/vmxlab.ioctls ]; then

@@ -60,7 +60,14 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_HLT:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_GET_TSC_KHZ:
 		return 1;
+	case KVM_CAP_XSAVE2:
+		return sizeof(struct kvm_xsave);
+	case KVM_CAP_ADJUST_CLOCK:
+		return KVM_CLOCK_REALTIME;	/* the flags KVM_GET_CLOCK sets */
 	/* As api.rst: these are numbers, not yes/no. */
 	case KVM_CAP_IRQ_ROUTING:
 		return IRQ_ROUTE_MAX_GSI;	/* GSIs a routing table may name */

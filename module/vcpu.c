@@ -408,6 +408,13 @@ static const struct {
 	{ KVM_INTERRUPT, irqchip_vcpu_ioctl },
 	{ KVM_NMI, irqchip_vcpu_ioctl },
 	{ KVM_X86_SETUP_MCE, ioctl_setup_mce },
+	{ KVM_GET_XSAVE, vcpu_state_ioctl },
+	{ KVM_GET_XSAVE2, vcpu_state_ioctl },
+	{ KVM_SET_XSAVE, vcpu_state_ioctl },
+	{ KVM_GET_XCRS, vcpu_state_ioctl },
+	{ KVM_SET_XCRS, vcpu_state_ioctl },
+	{ KVM_GET_TSC_KHZ, vcpu_state_ioctl },
+	{ KVM_SET_TSC_KHZ, vcpu_state_ioctl },
 };
 
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,

@@ -139,6 +139,9 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 		return vm_irqfd(vm, argp);
 	case KVM_IOEVENTFD:
 		return vm_ioeventfd(vm, argp);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return vm_clock_ioctl(vm, ioctl, argp);
 	default:
 		/* -ENOTTY, what KVM answers for a VM ioctl it does not know. */
 		return irqchip_vm_ioctl(vm, ioctl, argp, arg);

@@ -59,6 +59,7 @@ struct vmxlab_vm {
 	bool io_srcu_ready;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	s64 kvmclock_offset;		/* KVM_SET_CLOCK: ns added to boot time */
 };
 
 /* Work left over from an exit to userspace, finished by the next KVM_RUN. */
@@ -163,6 +164,12 @@ const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
 unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu);
+
+/* XSAVE, XCRS, TSC_KHZ of a vCPU; the VM's clock (vcpu_state.c). */
+long vcpu_state_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+		      void __user *argp);
+long vm_clock_ioctl(struct vmxlab_vm *vm, unsigned int ioctl,
+		    void __user *argp);
 
 /* Machine-check banks (mce.c). */
 long vmxlab_get_mce_cap_supported(u64 __user *ucap);

@@ -190,6 +190,7 @@ const char *vmx_exit_reason_name(u32 reason);
 extern char vmx_guest_exit[];
 
 u64 vmx_host_xcr0(void);
+bool vmx_xcr0_valid(struct vmxlab_vcpu *vcpu, u64 value);
 unsigned long vmx_msrs_cr4_fixed1(void);
 void vmx_init_msr_bitmap(unsigned long *bitmap);
 u32 vmx_swapped_msr_index(enum vmx_swapped_msr i);

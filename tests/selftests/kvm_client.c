@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What KVM clients (QEMU, Firecracker, programs written from api.rst) rely
+ * on beyond the basic ABI, on /dev/vmxlab and /dev/kvm with the same
+ * expectations: capability values that are numbers, the MCA banks, the
+ * kvmclock MSRs as userspace saves them, XSAVE/XCRS/TSC_KHZ/CLOCK state
+ * ioctls and their round trips, also from one VM into another.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "vmxlab_test.h"
+#include "guest.h"
+
+#define MSR_MCG_CAP		0x179
+#define MSR_MCG_STATUS		0x17a
+#define MSR_MCG_CTL		0x17b
+#define MSR_MC0_CTL		0x400
+#define MSR_MC0_STATUS		0x401
+#define MCG_CTL_P		(1ULL << 8)
+#define MSR_KVM_WALL_CLOCK	0x11
+#define MSR_KVM_SYSTEM_TIME	0x12
+#define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
+#define XSAVE_XMM0		160	/* offset in the legacy area */
+#define XSAVE_XSTATE_BV		512
+#define XMM_PATTERN		0x1122334455667788ULL
+
+FIXTURE(client) {
+	int fd;
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+FIXTURE_VARIANT(client) {
+	const char *path;
+};
+
+FIXTURE_VARIANT_ADD(client, vmxlab) {
+	.path = VMXLAB_DEV,
+};
+
+FIXTURE_VARIANT_ADD(client, kvm) {
+	.path = KVM_DEV,
+};
+
+FIXTURE_SETUP(client)
+{
+	self->fd = -1;
+	self->vm = NULL;
+}
+
+FIXTURE_TEARDOWN(client)
+{
+	if (self->vm)
+		vm_free(self->vm);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void guest_report_xmm0(void)
+{
+	uint64_t lo;
+
+	asm volatile("movq %%xmm0, %0" : "=r"(lo));
+	GUEST_SYNC(lo);
+	GUEST_DONE();
+}
+
+static struct vcpu *make_vcpu(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(client) *self, const char *path)
+{
+	self->vm = vm_create_with_vcpu(path, guest_report_xmm0, &self->vcpu);
+	return self->vcpu;
+}
+
+/* api.rst: these capabilities answer with a number, not yes/no. */
+TEST_F(client, capability_values)
+{
+	OPEN_DEVICE_OR_SKIP(self->fd, variant->path);
+	/* QEMU sizes its GSI table from it; 24 IOAPIC pins are not enough. */
+	EXPECT_LE(1024, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	EXPECT_LE(32, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
+	EXPECT_EQ(32, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_MCE));
+	EXPECT_LE((int)sizeof(struct kvm_xsave),
+		  ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2));
+	EXPECT_TRUE(ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK) &
+		    KVM_CLOCK_REALTIME);
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT_STATE2));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_HLT));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ));
+}
+
+static int set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
+{
+	return vcpu_set_msr(vcpu, index, value);
+}
+
+/* As KVM: 32 banks until KVM_X86_SETUP_MCE; then what userspace chose. */
+TEST_F(client, mce_banks)
+{
+	uint64_t cap = 0, v;
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	OPEN_DEVICE_OR_SKIP(self->fd, variant->path);
+	ASSERT_EQ(0, ioctl(self->fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &cap));
+	EXPECT_TRUE(cap & MCG_CTL_P);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CAP, &v));
+	EXPECT_EQ(32, v & 0xff);
+
+	cap = 0;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap = 33;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap = 10 | (1ULL << 40);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* QEMU's default CPU: 10 banks with MCG_CTL. */
+	cap = 10 | MCG_CTL_P;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CAP, &v));
+	EXPECT_EQ(cap, v);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CTL, &v));
+	EXPECT_EQ(~0ULL, v);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MC0_CTL + 4 * 9, &v));
+	EXPECT_EQ(~0ULL, v);
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_MC0_CTL + 4 * 10, &v));
+
+	/* What QEMU puts at reset: all of it must go in. */
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MCG_STATUS, 0));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MCG_CTL, ~0ULL));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MC0_CTL, ~0ULL));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MC0_STATUS, 0xb200000000000000ULL));
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MC0_STATUS, &v));
+	EXPECT_EQ(0xb200000000000000ULL, v);
+	/* MCi_CTL is all ones or zero, MCG_CAP read-only. */
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MC0_CTL, 5));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MCG_CTL, 5));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MCG_CAP, 10));
+}
+
+/* QEMU 7.2 puts and gets these at every reset, whatever the CPUID says. */
+TEST_F(client, kvmclock_msrs_from_the_host)
+{
+	static const uint32_t msrs[] = {
+		MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME,
+		MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
+	};
+	struct vcpu *vcpu;
+	unsigned int i;
+	uint64_t v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	for (i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		EXPECT_EQ(1, set_msr(vcpu, msrs[i], 0)) TH_LOG("MSR %#x", msrs[i]);
+		v = 1;
+		EXPECT_EQ(1, vcpu_get_msr(vcpu, msrs[i], &v)) TH_LOG("MSR %#x", msrs[i]);
+		EXPECT_EQ(0, v);
+	}
+}
+
+static void set_xmm0(struct __test_metadata *_metadata, struct vcpu *vcpu,
+		     uint64_t value)
+{
+	struct kvm_fpu fpu;
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_FPU, &fpu));
+	memcpy(fpu.xmm[0], &value, sizeof(value));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_FPU, &fpu));
+}
+
+/*
+ * XSAVE state read on one VM and written into another: the guest there
+ * finds the same XMM0. Also both sizes of the GET (XSAVE and XSAVE2).
+ */
+TEST_F(client, xsave_into_another_vm)
+{
+	static struct kvm_xsave xs, xs2;
+	struct vcpu *other;
+	struct vm *vm2;
+	struct ucall uc;
+	uint64_t v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	make_vcpu(_metadata, self, variant->path);
+	set_xmm0(_metadata, self->vcpu, XMM_PATTERN);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_XSAVE, &xs));
+	memcpy(&v, (uint8_t *)xs.region + XSAVE_XMM0, sizeof(v));
+	EXPECT_EQ(XMM_PATTERN, v);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_XSAVE2, &xs2));
+	EXPECT_EQ(0, memcmp(&xs, &xs2, sizeof(xs)));
+
+	vm2 = vm_create_with_vcpu(variant->path, guest_report_xmm0, &other);
+	ASSERT_EQ(0, ioctl(other->fd, KVM_SET_XSAVE, &xs));
+	RUN_UCALL(other, UCALL_SYNC, &uc);
+	EXPECT_EQ(XMM_PATTERN, uc.args[0]);
+
+	/* A reserved XSTATE_BV bit (63) is refused. */
+	xs.region[XSAVE_XSTATE_BV / 4 + 1] |= 0x80000000u;
+	EXPECT_EQ(-1, ioctl(other->fd, KVM_SET_XSAVE, &xs));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm2);
+}
+
+TEST_F(client, xcrs)
+{
+	struct kvm_xcrs xcrs = {}, back = {};
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &xcrs));
+	ASSERT_EQ(1, xcrs.nr_xcrs);
+	EXPECT_EQ(0, xcrs.xcrs[0].xcr);
+	EXPECT_TRUE(xcrs.xcrs[0].value & 1);
+	/* x87 + SSE, which the guest's CPUID offers. */
+	xcrs.xcrs[0].value = 3;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &back));
+	EXPECT_EQ(3, back.xcrs[0].value);
+
+	xcrs.xcrs[0].value = 2;		/* no x87: what XSETBV refuses */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.xcrs[0].value = 1;
+	xcrs.xcrs[0].xcr = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.flags = 0;
+	xcrs.nr_xcrs = KVM_MAX_XCRS + 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &back));
+	EXPECT_EQ(3, back.xcrs[0].value);
+}
+
+TEST_F(client, tsc_khz)
+{
+	struct vcpu *vcpu;
+	int khz;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz));
+	EXPECT_EQ(khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+}
+
+/* The VM's clock goes on from what KVM_SET_CLOCK put, never back. */
+TEST_F(client, clock)
+{
+	struct kvm_clock_data c = {}, d = {};
+	const uint64_t base = 1000ULL * 1000 * 1000 * 1000;	/* 1000 s */
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &c));
+	EXPECT_TRUE(c.flags & KVM_CLOCK_REALTIME);
+	EXPECT_LT(0, c.realtime);
+	c.clock = base;
+	c.flags = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_CLOCK, &c));
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &d));
+	EXPECT_LE(base, d.clock);
+	EXPECT_GT(base + 3600ULL * 1000 * 1000 * 1000, d.clock);
+	c.flags = 1u << 8;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_CLOCK, &c));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
+TEST(vmxlab_tsc_khz_other_rate_refused)
+{
+	struct vcpu *vcpu;
+	struct vm *vm;
+	int khz;
+
+	GUEST_DEVICE_OR_SKIP(VMXLAB_DEV);
+	vm = vm_create_with_vcpu(VMXLAB_DEV, guest_report_xmm0, &vcpu);
+	EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_TSC_CONTROL));
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz / 2));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

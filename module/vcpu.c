@@ -105,7 +105,7 @@ static void vcpu_report_state(struct vmxlab_vcpu *vcpu)
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = !lapic_in_kernel(vcpu) &&
+	run->ready_for_interrupt_injection = vcpu_accepts_user_pic(vcpu) &&
 		!vcpu->user_irq_pending && !vmx_event_injection_pending() &&
 		vmx_interrupt_allowed();
 }

@@ -125,6 +125,7 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	else if (err > 0)
 		err = vcpu_run_loop(vcpu);
 	vcpu->ran = true;
+	vcpu->completion_rip = vmx_rip();
 	vcpu_deadline_to_host_timer(vcpu);
 	vcpu_report_state(vcpu);
 	vcpu_put(vcpu);
@@ -236,10 +237,19 @@ static void get_regs(struct vmxlab_vcpu *vcpu, void *regs)
 	vmx_get_regs(vcpu, regs);
 }
 
+/*
+ * As KVM: an exit still to be completed (an IN's value, an OUT's step)
+ * survives KVM_SET_REGS that leaves RIP where it was (QEMU puts every
+ * register back before each KVM_RUN at reset and after its kvmvapic
+ * handler); a new RIP abandons it.
+ */
 static int set_regs(struct vmxlab_vcpu *vcpu, const void *regs)
 {
+	const struct kvm_regs *r = regs;
+
+	if (r->rip != vcpu->completion_rip)
+		vcpu->completion = COMPLETE_NONE;
 	vmx_set_regs(vcpu, regs);
-	vcpu->completion = COMPLETE_NONE;
 	return 0;
 }
 

@@ -119,6 +119,7 @@ struct vmxlab_vcpu {
 	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
 	enum vcpu_completion completion;
+	u64 completion_rip;		/* RIP when KVM_RUN returned */
 	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
 	u64 mmio_gpa;			/* where it goes */

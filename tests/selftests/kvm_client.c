@@ -283,6 +283,84 @@ TEST_F(client, clock)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* IN from 0x42, then an OUT to 0x43 followed by one to 0x7e. */
+static void guest_pio(void)
+{
+	uint64_t v = 0;
+
+	asm volatile("inb $0x42, %%al" : "+a"(v));
+	GUEST_SYNC(v);
+	v = 0;
+	asm volatile("inb $0x42, %%al" : "+a"(v));
+	GUEST_SYNC(v);
+	asm volatile("outb %%al, $0x43\n\toutb %%al, $0x7e" : : "a"(0));
+	GUEST_DONE();
+}
+
+static void run_to_port(struct __test_metadata *_metadata, struct vcpu *vcpu,
+			uint16_t port)
+{
+	ASSERT_EQ(0, vcpu_run(vcpu));
+	ASSERT_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	ASSERT_EQ(port, vcpu->run->io.port);
+}
+
+/*
+ * As KVM: a pending IN completes across KVM_SET_REGS that leaves RIP
+ * alone (QEMU puts all registers back before each KVM_RUN), and is
+ * abandoned by one that moves RIP.
+ */
+TEST_F(client, pio_completion_across_set_regs)
+{
+	struct kvm_regs regs;
+	struct vcpu *vcpu;
+	struct ucall uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_pio, &self->vcpu);
+	vcpu = self->vcpu;
+	run_to_port(_metadata, vcpu, 0x42);
+	*((uint8_t *)vcpu->run + vcpu->run->io.data_offset) = 0x5a;
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_regs_set(vcpu, &regs);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x5a, uc.args[0]);
+
+	run_to_port(_metadata, vcpu, 0x42);
+	*((uint8_t *)vcpu->run + vcpu->run->io.data_offset) = 0x5a;
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip += 2;		/* step over the IN ourselves */
+	regs.rax = 0x33;
+	vcpu_regs_set(vcpu, &regs);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x33, uc.args[0]);
+}
+
+/* KVM_X86_QUIRK_OUT_7E_INC_RIP: userspace sees RIP past OUT to 0x7e. */
+TEST_F(client, out_7e_quirk)
+{
+	struct kvm_regs regs;
+	struct vcpu *vcpu;
+	struct ucall uc;
+	uint64_t rip;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_pio, &self->vcpu);
+	vcpu = self->vcpu;
+	run_to_port(_metadata, vcpu, 0x42);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	run_to_port(_metadata, vcpu, 0x42);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	run_to_port(_metadata, vcpu, 0x43);
+	vcpu_regs_get(vcpu, &regs);
+	rip = regs.rip;
+	run_to_port(_metadata, vcpu, 0x7e);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(rip + 4, regs.rip);
+	/* And the next KVM_RUN does not step a second time. */
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+}
+
 /* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
 TEST(vmxlab_tsc_khz_other_rate_refused)
 {

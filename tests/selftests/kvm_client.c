@@ -361,6 +361,70 @@ TEST_F(client, out_7e_quirk)
 	RUN_UCALL(vcpu, UCALL_DONE, &uc);
 }
 
+#define LOG_GPA		0x40000000ULL	/* 1 GiB, in the identity map */
+#define LOG_PAGES	16
+
+static void guest_dirty(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)LOG_GPA;
+	uint64_t x;
+
+	p[3 * 512] = 1;
+	x = p[5 * 512];		/* a read dirties nothing */
+	GUEST_SYNC(x);
+	p[3 * 512] = 2;
+	p[7 * 512 + 10] = 2;
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+static uint64_t dirty_log(struct __test_metadata *_metadata, struct vm *vm,
+			  uint32_t slot)
+{
+	uint64_t bitmap = ~0ULL;
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = &bitmap };
+
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log))
+		TH_LOG("KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	return bitmap;
+}
+
+/* Real tracking: the pages written since the last read, and only those. */
+TEST_F(client, dirty_log)
+{
+	uint64_t bitmap = 0;
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = &bitmap };
+	uint64_t *mem;
+	struct ucall uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_dirty, &self->vcpu);
+	mem = vm_add_memory(self->vm, 1, LOG_GPA, LOG_PAGES * 4096,
+			    KVM_MEM_LOG_DIRTY_PAGES);
+	ASSERT_NE(NULL, mem);
+	/* A slot that does not log has no log. */
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, dirty_log(_metadata, self->vm, 1));
+
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(1ULL << 3, dirty_log(_metadata, self->vm, 1));
+	EXPECT_EQ(0, dirty_log(_metadata, self->vm, 1));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	/* Page 3 again: it was write-protected when the log was read. */
+	EXPECT_EQ((1ULL << 3) | (1ULL << 7), dirty_log(_metadata, self->vm, 1));
+	EXPECT_EQ(2, mem[3 * 512]);
+	EXPECT_EQ(2, mem[7 * 512 + 10]);
+
+	/* Logging off and on again starts clean. */
+	self->vm->region[self->vm->nr_regions - 1].kvm.flags = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION,
+			   &self->vm->region[self->vm->nr_regions - 1].kvm));
+	log.slot = 1;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+}
+
 /* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
 TEST(vmxlab_tsc_khz_other_rate_refused)
 {

@@ -30,7 +30,7 @@
 
 W=/tmp/qemu-test
 QEMU=/usr/bin/qemu-system-x86_64
-ROW_TIMEOUT=${QEMU_ROW_TIMEOUT:-40}
+ROW_TIMEOUT=${QEMU_ROW_TIMEOUT:-15}
 mkdir -p $W
 pass=0
 fail=0
@@ -72,7 +72,7 @@ use_device()
 
 # The QEMU command line of a row, identical on both devices, as the
 # positional parameters of the caller.
-GUEST_CMDLINE="console=ttyS0 quiet panic=-1"
+GUEST_CMDLINE="console=ttyS0 panic=-1"
 qemu_args()	# MACHINE IRQCHIP SMP
 {
 	case $1 in

@@ -63,6 +63,7 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
 	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_VCPU_EVENTS:
 		return 1;
 	case KVM_CAP_XSAVE2:
 		return sizeof(struct kvm_xsave);

@@ -113,7 +113,9 @@ bool vcpu_accepts_user_pic(struct vmxlab_vcpu *vcpu)
 /* A vector the guest should take now: KVM_INTERRUPT's, the LAPIC's, the PIC's. */
 static int vcpu_next_vector(struct vmxlab_vcpu *vcpu)
 {
-	if (vcpu->user_irq_pending && vcpu_accepts_user_pic(vcpu))
+	/* Also a vector KVM_SET_VCPU_EVENTS put back as being injected. */
+	if (vcpu->user_irq_pending &&
+	    (!pic_in_userspace(vcpu) || vcpu_accepts_user_pic(vcpu)))
 		return vcpu->user_irq;
 	if (!vcpu->lapic)
 		return -1;

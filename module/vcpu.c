@@ -263,6 +263,16 @@ static int set_sregs(struct vmxlab_vcpu *vcpu, const void *sregs)
 	return vcpu_set_sregs(vcpu, sregs);
 }
 
+static void get_events(struct vmxlab_vcpu *vcpu, void *events)
+{
+	vmx_get_vcpu_events(vcpu, events);
+}
+
+static int set_events(struct vmxlab_vcpu *vcpu, const void *events)
+{
+	return vmx_set_vcpu_events(vcpu, events);
+}
+
 /* A fixed-size register block, read or written with the vCPU loaded. */
 struct loaded_state {
 	unsigned int get, set;		/* the two ioctls */
@@ -276,6 +286,8 @@ static const struct loaded_state loaded_states[] = {
 	  get_regs, set_regs },
 	{ KVM_GET_SREGS, KVM_SET_SREGS, sizeof(struct kvm_sregs),
 	  get_sregs, set_sregs },
+	{ KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+	  sizeof(struct kvm_vcpu_events), get_events, set_events },
 };
 
 static long loaded_state_ioctl(struct vmxlab_vcpu *vcpu,
@@ -406,6 +418,8 @@ static const struct {
 	{ KVM_GET_SREGS, vcpu_ioctl_loaded },
 	{ KVM_SET_SREGS, vcpu_ioctl_loaded },
 	{ KVM_GET_MSRS, vcpu_ioctl_loaded },
+	{ KVM_GET_VCPU_EVENTS, vcpu_ioctl_loaded },
+	{ KVM_SET_VCPU_EVENTS, vcpu_ioctl_loaded },
 	{ KVM_SET_MSRS, vcpu_ioctl_loaded },
 	{ KVM_GET_FPU, ioctl_fpu },
 	{ KVM_SET_FPU, ioctl_fpu },

@@ -137,6 +137,7 @@ struct vmxlab_vcpu {
 	u8 user_irq;
 	bool nmi_pending;		/* taken from a request, not yet injected */
 	u8 eoi_exit_vector;		/* VCPU_REQ_EOI_EXIT */
+	u32 sipi_vector;		/* KVM_SET_VCPU_EVENTS, read back */
 	bool preemption_timer_on;	/* VMX preemption timer armed */
 
 	struct vcpu_exit_stats stats;

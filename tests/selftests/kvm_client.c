@@ -425,6 +425,59 @@ TEST_F(client, dirty_log)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/* Events in flight, read back, carried into another VM, and the refusals. */
+TEST_F(client, vcpu_events)
+{
+	struct kvm_vcpu_events ev = {}, back, other_ev;
+	struct vcpu *other;
+	struct vm *vm2;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_VCPU_EVENTS, &ev));
+	EXPECT_TRUE(ev.flags & KVM_VCPUEVENT_VALID_SHADOW);
+	EXPECT_EQ(0, ev.exception.injected);
+	EXPECT_EQ(0, ev.interrupt.injected);
+	EXPECT_EQ(0, ev.nmi.pending);
+
+	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ev.interrupt.injected = 1;
+	ev.interrupt.nr = 0x40;
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	ev.nmi.pending = 1;
+	ev.nmi.masked = 1;
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_VCPU_EVENTS, &back));
+	EXPECT_EQ(1, back.interrupt.injected);
+	EXPECT_EQ(0x40, back.interrupt.nr);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, back.interrupt.shadow);
+	EXPECT_EQ(1, back.nmi.pending);
+	EXPECT_EQ(1, back.nmi.masked);
+
+	vm2 = vm_create_with_vcpu(variant->path, guest_report_xmm0, &other);
+	back.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ASSERT_EQ(0, ioctl(other->fd, KVM_SET_VCPU_EVENTS, &back));
+	ASSERT_EQ(0, ioctl(other->fd, KVM_GET_VCPU_EVENTS, &other_ev));
+	EXPECT_EQ(back.interrupt.nr, other_ev.interrupt.nr);
+	EXPECT_EQ(back.interrupt.shadow, other_ev.interrupt.shadow);
+	EXPECT_EQ(back.nmi.pending, other_ev.nmi.pending);
+	EXPECT_EQ(back.nmi.masked, other_ev.nmi.masked);
+	vm_free(vm2);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.injected = 1;
+	ev.exception.nr = 32;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev.exception.nr = 2;		/* NMI is not an exception */
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = 1u << 20;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 /* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
 TEST(vmxlab_tsc_khz_other_rate_refused)
 {

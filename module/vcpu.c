@@ -439,6 +439,8 @@ static const struct {
 	{ KVM_SET_XCRS, vcpu_state_ioctl },
 	{ KVM_GET_TSC_KHZ, vcpu_state_ioctl },
 	{ KVM_SET_TSC_KHZ, vcpu_state_ioctl },
+	{ KVM_SET_VAPIC_ADDR, vcpu_state_ioctl },
+	{ KVM_TPR_ACCESS_REPORTING, vcpu_state_ioctl },
 };
 
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,

@@ -4,7 +4,7 @@
  * beyond registers and MSRs: KVM_GET/SET_XSAVE and KVM_GET_XSAVE2 (the
  * guest's FPU/SSE/AVX state in XSAVE's standard format), KVM_GET/SET_XCRS
  * (XCR0), KVM_GET/SET_TSC_KHZ for a vCPU, and KVM_GET/SET_CLOCK for a VM
- * (the kvmclock epoch). As api.rst defines them; what vmxlab cannot do
+ * (the kvmclock epoch), and the two kvmvapic settings. As api.rst defines them; what vmxlab cannot do
  * (scale the TSC) is refused, never pretended.
  */
 #include <linux/kvm.h>
@@ -15,6 +15,7 @@
 #include <asm/tsc.h>
 
 #include "vmxlab.h"
+#include "irq/kernel/irqchip.h"
 #include "mem.h"
 
 static u64 xsave_features(void)
@@ -102,10 +103,50 @@ static long vcpu_set_tsc_khz(struct vmxlab_vcpu *vcpu, unsigned long khz)
 	return 0;
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR and KVM_TPR_ACCESS_REPORTING, for QEMU's kvmvapic
+ * (which aborts if either fails). vmxlab keeps both settings and checks
+ * them as KVM does, but reports no KVM_CAP_VAPIC: it neither mirrors the
+ * TPR into the vAPIC page nor exits with KVM_EXIT_TPR_ACCESS (neither
+ * does KVM on a CPU with TPR virtualization, as the lab's).
+ */
+static long vcpu_set_vapic_addr(struct vmxlab_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vapic_addr va;
+
+	if (!lapic_in_kernel(vcpu))
+		return -EINVAL;
+	if (copy_from_user(&va, argp, sizeof(va)))
+		return -EFAULT;
+	if (va.vapic_addr && !mmu_gpa_is_ram(vcpu->vm, va.vapic_addr, true))
+		return -EINVAL;
+	vcpu->vapic_addr = va.vapic_addr;
+	return 0;
+}
+
+static long vcpu_tpr_access_reporting(struct vmxlab_vcpu *vcpu,
+				      void __user *argp)
+{
+	struct kvm_tpr_access_ctl tac;
+
+	if (!lapic_in_kernel(vcpu))
+		return -EINVAL;
+	if (copy_from_user(&tac, argp, sizeof(tac)))
+		return -EFAULT;
+	if (tac.flags)
+		return -EINVAL;
+	vcpu->tpr_access_reporting = !!tac.enabled;
+	return copy_to_user(argp, &tac, sizeof(tac)) ? -EFAULT : 0;
+}
+
 long vcpu_state_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 		      void __user *argp)
 {
 	switch (ioctl) {
+	case KVM_SET_VAPIC_ADDR:
+		return vcpu_set_vapic_addr(vcpu, argp);
+	case KVM_TPR_ACCESS_REPORTING:
+		return vcpu_tpr_access_reporting(vcpu, argp);
 	case KVM_GET_XSAVE:
 	case KVM_GET_XSAVE2:
 		return vcpu_get_xsave(vcpu, argp);

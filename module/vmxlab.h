@@ -138,6 +138,8 @@ struct vmxlab_vcpu {
 	bool nmi_pending;		/* taken from a request, not yet injected */
 	u8 eoi_exit_vector;		/* VCPU_REQ_EOI_EXIT */
 	u32 sipi_vector;		/* KVM_SET_VCPU_EVENTS, read back */
+	u64 vapic_addr;			/* KVM_SET_VAPIC_ADDR, kept only */
+	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING, kept only */
 	bool preemption_timer_on;	/* VMX preemption timer armed */
 
 	struct vcpu_exit_stats stats;

@@ -478,6 +478,36 @@ TEST_F(client, vcpu_events)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* QEMU's kvmvapic sets these on every vCPU and aborts if they fail. */
+TEST_F(client, vapic_and_tpr_reporting)
+{
+	struct kvm_tpr_access_ctl tac = { .enabled = 1 };
+	struct kvm_vapic_addr va = { .vapic_addr = 0 };
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	vcpu = vcpu_create(self->vm, 0);
+	/* Without an in-kernel LAPIC there is nothing to set. */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(self->vm);
+
+	self->vm = vm_create(variant->path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(self->vm, 0);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = 0x1000;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = 1ULL << 38;	/* no memory there */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &tac));
+	tac.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &tac));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 /* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
 TEST(vmxlab_tsc_khz_other_rate_refused)
 {

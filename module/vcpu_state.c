@@ -3,9 +3,9 @@
  * The state ioctls VMMs use for reset, save/restore and start-up checks,
  * beyond registers and MSRs: KVM_GET/SET_XSAVE and KVM_GET_XSAVE2 (the
  * guest's FPU/SSE/AVX state in XSAVE's standard format), KVM_GET/SET_XCRS
- * (XCR0), KVM_GET/SET_TSC_KHZ for a vCPU, and KVM_GET/SET_CLOCK for a VM
- * (the kvmclock epoch), and the two kvmvapic settings. As api.rst defines them; what vmxlab cannot do
- * (scale the TSC) is refused, never pretended.
+ * (XCR0), KVM_GET/SET_TSC_KHZ and the two kvmvapic settings for a vCPU,
+ * and KVM_GET/SET_CLOCK for a VM (the kvmclock epoch). As api.rst defines
+ * them; what vmxlab cannot do (scale the TSC) is refused, never pretended.
  */
 #include <linux/kvm.h>
 #include <linux/ktime.h>

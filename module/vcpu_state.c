@@ -157,7 +157,7 @@ long vcpu_state_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_XCRS:
 		return vcpu_set_xcrs(vcpu, argp);
 	case KVM_GET_TSC_KHZ:
-		return tsc_khz ?: -EIO;
+		return tsc_khz ? (long)tsc_khz : -EIO;
 	case KVM_SET_TSC_KHZ:
 		return vcpu_set_tsc_khz(vcpu, (unsigned long)argp);
 	default:

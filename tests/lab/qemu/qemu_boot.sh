@@ -19,6 +19,7 @@
 #   quick (default, make check): microvm, kernel-irqchip=on, 1 vCPU
 #   all   (make lab-qemu): microvm and pc, irqchip on and split, 1 and
 #         2 vCPUs
+#   MACHINE:IRQCHIP:SMP,...  those rows (e.g. pc:split:2)
 # Each row runs on KVM first and then on vmxlab, under strace -f -e
 # trace=ioctl; a row passes on a device when the guest's /init printed its
 # marker with the right CPU count and QEMU exited 0. The ioctl traces of
@@ -198,8 +199,15 @@ all)
 		done
 	done
 	;;
-*)
+""|quick)
 	run_row microvm on 1
+	;;
+*)
+	# A list of rows: MACHINE:IRQCHIP:SMP,...
+	for row in $(cmdline_arg vmxlab_qemu_rows | tr ',' ' '); do
+		# shellcheck disable=SC2046 # the three words on purpose
+		run_row $(echo "$row" | tr ':' ' ')
+	done
 	;;
 esac
 

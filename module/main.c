@@ -61,10 +61,11 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_HLT:
 	case KVM_CAP_XSAVE:
-	case KVM_CAP_XCRS:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_VCPU_EVENTS:
 		return 1;
+	case KVM_CAP_XCRS:
+		return !!vmx_host_xcr0();	/* as KVM: the host has XSAVE */
 	case KVM_CAP_XSAVE2:
 		return sizeof(struct kvm_xsave);
 	case KVM_CAP_ADJUST_CLOCK:

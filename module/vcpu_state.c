@@ -55,14 +55,16 @@ static long vcpu_set_xsave(struct vmxlab_vcpu *vcpu, void __user *argp)
 	return r;
 }
 
+/* As KVM: without XSAVE on the host there are no XCRs to move. */
 static long vcpu_get_xcrs(struct vmxlab_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_xcrs xcrs = {
-		.nr_xcrs = 1,
-		.xcrs[0] = { .xcr = XCR_XFEATURE_ENABLED_MASK,
-			     .value = vcpu->vmx.xcr0 },
-	};
+	struct kvm_xcrs xcrs = {};
 
+	if (vmx_host_xcr0()) {
+		xcrs.nr_xcrs = 1;
+		xcrs.xcrs[0].xcr = XCR_XFEATURE_ENABLED_MASK;
+		xcrs.xcrs[0].value = vcpu->vmx.xcr0;
+	}
 	return copy_to_user(argp, &xcrs, sizeof(xcrs)) ? -EFAULT : 0;
 }
 
@@ -73,6 +75,8 @@ static long vcpu_set_xcrs(struct vmxlab_vcpu *vcpu, void __user *argp)
 	u64 xcr0 = vcpu->vmx.xcr0;
 	u32 i;
 
+	if (!vmx_host_xcr0())
+		return -EINVAL;
 	if (copy_from_user(&xcrs, argp, sizeof(xcrs)))
 		return -EFAULT;
 	if (xcrs.nr_xcrs > KVM_MAX_XCRS || xcrs.flags)

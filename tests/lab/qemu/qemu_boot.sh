@@ -73,7 +73,7 @@ use_device()
 
 # The QEMU command line of a row, identical on both devices, as the
 # positional parameters of the caller.
-GUEST_CMDLINE="console=ttyS0 panic=-1"
+GUEST_CMDLINE="console=ttyS0 quiet panic=-1"
 qemu_args()	# MACHINE IRQCHIP SMP
 {
 	case $1 in

@@ -20,6 +20,7 @@
 #   all   (make lab-qemu): microvm and pc, irqchip on and split, 1 and
 #         2 vCPUs
 #   MACHINE:IRQCHIP:SMP,...  those rows (e.g. pc:split:2)
+#   none  no row (make check's 2-CPU lab, to stay inside its time)
 # Each row runs on KVM first and then on vmxlab, under strace -f -e
 # trace=ioctl; a row passes on a device when the guest's /init printed its
 # marker with the right CPU count and QEMU exited 0. The ioctl traces of
@@ -179,6 +180,13 @@ run_row()	# MACHINE IRQCHIP SMP
 	compare_traces "$row"
 }
 
+# make check's 2-CPU lab asks for none: the 1-CPU lab boots QEMU already,
+# and lab.sh then leaves QEMU out of the initramfs (see lab-check.sh).
+if [ "$(cmdline_arg vmxlab_qemu_rows)" = none ]; then
+	echo "# no QEMU rows asked for (vmxlab_qemu_rows=none)"
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	exit 0
+fi
 if [ ! -x $QEMU ] || [ ! -c /dev/vmxlab ] || [ ! -c /dev/kvm ]; then
 	echo "# qemu_boot needs $QEMU, /dev/vmxlab and /dev/kvm"
 	result fail "set-up"

@@ -115,33 +115,56 @@ run_one()	# DEVICE MACHINE IRQCHIP SMP
 	[ "$rc" = 0 ] && grep -q "QEMU-GUEST: init reached cpus=$4" $out
 }
 
+# The two ioctls that make up nearly all of a trace (tens of thousands of
+# lines), which busybox in the lab would take minutes to parse: fixed
+# strings only, and the rest of the trace without them.
+HOT_IOCTLS="KVM_RUN KVM_IRQ_LINE_STATUS"
+
+cold_lines()
+{
+	grep -F -v -e 'KVM_RUN, ' -e 'KVM_IRQ_LINE_STATUS, ' "$1"
+}
+
+# The distinct results of hot ioctl NAME, as summary lines.
+hot_results()	# NAME TRACE
+{
+	grep -F "$1, " "$2" | grep -E -o '= -?[0-9]+( E[A-Z]+)?' | sort -u |
+		sed "s/^/$1 /"
+}
+
 # The ioctls of a trace as "NAME = RESULT", one line per distinct pair,
-# sorted. A capability check keeps its capability and
-# value, MSR ioctls their count; other positive results (file descriptors,
-# sizes) become N.
+# sorted. A capability check keeps its capability and value, MSR ioctls
+# their count; other positive results (file descriptors, sizes) become N.
 ioctl_summary()
 {
-	sed -nE \
-	    -e 's/.*ioctl\([0-9]+, (KVM_CHECK_EXTENSION), ([A-Z0-9_]+|0x[0-9a-f]+)\) += (-?[0-9]+( E[A-Z]+)?).*/\1 \2 = \3/p' \
-	    -e 't' \
-	    -e 's/.*ioctl\([0-9]+, (KVM_ENABLE_CAP), \{cap=([A-Z0-9_]+|0x[0-9a-f]+).* = (-?[0-9]+( E[A-Z]+)?).*/\1 \2 = \3/p' \
-	    -e 't' \
-	    -e 's/.*ioctl\([0-9]+, ([A-Z0-9_]+|_IOC\([^)]*\)|0x[0-9a-f]+)[,)].* = (-?[0-9]+( E[A-Z]+)?).*/\1 = \2/p' "$1" |
-		sed -E '/^(KVM_CHECK_EXTENSION|KVM_[GS]ET_MSRS)/!s/= [1-9][0-9]*$/= N/' |
+	{
+		cold_lines "$1" | sed -nE \
+		    -e 's/.*ioctl\([0-9]+, (KVM_CHECK_EXTENSION), ([A-Z0-9_]+|0x[0-9a-f]+)\) += (-?[0-9]+( E[A-Z]+)?).*/\1 \2 = \3/p' \
+		    -e 't' \
+		    -e 's/.*ioctl\([0-9]+, ([A-Z0-9_]+|_IOC\([^)]*\)|0x[0-9a-f]+)[,)].* = (-?[0-9]+( E[A-Z]+)?).*/\1 = \2/p'
+		for name in $HOT_IOCTLS; do
+			hot_results $name "$1"
+		done
+	} | sed -E '/^(KVM_CHECK_EXTENSION|KVM_[GS]ET_MSRS)/!s/= [1-9][0-9]*$/= N/' |
 		LC_ALL=C sort -u
 }
 
 count_runs()
 {
 	[ -f "$1" ] || { echo -; return; }
-	grep -c 'KVM_RUN' "$1"
+	grep -c -F 'KVM_RUN, ' "$1"
 }
 
 # How often each ioctl was called, on one line.
 ioctl_counts()
 {
-	sed -nE 's/.*ioctl\([0-9]+, ([A-Z0-9_]+).*/\1/p' "$1" | sort | uniq -c |
-		sort -rn | awk '{ printf "%s %s=%s", (NR > 1 ? "," : ""), $2, $1 }'
+	{
+		for name in $HOT_IOCTLS; do
+			echo "$(grep -c -F "$name, " "$1") $name"
+		done
+		cold_lines "$1" | sed -nE 's/.*ioctl\([0-9]+, ([A-Z0-9_]+).*/\1/p' |
+			sort | uniq -c
+	} | sort -rn | awk '$1 > 0 { printf "%s %s=%s", (n++ ? "," : ""), $2, $1 }'
 }
 
 compare_traces()	# ROW

@@ -15,6 +15,7 @@
 #   make kernel-matrix  build vmxlab.ko against Debian's 6.1 and
 #                   bookworm-backports' 6.12 and 6.12-rt, warnings as errors
 #   make fuzz       long runs of the ioctl and guest fuzzers in the lab
+#   make lab-qemu   Debian's QEMU on KVM and on vmxlab in the lab, every row
 #                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
 #   make conformance  the conformance suite alone in the lab, vmxlab vs KVM
 #
@@ -41,7 +42,7 @@ COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -W
 	install-module install-dkms-src dkms-install dkms-uninstall deb host-check \
 	fresh-machine \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
-	conformance \
+	conformance lab-qemu \
 	clean
 
 all: module launcher selftests bench man
@@ -226,6 +227,18 @@ ifneq ($(wildcard user/main.c),)
 LAUNCHER_TEST := $(BUILD)/selftests/launcher
 endif
 
+# QEMU in the lab (tests/lab/qemu): lab.sh adds QEMU to the initramfs only
+# when this test is in the build tree.
+QEMU_TEST := $(BUILD)/selftests/qemu_boot $(BUILD)/selftests/zz_kvm_alias
+
+$(BUILD)/selftests/qemu_boot: tests/lab/qemu/qemu_boot.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
+$(BUILD)/selftests/zz_kvm_alias: tests/lab/qemu/zz_kvm_alias.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
 			     $(wildcard user/guests/lab/*)
 	@mkdir -p $(@D)
@@ -256,7 +269,7 @@ SELFTESTS     := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,$(SELFTEST_
 CONFORMANCE_SRCS := $(wildcard tests/conformance/*.c)
 CONFORMANCE      := $(BUILD)/selftests/conformance
 
-selftests: $(SELFTESTS) $(LAUNCHER_TEST) $(CONFORMANCE)
+selftests: $(SELFTESTS) $(LAUNCHER_TEST) $(CONFORMANCE) $(QEMU_TEST)
 
 $(CONFORMANCE): $(CONFORMANCE_SRCS) $(wildcard tests/conformance/*.h) \
 		$(SELFTEST_LIB) $(SELFTEST_HDRS) | $(HARNESS)
@@ -341,6 +354,22 @@ FUZZ_CALLS    ?= 200000
 FUZZ_PROGRAMS ?= 3000
 FUZZ_CPUS     ?= 2
 FUZZ_TIMEOUT  ?= 10800
+
+# QEMU in the lab, every row: microvm and pc, kernel-irqchip=on and split,
+# 1 and 2 vCPUs, each on KVM and on vmxlab (tests/lab/qemu/qemu_boot.sh),
+# in a 2-CPU lab. make check boots only microvm, irqchip on, 1 vCPU.
+QEMU_LAB := $(BUILD)/qemu-lab
+
+lab-qemu: module selftests | deps-lab
+	@rm -rf $(QEMU_LAB)/selftests && mkdir -p $(QEMU_LAB)/selftests \
+		$(BUILD)/lab/cache $(QEMU_LAB)/lab
+	@ln -sfn $(BUILD)/lab/cache $(QEMU_LAB)/lab/cache
+	cp $(BUILD)/vmxlab.ko $(QEMU_LAB)/
+	cp $(BUILD)/selftests/kvm_client $(BUILD)/selftests/qemu_boot $(QEMU_LAB)/selftests/
+	LAB_KERNEL_ARGS="$${LAB_KERNEL_ARGS:-} vmxlab_qemu_rows=all" \
+		tests/lab/lab.sh --cpus 2 --build $(QEMU_LAB) --timeout 5400 \
+		> $(QEMU_LAB)/log 2>&1 || { tail -60 $(QEMU_LAB)/log; exit 1; }
+	@sed -n 's/^\[lab2\] # //p' $(QEMU_LAB)/log | sed -n '/^QEMU boot to/,$$p'
 
 fuzz: module $(BUILD)/selftests/ioctl_fuzz $(BUILD)/selftests/guest_fuzz | deps-lab
 	@rm -rf $(FUZZ_LAB)/selftests && mkdir -p $(FUZZ_LAB)/selftests \

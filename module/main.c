@@ -7,15 +7,27 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
 
 #include "vmxlab.h"
+#include "irq/irq_route.h"
 #include "mem.h"
 #include "vmx/vmx_cpu.h"
 
 static struct dentry *vmxlab_debugfs;
+
+/*
+ * Programs written for KVM (QEMU 7.2 among them) open /dev/kvm by path and
+ * have no option for another device. With kvm_alias=1 vmxlab also answers
+ * as the misc device "kvm" (minor 232, /dev/kvm), which only works while
+ * kvm.ko is not loaded: it owns that name and minor.
+ */
+static bool kvm_alias;
+module_param(kvm_alias, bool, 0444);
+MODULE_PARM_DESC(kvm_alias, "also register as /dev/kvm (misc minor 232) when kvm.ko is not loaded");
 
 /*
  * Capabilities are reported only once implemented, so that programs
@@ -37,9 +49,9 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_SPLIT_IRQCHIP:
 	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
 	case KVM_CAP_IRQ_INJECT_STATUS:
 	case KVM_CAP_SIGNAL_MSI:
-	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_USER_NMI:
 	case KVM_CAP_ENABLE_CAP_VM:
@@ -48,7 +60,22 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_HLT:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_VCPU_EVENTS:
 		return 1;
+	case KVM_CAP_XCRS:
+		return !!vmx_host_xcr0();	/* as KVM: the host has XSAVE */
+	case KVM_CAP_XSAVE2:
+		return sizeof(struct kvm_xsave);
+	case KVM_CAP_ADJUST_CLOCK:
+		return KVM_CLOCK_REALTIME;	/* the flags KVM_GET_CLOCK sets */
+	/* As api.rst: these are numbers, not yes/no. */
+	case KVM_CAP_IRQ_ROUTING:
+		return IRQ_ROUTE_MAX_GSI;	/* GSIs a routing table may name */
+	case KVM_CAP_MCE:
+		return VMXLAB_MCE_BANKS;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 	case KVM_CAP_MAX_VCPU_ID:
@@ -81,6 +108,8 @@ static long vmxlab_dev_ioctl(struct file *file, unsigned int ioctl,
 		return vmxlab_get_supported_cpuid((void __user *)arg);
 	case KVM_GET_MSR_INDEX_LIST:
 		return vmxlab_get_msr_index_list((void __user *)arg);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return vmxlab_get_mce_cap_supported((u64 __user *)arg);
 	default:
 		/* What KVM answers for a system ioctl it does not know. */
 		return -EINVAL;
@@ -101,6 +130,37 @@ static struct miscdevice vmxlab_misc = {
 	.mode = 0660,
 };
 
+static struct miscdevice vmxlab_kvm_misc = {
+	.minor = KVM_MINOR,
+	.name = "kvm",
+	.fops = &vmxlab_dev_fops,
+	.mode = 0660,
+};
+
+/* The /dev/kvm alias; refused, with the reason, when kvm.ko holds it. */
+static int kvm_alias_register(void)
+{
+	int err;
+
+	if (!kvm_alias)
+		return 0;
+	err = misc_register(&vmxlab_kvm_misc);
+	if (err == -EBUSY)
+		pr_err("kvm_alias=1: /dev/kvm (misc minor %d) is taken: unload kvm_intel and kvm first\n",
+		       KVM_MINOR);
+	else if (err)
+		pr_err("kvm_alias=1: cannot register /dev/kvm: %d\n", err);
+	else
+		pr_info("kvm_alias=1: /dev/kvm is vmxlab\n");
+	return err;
+}
+
+static void kvm_alias_deregister(void)
+{
+	if (kvm_alias)
+		misc_deregister(&vmxlab_kvm_misc);
+}
+
 static int __init vmxlab_init(void)
 {
 	int err;
@@ -119,9 +179,14 @@ static int __init vmxlab_init(void)
 		pr_err("cannot register /dev/vmxlab: %d\n", err);
 		goto out_engine;
 	}
+	err = kvm_alias_register();
+	if (err)
+		goto out_misc;
 	pr_info("ready: /dev/vmxlab (KVM API %d)\n", KVM_API_VERSION);
 	return 0;
 
+out_misc:
+	misc_deregister(&vmxlab_misc);
 out_engine:
 	preempt_notifier_dec();
 	vmx_engine_teardown();
@@ -134,6 +199,7 @@ out_debugfs:
 
 static void __exit vmxlab_exit(void)
 {
+	kvm_alias_deregister();
 	misc_deregister(&vmxlab_misc);
 	debugfs_remove_recursive(vmxlab_debugfs);
 	preempt_notifier_dec();

@@ -94,10 +94,28 @@ static void vcpu_take_sipi(struct vmxlab_vcpu *vcpu)
 
 #define VECTOR_FROM_PIC	256
 
+/*
+ * The PIC is in userspace (no in-kernel irqchip, or the split one) and
+ * brings its vectors with KVM_INTERRUPT. As KVM: with an in-kernel LAPIC
+ * they go in only while LINT0 takes ExtINT.
+ */
+static bool pic_in_userspace(struct vmxlab_vcpu *vcpu)
+{
+	return !irqchip_has_ioapic(vcpu->vm);
+}
+
+bool vcpu_accepts_user_pic(struct vmxlab_vcpu *vcpu)
+{
+	return pic_in_userspace(vcpu) &&
+	       (!vcpu->lapic || lapic_accepts_extint(vcpu->lapic));
+}
+
 /* A vector the guest should take now: KVM_INTERRUPT's, the LAPIC's, the PIC's. */
 static int vcpu_next_vector(struct vmxlab_vcpu *vcpu)
 {
-	if (vcpu->user_irq_pending)
+	/* Also a vector KVM_SET_VCPU_EVENTS put back as being injected. */
+	if (vcpu->user_irq_pending &&
+	    (!pic_in_userspace(vcpu) || vcpu_accepts_user_pic(vcpu)))
 		return vcpu->user_irq;
 	if (!vcpu->lapic)
 		return -1;
@@ -213,7 +231,7 @@ static bool user_window_open(struct vmxlab_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	if (irqchip_in_kernel(vcpu->vm) || !run->request_interrupt_window ||
+	if (!vcpu_accepts_user_pic(vcpu) || !run->request_interrupt_window ||
 	    vcpu->user_irq_pending || vmx_event_injection_pending())
 		return false;
 	if (vmx_interrupt_allowed())
@@ -262,7 +280,9 @@ static bool vcpu_has_wakeup(struct vmxlab_vcpu *vcpu)
 		       l->nmi_pending || l->init_pending ||
 		       (vmx_guest_interrupts_enabled() &&
 			(lapic_pending_vector(l) >= 0 ||
-			 lapic_extint_pending(l)));
+			 lapic_extint_pending(l) ||
+			 (vcpu->user_irq_pending &&
+			  vcpu_accepts_user_pic(vcpu))));
 	return l->init_pending || l->sipi_pending;
 }
 
@@ -337,7 +357,7 @@ int vcpu_halt(struct vmxlab_vcpu *vcpu)
 /* The guest may take interrupts again: tell a userspace irqchip that asked. */
 int vcpu_irq_window_open(struct vmxlab_vcpu *vcpu)
 {
-	if (!irqchip_in_kernel(vcpu->vm) &&
+	if (vcpu_accepts_user_pic(vcpu) &&
 	    vcpu->run->request_interrupt_window && !vcpu->user_irq_pending) {
 		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		return EXIT_TO_USERSPACE;

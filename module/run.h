@@ -25,6 +25,7 @@ void vcpu_deadline_to_host_timer(struct vmxlab_vcpu *vcpu);
 /* For exit handlers; RESUME_GUEST or EXIT_TO_USERSPACE. */
 int vcpu_halt(struct vmxlab_vcpu *vcpu);
 int vcpu_irq_window_open(struct vmxlab_vcpu *vcpu);
+bool vcpu_accepts_user_pic(struct vmxlab_vcpu *vcpu);
 void vcpu_deadline_due(struct vmxlab_vcpu *vcpu);
 
 #endif

@@ -105,7 +105,7 @@ static void vcpu_report_state(struct vmxlab_vcpu *vcpu)
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = !lapic_in_kernel(vcpu) &&
+	run->ready_for_interrupt_injection = vcpu_accepts_user_pic(vcpu) &&
 		!vcpu->user_irq_pending && !vmx_event_injection_pending() &&
 		vmx_interrupt_allowed();
 }
@@ -125,6 +125,7 @@ static int vcpu_run(struct vmxlab_vcpu *vcpu)
 	else if (err > 0)
 		err = vcpu_run_loop(vcpu);
 	vcpu->ran = true;
+	vcpu->completion_rip = vmx_rip();
 	vcpu_deadline_to_host_timer(vcpu);
 	vcpu_report_state(vcpu);
 	vcpu_put(vcpu);
@@ -236,10 +237,19 @@ static void get_regs(struct vmxlab_vcpu *vcpu, void *regs)
 	vmx_get_regs(vcpu, regs);
 }
 
+/*
+ * As KVM: an exit still to be completed (an IN's value, an OUT's step)
+ * survives KVM_SET_REGS that leaves RIP where it was (QEMU puts every
+ * register back before each KVM_RUN at reset and after its kvmvapic
+ * handler); a new RIP abandons it.
+ */
 static int set_regs(struct vmxlab_vcpu *vcpu, const void *regs)
 {
+	const struct kvm_regs *r = regs;
+
+	if (r->rip != vcpu->completion_rip)
+		vcpu->completion = COMPLETE_NONE;
 	vmx_set_regs(vcpu, regs);
-	vcpu->completion = COMPLETE_NONE;
 	return 0;
 }
 
@@ -263,6 +273,16 @@ static int set_debugregs(struct vmxlab_vcpu *vcpu, const void *d)
 	return vmx_set_debugregs(vcpu, d);
 }
 
+static void get_events(struct vmxlab_vcpu *vcpu, void *events)
+{
+	vmx_get_vcpu_events(vcpu, events);
+}
+
+static int set_events(struct vmxlab_vcpu *vcpu, const void *events)
+{
+	return vmx_set_vcpu_events(vcpu, events);
+}
+
 /* A fixed-size register block, read or written with the vCPU loaded. */
 struct loaded_state {
 	unsigned int get, set;		/* the two ioctls */
@@ -278,6 +298,8 @@ static const struct loaded_state loaded_states[] = {
 	  get_sregs, set_sregs },
 	{ KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS, sizeof(struct kvm_debugregs),
 	  get_debugregs, set_debugregs },
+	{ KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+	  sizeof(struct kvm_vcpu_events), get_events, set_events },
 };
 
 static long loaded_state_ioctl(struct vmxlab_vcpu *vcpu,
@@ -392,6 +414,12 @@ static long ioctl_mp_state(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 					   vcpu_set_mp_state(vcpu, argp);
 }
 
+static long ioctl_setup_mce(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			    void __user *argp)
+{
+	return vcpu_setup_mce(vcpu, argp);
+}
+
 static const struct {
 	unsigned int ioctl;
 	vcpu_ioctl_fn fn;
@@ -404,6 +432,8 @@ static const struct {
 	{ KVM_GET_DEBUGREGS, vcpu_ioctl_loaded },
 	{ KVM_SET_DEBUGREGS, vcpu_ioctl_loaded },
 	{ KVM_GET_MSRS, vcpu_ioctl_loaded },
+	{ KVM_GET_VCPU_EVENTS, vcpu_ioctl_loaded },
+	{ KVM_SET_VCPU_EVENTS, vcpu_ioctl_loaded },
 	{ KVM_SET_MSRS, vcpu_ioctl_loaded },
 	{ KVM_GET_FPU, ioctl_fpu },
 	{ KVM_SET_FPU, ioctl_fpu },
@@ -415,6 +445,16 @@ static const struct {
 	{ KVM_SET_LAPIC, irqchip_vcpu_ioctl },
 	{ KVM_INTERRUPT, irqchip_vcpu_ioctl },
 	{ KVM_NMI, irqchip_vcpu_ioctl },
+	{ KVM_X86_SETUP_MCE, ioctl_setup_mce },
+	{ KVM_GET_XSAVE, vcpu_state_ioctl },
+	{ KVM_GET_XSAVE2, vcpu_state_ioctl },
+	{ KVM_SET_XSAVE, vcpu_state_ioctl },
+	{ KVM_GET_XCRS, vcpu_state_ioctl },
+	{ KVM_SET_XCRS, vcpu_state_ioctl },
+	{ KVM_GET_TSC_KHZ, vcpu_state_ioctl },
+	{ KVM_SET_TSC_KHZ, vcpu_state_ioctl },
+	{ KVM_SET_VAPIC_ADDR, vcpu_state_ioctl },
+	{ KVM_TPR_ACCESS_REPORTING, vcpu_state_ioctl },
 };
 
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,

@@ -91,6 +91,15 @@ static long vm_set_memory_region(struct vmxlab_vm *vm, void __user *argp)
 	return mmu_set_memory_region(vm, &region);
 }
 
+static long vm_get_dirty_log(struct vmxlab_vm *vm, void __user *argp)
+{
+	struct kvm_dirty_log log;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	return mmu_get_dirty_log(vm, &log);
+}
+
 static long vm_set_identity_map_addr(struct vmxlab_vm *vm, void __user *argp)
 {
 	u64 addr;
@@ -139,6 +148,11 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 		return vm_irqfd(vm, argp);
 	case KVM_IOEVENTFD:
 		return vm_ioeventfd(vm, argp);
+	case KVM_GET_DIRTY_LOG:
+		return vm_get_dirty_log(vm, argp);
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return vm_clock_ioctl(vm, ioctl, argp);
 	default:
 		/* -ENOTTY, what KVM answers for a VM ioctl it does not know. */
 		return irqchip_vm_ioctl(vm, ioctl, argp, arg);

@@ -25,6 +25,7 @@
 #define VMXLAB_VCPU_MMAP_PAGES	2
 #define VMXLAB_MAX_VCPUS	64
 #define VMXLAB_MAX_CPUID	128
+#define VMXLAB_MCE_BANKS	32	/* KVM_CAP_MCE, as KVM_MAX_MCE_BANKS */
 
 struct dentry;
 struct io_bus;
@@ -58,6 +59,7 @@ struct vmxlab_vm {
 	bool io_srcu_ready;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	s64 kvmclock_offset;		/* KVM_SET_CLOCK: ns added to boot time */
 };
 
 /* Work left over from an exit to userspace, finished by the next KVM_RUN. */
@@ -109,10 +111,16 @@ struct vmxlab_vcpu {
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
 	u64 cr8;
+	/* Machine-check banks (mce.c). */
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[VMXLAB_MCE_BANKS * 4];
+	/* kvmclock (pvclock.c): the guest's MSRs, as written. */
+	u64 kvm_system_time, kvm_wall_clock;
 	u32 mp_state;
 	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
 	enum vcpu_completion completion;
+	u64 completion_rip;		/* RIP when KVM_RUN returned */
 	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
 	u64 mmio_gpa;			/* where it goes */
@@ -130,6 +138,9 @@ struct vmxlab_vcpu {
 	u8 user_irq;
 	bool nmi_pending;		/* taken from a request, not yet injected */
 	u8 eoi_exit_vector;		/* VCPU_REQ_EOI_EXIT */
+	u32 sipi_vector;		/* KVM_SET_VCPU_EVENTS, read back */
+	u64 vapic_addr;			/* KVM_SET_VAPIC_ADDR, kept only */
+	bool tpr_access_reporting;	/* KVM_TPR_ACCESS_REPORTING, kept only */
 	bool preemption_timer_on;	/* VMX preemption timer armed */
 
 	struct vcpu_exit_stats stats;
@@ -159,6 +170,27 @@ u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_tsc_adjust(struct vmxlab_vcpu *vcpu);
 unsigned long vcpu_cr4_allowed(struct vmxlab_vcpu *vcpu);
+
+/* XSAVE, XCRS, TSC_KHZ of a vCPU; the VM's clock (vcpu_state.c). */
+long vcpu_state_ioctl(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+		      void __user *argp);
+long vm_clock_ioctl(struct vmxlab_vm *vm, unsigned int ioctl,
+		    void __user *argp);
+
+/* Machine-check banks (mce.c). */
+long vmxlab_get_mce_cap_supported(u64 __user *ucap);
+void vcpu_mce_reset(struct vmxlab_vcpu *vcpu);
+int vcpu_setup_mce(struct vmxlab_vcpu *vcpu, u64 __user *ucap);
+bool vcpu_mce_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
+		      bool host, int *err);
+bool vcpu_mce_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+		      bool host, int *err);
+
+/* kvmclock MSRs and KVM_GET/SET_CLOCK (pvclock.c). */
+bool vcpu_pvclock_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
+			  bool host, int *err);
+bool vcpu_pvclock_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+			  bool host, int *err);
 
 /* MSR list and user-facing MSR access (msr.c). */
 long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist);

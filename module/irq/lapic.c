@@ -1077,16 +1077,30 @@ void lapic_ack_vector(struct lapic *lapic, int vector)
 	irq_unlock(&lapic->lock);
 }
 
-static bool extint_pending(struct lapic *lapic)
+/* An 8259A's INTR reaches the CPU: LINT0 unmasked in ExtINT mode. */
+static bool accepts_extint(struct lapic *lapic)
 {
 	u32 lvt0 = reg_get(lapic, LAPIC_LVT0);
 
-	if (!lapic->lint_level[0])
-		return false;
 	/* A disabled APIC passes LINT0 straight to INTR. */
 	if (!hw_enabled(lapic))
 		return true;
 	return !(lvt0 & LVT_MASKED) && LVT_DM(lvt0) == APIC_DM_EXTINT;
+}
+
+static bool extint_pending(struct lapic *lapic)
+{
+	return lapic->lint_level[0] && accepts_extint(lapic);
+}
+
+bool lapic_accepts_extint(struct lapic *lapic)
+{
+	bool accepts;
+
+	irq_lock(&lapic->lock);
+	accepts = accepts_extint(lapic);
+	irq_unlock(&lapic->lock);
+	return accepts;
 }
 
 bool lapic_extint_pending(struct lapic *lapic)

@@ -114,6 +114,8 @@ void lapic_set_tpr(struct lapic *lapic, u32 tpr);
 int lapic_pending_vector(struct lapic *lapic);
 void lapic_ack_vector(struct lapic *lapic, int vector);
 bool lapic_extint_pending(struct lapic *lapic);
+/* Would a vector from a PIC outside (KVM_INTERRUPT, split irqchip) go in? */
+bool lapic_accepts_extint(struct lapic *lapic);
 bool lapic_take_nmi(struct lapic *lapic);
 bool lapic_take_init(struct lapic *lapic);
 bool lapic_take_sipi(struct lapic *lapic, u8 *vector);

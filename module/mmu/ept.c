@@ -117,6 +117,19 @@ int ept_map_2m(struct vmxlab_mmu *mmu, u64 gpa, u64 hpa, bool writable)
 	return 0;
 }
 
+/* Allow or forbid writes through the 4 KiB mapping of @gpa, if any. */
+void ept_set_writable(struct vmxlab_mmu *mmu, u64 gpa, bool writable)
+{
+	u64 *pte = ept_entry(mmu, gpa, 1, false);
+
+	if (!pte || !ept_present(*pte))
+		return;
+	if (writable)
+		*pte |= VMX_EPT_WRITABLE_MASK;
+	else
+		*pte &= ~VMX_EPT_WRITABLE_MASK;
+}
+
 unsigned int ept_unmap(struct vmxlab_mmu *mmu, u64 gpa)
 {
 	u64 *pde = ept_entry(mmu, gpa, 2, false);

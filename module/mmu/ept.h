@@ -24,6 +24,9 @@ void ept_destroy(struct vmxlab_mmu *mmu);
 int ept_map_4k(struct vmxlab_mmu *mmu, u64 gpa, u64 hpa, bool writable);
 int ept_map_2m(struct vmxlab_mmu *mmu, u64 gpa, u64 hpa, bool writable);
 
+/* Dirty logging: writes through @gpa's 4 KiB mapping fault, or not. */
+void ept_set_writable(struct vmxlab_mmu *mmu, u64 gpa, bool writable);
+
 /* Unmap what covers @gpa: returns the pages it covered (0, 1 or 512). */
 unsigned int ept_unmap(struct vmxlab_mmu *mmu, u64 gpa);
 

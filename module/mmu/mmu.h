@@ -18,7 +18,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
-#define VMXLAB_MAX_SLOTS	32
+/* KVM_CAP_NR_MEMSLOTS: -M pc with PAM and VGA aliases needs more than 32. */
+#define VMXLAB_MAX_SLOTS	256
 /* As KVM on x86: the largest slot, in pages (8 TiB). */
 #define VMXLAB_MAX_SLOT_PAGES	((1ULL << 31) - 1)
 
@@ -31,6 +32,8 @@ struct mem_slot {
 	unsigned long userspace_addr;
 	u32 flags;
 	bool used;
+	/* KVM_MEM_LOG_DIRTY_PAGES: pages written since the last read. */
+	unsigned long *dirty;
 	struct xarray pages;	/* slot page index -> the struct page held */
 };
 
@@ -75,6 +78,9 @@ int mmu_set_memory_region(struct vmxlab_vm *vm,
  * slot), or -errno.
  */
 int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write);
+
+/* KVM_GET_DIRTY_LOG: copy out and clear a logging slot's bitmap. */
+int mmu_get_dirty_log(struct vmxlab_vm *vm, const struct kvm_dirty_log *log);
 
 void mmu_show_stats(struct seq_file *m, struct vmxlab_vm *vm);
 

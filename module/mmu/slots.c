@@ -48,6 +48,24 @@ static bool slot_writable(const struct mem_slot *slot)
 	return !(slot->flags & KVM_MEM_READONLY);
 }
 
+static bool slot_logging(const struct mem_slot *slot)
+{
+	return slot->dirty;
+}
+
+/* Pages of a logging slot are mapped writable only once marked dirty. */
+static bool slot_maps_writable(const struct mem_slot *slot, u64 idx)
+{
+	return slot_writable(slot) &&
+	       (!slot_logging(slot) || test_bit(idx, slot->dirty));
+}
+
+static void mark_dirty(struct mem_slot *slot, u64 idx)
+{
+	if (slot_logging(slot))
+		set_bit(idx, slot->dirty);
+}
+
 static struct mem_slot *slot_for_gfn(struct vmxlab_mmu *mmu, u64 gfn)
 {
 	int i;
@@ -325,7 +343,8 @@ static void try_take_block(struct guest_fault *f)
 	struct mem_slot *slot = f->slot;
 	u64 first = block_of(slot, f->idx);
 
-	if (!host_page_is_huge(f->page) || !block_possible(slot, f->idx))
+	if (slot_logging(slot) || !host_page_is_huge(f->page) ||
+	    !block_possible(slot, f->idx))
 		return;
 	f->block = vmxlab_zalloc_array(EPT_PAGES_PER_2M, sizeof(*f->block));
 	if (!f->block)
@@ -461,7 +480,8 @@ static int map_page(struct vmxlab_mmu *mmu, struct guest_fault *f)
 	if (!fault_stale(mmu, f, f->idx, 1) &&
 	    still_recorded(slot, f->idx, f->page))
 		err = ept_map_4k(mmu, slot_gpa(slot, f->idx),
-				 page_to_phys(f->page), slot_writable(slot));
+				 page_to_phys(f->page),
+				 slot_maps_writable(slot, f->idx));
 	mutex_unlock(&mmu->lock);
 	if (err)
 		unrecord_page(mmu, slot, f->idx, f->page);
@@ -487,6 +507,15 @@ int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write)
 		return 1;
 	}
 	f.idx = (gpa >> PAGE_SHIFT) - f.slot->base_gfn;
+	if (write && slot_logging(f.slot)) {
+		/* The first write since the log was read: note it, allow it. */
+		mark_dirty(f.slot, f.idx);
+		if (xa_load(&f.slot->pages, f.idx)) {
+			ept_set_writable(mmu, gpa & PAGE_MASK, true);
+			mutex_unlock(&mmu->lock);
+			return 0;
+		}
+	}
 	f.gen = mmu->slots_gen;
 	spin_lock(&mmu->invalidate_lock);
 	f.seq = mmu->invalidate_seq;
@@ -517,7 +546,7 @@ int mmu_handle_ept_violation(struct vmxlab_vm *vm, u64 gpa, bool write)
 
 static int check_region(const struct kvm_userspace_memory_region *r)
 {
-	if (r->flags & ~(u32)KVM_MEM_READONLY)
+	if (r->flags & ~(u32)(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if ((r->slot >> 16) || (r->slot & 0xffff) >= VMXLAB_MAX_SLOTS)
 		return -EINVAL;
@@ -556,18 +585,56 @@ static bool overlaps_other(struct vmxlab_mmu *mmu, struct mem_slot *self,
 	return false;
 }
 
-static void slot_create(struct mem_slot *slot,
-			const struct kvm_userspace_memory_region *r)
+static size_t dirty_bytes(const struct mem_slot *slot)
+{
+	return BITS_TO_LONGS(slot->npages) * sizeof(long);
+}
+
+/*
+ * Turn dirty logging on or off. Everything mapped goes, so that faults
+ * map it again the new way: read-only 4 KiB pages while logging, as the
+ * slot allows otherwise. Turning it on takes *bitmap, which the caller
+ * allocated before it took mmu->lock (see spare_tables).
+ */
+static int slot_set_logging(struct vmxlab_mmu *mmu, struct mem_slot *slot,
+			    bool on, unsigned long **bitmap)
+{
+	if (on == slot_logging(slot))
+		return 0;
+	if (on && !*bitmap)
+		return -ENOMEM;
+	slot_unmap_all(mmu, slot);
+	if (slot->dirty)
+		vmxlab_free(slot->dirty, dirty_bytes(slot));
+	slot->dirty = NULL;
+	if (on) {
+		slot->dirty = *bitmap;
+		*bitmap = NULL;
+	}
+	return 0;
+}
+
+static int slot_create(struct vmxlab_mmu *mmu, struct mem_slot *slot,
+		       const struct kvm_userspace_memory_region *r,
+		       unsigned long **bitmap)
 {
 	slot->base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
 	slot->npages = r->memory_size >> PAGE_SHIFT;
 	slot->userspace_addr = r->userspace_addr;
+	slot->dirty = NULL;
+	if (slot_set_logging(mmu, slot, r->flags & KVM_MEM_LOG_DIRTY_PAGES,
+			     bitmap))
+		return -ENOMEM;
 	slot->flags = r->flags;
 	slot->used = true;
+	return 0;
 }
 
 static void slot_delete(struct vmxlab_mmu *mmu, struct mem_slot *slot)
 {
+	unsigned long *none = NULL;
+
+	slot_set_logging(mmu, slot, false, &none);
 	slot_unmap_all(mmu, slot);
 	slot->used = false;
 	slot->npages = 0;
@@ -575,11 +642,13 @@ static void slot_delete(struct vmxlab_mmu *mmu, struct mem_slot *slot)
 
 /* KVM_SET_USER_MEMORY_REGION, with KVM's rules and error codes. */
 static int set_region_locked(struct vmxlab_mmu *mmu,
-			     const struct kvm_userspace_memory_region *r)
+			     const struct kvm_userspace_memory_region *r,
+			     unsigned long **bitmap)
 {
 	struct mem_slot *slot = &mmu->slots[r->slot & 0xffff];
 	u64 base_gfn = r->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = r->memory_size >> PAGE_SHIFT;
+	int err;
 
 	if (!npages) {
 		if (!slot->used)
@@ -590,19 +659,28 @@ static int set_region_locked(struct vmxlab_mmu *mmu,
 	if (!slot->used) {
 		if (overlaps_other(mmu, slot, base_gfn, npages))
 			return -EEXIST;
-		slot_create(slot, r);
-		return 0;
+		return slot_create(mmu, slot, r, bitmap);
 	}
 	if (r->userspace_addr != slot->userspace_addr ||
 	    npages != slot->npages ||
 	    ((r->flags ^ slot->flags) & KVM_MEM_READONLY))
 		return -EINVAL;
-	if (base_gfn == slot->base_gfn)
-		return 0;
+	/* As KVM: a slot moves, or changes its logging, not both at once. */
+	if (base_gfn == slot->base_gfn) {
+		err = slot_set_logging(mmu, slot,
+				       r->flags & KVM_MEM_LOG_DIRTY_PAGES, bitmap);
+		if (!err)
+			slot->flags = r->flags;
+		return err;
+	}
+	if ((r->flags ^ slot->flags) & KVM_MEM_LOG_DIRTY_PAGES)
+		return -EINVAL;
 	if (overlaps_other(mmu, slot, base_gfn, npages))
 		return -EEXIST;
 	slot_unmap_all(mmu, slot);
 	slot->base_gfn = base_gfn;
+	if (slot->dirty)
+		bitmap_zero(slot->dirty, slot->npages);
 	return 0;
 }
 
@@ -612,14 +690,25 @@ int mmu_set_memory_region(struct vmxlab_vm *vm,
 	struct vmxlab_mmu *mmu = &vm->mmu;
 	int err;
 
+	unsigned long *bitmap = NULL;
+	size_t bytes = BITS_TO_LONGS(r->memory_size >> PAGE_SHIFT) *
+		       sizeof(long);
+
 	err = check_region(r);
 	if (err)
 		return err;
+	if ((r->flags & KVM_MEM_LOG_DIRTY_PAGES) && bytes) {
+		bitmap = vmxlab_zalloc(bytes);
+		if (!bitmap)
+			return -ENOMEM;
+	}
 	mutex_lock(&mmu->lock);
-	err = set_region_locked(mmu, r);
+	err = set_region_locked(mmu, r, &bitmap);
 	if (!err)
 		mmu->slots_gen++;
 	mutex_unlock(&mmu->lock);
+	if (bitmap)
+		vmxlab_free(bitmap, bytes);
 	return err;
 }
 
@@ -695,6 +784,14 @@ static int gpa_to_user(struct vmxlab_mmu *mmu, u64 gpa, unsigned int len,
 		return -EFAULT;
 	*uaddr = (void __user *)(slot->userspace_addr +
 				 (gpa - (slot->base_gfn << PAGE_SHIFT)));
+	/* What vmxlab writes for the guest (INS, MMIO emulation) counts. */
+	if (write && slot_logging(slot)) {
+		u64 idx = (gpa >> PAGE_SHIFT) - slot->base_gfn;
+		u64 last = ((gpa + len - 1) >> PAGE_SHIFT) - slot->base_gfn;
+
+		for (; idx <= last; idx++)
+			mark_dirty(slot, idx);
+	}
 	return 0;
 }
 
@@ -774,4 +871,65 @@ bool mmu_gpa_is_ram(struct vmxlab_vm *vm, u64 gpa, bool write)
 	ram = slot && (!write || slot_writable(slot));
 	mutex_unlock(&vm->mmu.lock);
 	return ram;
+}
+
+/* ---------------------------------------------------------- dirty log */
+
+/*
+ * KVM_GET_DIRTY_LOG: hand out the pages written since the last call and
+ * start again. Each page reported is write-protected before the EPT
+ * flush, so the next write to it faults and is seen; writes that land
+ * before the flush are in this report.
+ */
+static void take_dirty_pages(struct vmxlab_mmu *mmu, struct mem_slot *slot,
+			     unsigned long *out)
+{
+	unsigned long i;
+
+	bitmap_copy(out, slot->dirty, slot->npages);
+	bitmap_zero(slot->dirty, slot->npages);
+	for_each_set_bit(i, out, slot->npages)
+		ept_set_writable(mmu, slot_gpa(slot, i), false);
+	ept_flush(mmu);
+}
+
+static struct mem_slot *logging_slot(struct vmxlab_mmu *mmu, u32 id)
+{
+	struct mem_slot *slot = &mmu->slots[id];
+
+	return slot->used && slot_logging(slot) ? slot : NULL;
+}
+
+int mmu_get_dirty_log(struct vmxlab_vm *vm, const struct kvm_dirty_log *log)
+{
+	struct vmxlab_mmu *mmu = &vm->mmu;
+	u32 id = log->slot & 0xffff;
+	struct mem_slot *slot;
+	unsigned long *out;
+	size_t bytes;
+	int err = 0;
+
+	if ((log->slot >> 16) || id >= VMXLAB_MAX_SLOTS)
+		return -EINVAL;
+	mutex_lock(&mmu->lock);
+	slot = logging_slot(mmu, id);
+	bytes = slot ? dirty_bytes(slot) : 0;
+	mutex_unlock(&mmu->lock);
+	if (!slot)
+		return -ENOENT;
+	/* Allocated outside mmu->lock, which reclaim may need. */
+	out = vmxlab_zalloc(bytes);
+	if (!out)
+		return -ENOMEM;
+	mutex_lock(&mmu->lock);
+	slot = logging_slot(mmu, id);
+	if (slot && dirty_bytes(slot) == bytes)
+		take_dirty_pages(mmu, slot, out);
+	else
+		err = -ENOENT;
+	mutex_unlock(&mmu->lock);
+	if (!err && copy_to_user(log->dirty_bitmap, out, bytes))
+		err = -EFAULT;
+	vmxlab_free(out, bytes);
+	return err;
 }

@@ -437,21 +437,30 @@ static int handle_ept_misconfig(struct vmxlab_vcpu *vcpu)
 	return unexpected_exit(vcpu);
 }
 
+/* SDM XSETBV: what XCR0 may hold; KVM_SET_XCRS checks the same. */
+bool vmx_xcr0_valid(struct vmxlab_vcpu *vcpu, u64 value)
+{
+	u64 supported = vcpu_supported_xcr0(vcpu);
+
+	if (!(value & XFEATURE_MASK_FP) || (value & ~supported))
+		return false;
+	if ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE))
+		return false;
+	if ((value & XFEATURE_MASK_AVX512) &&
+	    ((value & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(value & XFEATURE_MASK_YMM)))
+		return false;
+	return true;
+}
+
 static int handle_xsetbv(struct vmxlab_vcpu *vcpu)
 {
 	u64 *g = vcpu->vmx.regs.gpr;
 	u64 value = (u32)g[VCPU_RAX] | (g[VCPU_RDX] << 32);
-	u64 supported = vcpu_supported_xcr0(vcpu);
 
 	if ((u32)g[VCPU_RCX] != 0 || vmx_guest_cpl() != 0)
 		return inject_gp(vcpu);
-	if (!(value & XFEATURE_MASK_FP) || (value & ~supported))
-		return inject_gp(vcpu);
-	if ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE))
-		return inject_gp(vcpu);
-	if ((value & XFEATURE_MASK_AVX512) &&
-	    ((value & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
-	     !(value & XFEATURE_MASK_YMM)))
+	if (!vmx_xcr0_valid(vcpu, value))
 		return inject_gp(vcpu);
 	vcpu->vmx.xcr0 = value;
 	return vmx_skip_and_resume(vcpu);

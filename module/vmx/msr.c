@@ -25,7 +25,7 @@ static const u32 msrs_to_save[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_MISC_ENABLE,
-	MSR_EFER, MSR_IA32_TSC_ADJUST,
+	MSR_EFER, MSR_IA32_TSC_ADJUST, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
 static void bitmap_pass(unsigned long *bitmap, u32 msr, bool read, bool write)
@@ -101,6 +101,9 @@ int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
 	err = irqchip_rdmsr(vcpu, index, data, &handled);
 	if (handled)
 		return err;
+	if (vcpu_mce_get_msr(vcpu, index, data, host, &err) ||
+	    vcpu_pvclock_get_msr(vcpu, index, data, host, &err))
+		return err;
 	if (vmx_swapped_msr_slot(index) >= 0) {
 		/* The vCPU is loaded: the guest's value is in the CPU. */
 		rdmsrl(index, *data);
@@ -150,8 +153,6 @@ int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = FEAT_CTL_LOCKED;
 		return 0;
 	case MSR_IA32_PLATFORM_ID:
-	case MSR_IA32_MCG_CAP:
-	case MSR_IA32_MCG_STATUS:
 	case MSR_IA32_DEBUGCTLMSR:
 	case MSR_IA32_POWER_CTL:
 		*data = 0;
@@ -238,6 +239,9 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 	err = irqchip_wrmsr(vcpu, index, data, host, &handled);
 	if (handled)
 		return err;
+	if (vcpu_mce_set_msr(vcpu, index, data, host, &err) ||
+	    vcpu_pvclock_set_msr(vcpu, index, data, host, &err))
+		return err;
 	if (vmx_swapped_msr_slot(index) >= 0)
 		return set_swapped_msr(index, data);
 	switch (index) {
@@ -276,7 +280,6 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_UCODE_WRITE:
 		return 0;
-	case MSR_IA32_MCG_STATUS:
 	case MSR_IA32_DEBUGCTLMSR:
 	case MSR_IA32_POWER_CTL:
 		return data ? -EINVAL : 0;
@@ -292,6 +295,7 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 void vcpu_reset_msrs(struct vmxlab_vcpu *vcpu)
 {
 	vcpu->misc_enable = MISC_ENABLE_DEFAULT;
+	vcpu_mce_reset(vcpu);
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 }

@@ -315,6 +315,16 @@ int vmx_handle_io(struct vmxlab_vcpu *vcpu)
 		memcpy(vcpu->pio_data, &vcpu->vmx.regs.gpr[VCPU_RAX], size);
 		vcpu->completion = COMPLETE_SKIP;
 	}
+	/*
+	 * KVM_X86_QUIRK_OUT_7E_INC_RIP, on in KVM unless disabled (vmxlab
+	 * cannot disable quirks): userspace sees RIP already past an OUT to
+	 * port 0x7e. QEMU's kvmvapic handler, which SeaBIOS's option ROM
+	 * calls so, relies on it.
+	 */
+	if (!in && port == 0x7e) {
+		vmx_skip_instruction(vcpu);
+		vcpu->completion = COMPLETE_NONE;
+	}
 	pio_exit(vcpu, in, port, size, 1);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <asm/vmx.h>
 
 struct vmxlab_vcpu;
+struct kvm_vcpu_events;
 struct kvm_regs;
 struct kvm_sregs;
 struct kvm_segment;
@@ -102,6 +103,9 @@ bool vmx_interrupt_allowed(void);
 bool vmx_nmi_allowed(void);
 void vmx_inject_irq(struct vmxlab_vcpu *vcpu, u8 vector);
 void vmx_inject_nmi(struct vmxlab_vcpu *vcpu);
+void vmx_get_vcpu_events(struct vmxlab_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int vmx_set_vcpu_events(struct vmxlab_vcpu *vcpu,
+			const struct kvm_vcpu_events *ev);
 void vmx_request_irq_window(bool on);
 void vmx_request_nmi_window(bool on);
 void vmx_vcpu_sipi(struct vmxlab_vcpu *vcpu, u8 vector);
@@ -201,6 +205,7 @@ const char *vmx_exit_reason_name(u32 reason);
 extern char vmx_guest_exit[];
 
 u64 vmx_host_xcr0(void);
+bool vmx_xcr0_valid(struct vmxlab_vcpu *vcpu, u64 value);
 unsigned long vmx_msrs_cr4_fixed1(void);
 void vmx_init_msr_bitmap(unsigned long *bitmap);
 u32 vmx_swapped_msr_index(enum vmx_swapped_msr i);

@@ -298,6 +298,12 @@ done
 if [ -d "$build/selftests/data" ]; then
 	cp -r "$build/selftests/data" "$root/tests/data"
 fi
+# QEMU and its guest are big (about 50 MB): only for the QEMU lab test.
+if [ -f "$root/tests/qemu_boot" ] &&
+   [[ " ${LAB_KERNEL_ARGS:-} " != *" vmxlab_qemu_rows=none "* ]]; then
+	"$LAB_SRC/qemu/add-qemu.sh" "$root" "$cache/vmlinuz" ||
+		die "cannot put QEMU into the initramfs"
+fi
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$rundir/initrd.gz"

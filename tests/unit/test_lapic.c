@@ -840,6 +840,22 @@ TEST_F(lapic, lint0_extint_from_pic)
 	EXPECT_EQ(1, self->vcpu[1].kicks);
 }
 
+/* A PIC outside (split irqchip): LINT0 decides, whatever its level. */
+TEST_F(lapic, accepts_extint_as_lint0_says)
+{
+	struct lapic *bsp = &self->apic[0], *ap = &self->apic[1];
+
+	EXPECT_TRUE(lapic_accepts_extint(bsp));	/* BSP: ExtINT at reset */
+	EXPECT_FALSE(lapic_accepts_extint(ap));	/* AP: masked */
+	sw_enable(ap);
+	wr(ap, LAPIC_LVT0, 0x700);		/* ExtINT, unmasked */
+	EXPECT_TRUE(lapic_accepts_extint(ap));
+	wr(ap, LAPIC_LVT0, 0x55);		/* fixed */
+	EXPECT_FALSE(lapic_accepts_extint(ap));
+	ASSERT_EQ(0, lapic_wrmsr(ap, LAPIC_MSR_APIC_BASE, 0xfee00000));
+	EXPECT_TRUE(lapic_accepts_extint(ap));	/* disabled: a wire */
+}
+
 TEST_F(lapic, lint1_nmi_on_rising_edge)
 {
 	struct lapic *l = &self->apic[1];

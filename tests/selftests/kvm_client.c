@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What KVM clients (QEMU, Firecracker, programs written from api.rst) rely
+ * on beyond the basic ABI, on /dev/vmxlab and /dev/kvm with the same
+ * expectations: capability values that are numbers, the MCA banks, the
+ * kvmclock MSRs as userspace saves them, XSAVE/XCRS/TSC_KHZ/CLOCK state
+ * ioctls and their round trips, also from one VM into another.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "vmxlab_test.h"
+#include "guest.h"
+
+#define MSR_MCG_CAP		0x179
+#define MSR_MCG_STATUS		0x17a
+#define MSR_MCG_CTL		0x17b
+#define MSR_MC0_CTL		0x400
+#define MSR_MC0_STATUS		0x401
+#define MCG_CTL_P		(1ULL << 8)
+#define MSR_KVM_WALL_CLOCK	0x11
+#define MSR_KVM_SYSTEM_TIME	0x12
+#define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
+#define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
+#define XSAVE_XMM0		160	/* offset in the legacy area */
+#define XSAVE_XSTATE_BV		512
+#define XMM_PATTERN		0x1122334455667788ULL
+
+FIXTURE(client) {
+	int fd;
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+FIXTURE_VARIANT(client) {
+	const char *path;
+};
+
+FIXTURE_VARIANT_ADD(client, vmxlab) {
+	.path = VMXLAB_DEV,
+};
+
+FIXTURE_VARIANT_ADD(client, kvm) {
+	.path = KVM_DEV,
+};
+
+FIXTURE_SETUP(client)
+{
+	self->fd = -1;
+	self->vm = NULL;
+}
+
+FIXTURE_TEARDOWN(client)
+{
+	if (self->vm)
+		vm_free(self->vm);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static void guest_report_xmm0(void)
+{
+	uint64_t lo;
+
+	asm volatile("movq %%xmm0, %0" : "=r"(lo));
+	GUEST_SYNC(lo);
+	GUEST_DONE();
+}
+
+static struct vcpu *make_vcpu(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(client) *self, const char *path)
+{
+	self->vm = vm_create_with_vcpu(path, guest_report_xmm0, &self->vcpu);
+	return self->vcpu;
+}
+
+/* api.rst: these capabilities answer with a number, not yes/no. */
+TEST_F(client, capability_values)
+{
+	OPEN_DEVICE_OR_SKIP(self->fd, variant->path);
+	/* QEMU sizes its GSI table from it; 24 IOAPIC pins are not enough. */
+	EXPECT_LE(1024, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	EXPECT_LE(32, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
+	EXPECT_EQ(32, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_MCE));
+	EXPECT_LE((int)sizeof(struct kvm_xsave),
+		  ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2));
+	EXPECT_TRUE(ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK) &
+		    KVM_CLOCK_REALTIME);
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT_STATE2));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_HLT));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ));
+}
+
+static int set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value)
+{
+	return vcpu_set_msr(vcpu, index, value);
+}
+
+/* As KVM: 32 banks until KVM_X86_SETUP_MCE; then what userspace chose. */
+TEST_F(client, mce_banks)
+{
+	uint64_t cap = 0, v;
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	OPEN_DEVICE_OR_SKIP(self->fd, variant->path);
+	ASSERT_EQ(0, ioctl(self->fd, KVM_X86_GET_MCE_CAP_SUPPORTED, &cap));
+	EXPECT_TRUE(cap & MCG_CTL_P);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CAP, &v));
+	EXPECT_EQ(32, v & 0xff);
+
+	cap = 0;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap = 33;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap = 10 | (1ULL << 40);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* QEMU's default CPU: 10 banks with MCG_CTL. */
+	cap = 10 | MCG_CTL_P;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_X86_SETUP_MCE, &cap));
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CAP, &v));
+	EXPECT_EQ(cap, v);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MCG_CTL, &v));
+	EXPECT_EQ(~0ULL, v);
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MC0_CTL + 4 * 9, &v));
+	EXPECT_EQ(~0ULL, v);
+	EXPECT_EQ(0, vcpu_get_msr(vcpu, MSR_MC0_CTL + 4 * 10, &v));
+
+	/* What QEMU puts at reset: all of it must go in. */
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MCG_STATUS, 0));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MCG_CTL, ~0ULL));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MC0_CTL, ~0ULL));
+	EXPECT_EQ(1, set_msr(vcpu, MSR_MC0_STATUS, 0xb200000000000000ULL));
+	ASSERT_EQ(1, vcpu_get_msr(vcpu, MSR_MC0_STATUS, &v));
+	EXPECT_EQ(0xb200000000000000ULL, v);
+	/* MCi_CTL is all ones or zero, MCG_CAP read-only. */
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MC0_CTL, 5));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MCG_CTL, 5));
+	EXPECT_EQ(0, set_msr(vcpu, MSR_MCG_CAP, 10));
+}
+
+/* QEMU 7.2 puts and gets these at every reset, whatever the CPUID says. */
+TEST_F(client, kvmclock_msrs_from_the_host)
+{
+	static const uint32_t msrs[] = {
+		MSR_KVM_WALL_CLOCK, MSR_KVM_SYSTEM_TIME,
+		MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
+	};
+	struct vcpu *vcpu;
+	unsigned int i;
+	uint64_t v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	for (i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		EXPECT_EQ(1, set_msr(vcpu, msrs[i], 0)) TH_LOG("MSR %#x", msrs[i]);
+		v = 1;
+		EXPECT_EQ(1, vcpu_get_msr(vcpu, msrs[i], &v)) TH_LOG("MSR %#x", msrs[i]);
+		EXPECT_EQ(0, v);
+	}
+}
+
+static void set_xmm0(struct __test_metadata *_metadata, struct vcpu *vcpu,
+		     uint64_t value)
+{
+	struct kvm_fpu fpu;
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_FPU, &fpu));
+	memcpy(fpu.xmm[0], &value, sizeof(value));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_FPU, &fpu));
+}
+
+/*
+ * XSAVE state read on one VM and written into another: the guest there
+ * finds the same XMM0. Also both sizes of the GET (XSAVE and XSAVE2).
+ */
+TEST_F(client, xsave_into_another_vm)
+{
+	static struct kvm_xsave xs, xs2;
+	struct vcpu *other;
+	struct vm *vm2;
+	struct ucall uc;
+	uint64_t v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	make_vcpu(_metadata, self, variant->path);
+	set_xmm0(_metadata, self->vcpu, XMM_PATTERN);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_XSAVE, &xs));
+	memcpy(&v, (uint8_t *)xs.region + XSAVE_XMM0, sizeof(v));
+	EXPECT_EQ(XMM_PATTERN, v);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_XSAVE2, &xs2));
+	EXPECT_EQ(0, memcmp(&xs, &xs2, sizeof(xs)));
+
+	vm2 = vm_create_with_vcpu(variant->path, guest_report_xmm0, &other);
+	ASSERT_EQ(0, ioctl(other->fd, KVM_SET_XSAVE, &xs));
+	RUN_UCALL(other, UCALL_SYNC, &uc);
+	EXPECT_EQ(XMM_PATTERN, uc.args[0]);
+
+	/* A reserved XSTATE_BV bit (63) is refused. */
+	xs.region[XSAVE_XSTATE_BV / 4 + 1] |= 0x80000000u;
+	EXPECT_EQ(-1, ioctl(other->fd, KVM_SET_XSAVE, &xs));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm2);
+}
+
+TEST_F(client, xcrs)
+{
+	struct kvm_xcrs xcrs = {}, back = {};
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &xcrs));
+	/* The lab's kernel turns XSAVE off on its emulated CPU: no XCRs. */
+	if (!vm_check_cap(self->vm, KVM_CAP_XCRS)) {
+		EXPECT_EQ(0, xcrs.nr_xcrs);
+		xcrs.nr_xcrs = 1;
+		xcrs.xcrs[0].value = 1;
+		EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+		EXPECT_EQ(EINVAL, errno);
+		return;
+	}
+	ASSERT_EQ(1, xcrs.nr_xcrs);
+	EXPECT_EQ(0, xcrs.xcrs[0].xcr);
+	EXPECT_TRUE(xcrs.xcrs[0].value & 1);
+	/* x87 + SSE, which the guest's CPUID offers. */
+	xcrs.xcrs[0].value = 3;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &back));
+	EXPECT_EQ(3, back.xcrs[0].value);
+
+	xcrs.xcrs[0].value = 2;		/* no x87: what XSETBV refuses */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.xcrs[0].value = 1;
+	xcrs.xcrs[0].xcr = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	xcrs.flags = 0;
+	xcrs.nr_xcrs = KVM_MAX_XCRS + 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_XCRS, &back));
+	EXPECT_EQ(3, back.xcrs[0].value);
+}
+
+TEST_F(client, tsc_khz)
+{
+	struct vcpu *vcpu;
+	int khz;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	vcpu = make_vcpu(_metadata, self, variant->path);
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz));
+	EXPECT_EQ(khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+}
+
+/* The VM's clock goes on from what KVM_SET_CLOCK put, never back. */
+TEST_F(client, clock)
+{
+	struct kvm_clock_data c = {}, d = {};
+	const uint64_t base = 1000ULL * 1000 * 1000 * 1000;	/* 1000 s */
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &c));
+	/* KVM sets KVM_CLOCK_REALTIME only with a master clock. */
+	EXPECT_EQ(0, c.flags & ~vm_check_cap(self->vm, KVM_CAP_ADJUST_CLOCK));
+	if (c.flags & KVM_CLOCK_REALTIME)
+		EXPECT_LT(0, c.realtime);
+	c.clock = base;
+	c.flags = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_CLOCK, &c));
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &d));
+	EXPECT_LE(base, d.clock);
+	EXPECT_GT(base + 3600ULL * 1000 * 1000 * 1000, d.clock);
+	c.flags = 1u << 8;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_SET_CLOCK, &c));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* IN from 0x42, then an OUT to 0x43 followed by one to 0x7e. */
+static void guest_pio(void)
+{
+	uint64_t v = 0;
+
+	asm volatile("inb $0x42, %%al" : "+a"(v));
+	GUEST_SYNC(v);
+	v = 0;
+	asm volatile("inb $0x42, %%al" : "+a"(v));
+	GUEST_SYNC(v);
+	asm volatile("outb %%al, $0x43\n\toutb %%al, $0x7e" : : "a"(0));
+	GUEST_DONE();
+}
+
+static void run_to_port(struct __test_metadata *_metadata, struct vcpu *vcpu,
+			uint16_t port)
+{
+	ASSERT_EQ(0, vcpu_run(vcpu));
+	ASSERT_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	ASSERT_EQ(port, vcpu->run->io.port);
+}
+
+/*
+ * As KVM: a pending IN completes across KVM_SET_REGS that leaves RIP
+ * alone (QEMU puts all registers back before each KVM_RUN), and is
+ * abandoned by one that moves RIP.
+ */
+TEST_F(client, pio_completion_across_set_regs)
+{
+	struct kvm_regs regs;
+	struct vcpu *vcpu;
+	struct ucall uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_pio, &self->vcpu);
+	vcpu = self->vcpu;
+	run_to_port(_metadata, vcpu, 0x42);
+	*((uint8_t *)vcpu->run + vcpu->run->io.data_offset) = 0x5a;
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_regs_set(vcpu, &regs);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x5a, uc.args[0]);
+
+	run_to_port(_metadata, vcpu, 0x42);
+	*((uint8_t *)vcpu->run + vcpu->run->io.data_offset) = 0x5a;
+	vcpu_regs_get(vcpu, &regs);
+	regs.rip += 2;		/* step over the IN ourselves */
+	regs.rax = 0x33;
+	vcpu_regs_set(vcpu, &regs);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x33, uc.args[0]);
+}
+
+/* KVM_X86_QUIRK_OUT_7E_INC_RIP: userspace sees RIP past OUT to 0x7e. */
+TEST_F(client, out_7e_quirk)
+{
+	struct kvm_regs regs;
+	struct vcpu *vcpu;
+	struct ucall uc;
+	uint64_t rip;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_pio, &self->vcpu);
+	vcpu = self->vcpu;
+	run_to_port(_metadata, vcpu, 0x42);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	run_to_port(_metadata, vcpu, 0x42);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	run_to_port(_metadata, vcpu, 0x43);
+	vcpu_regs_get(vcpu, &regs);
+	rip = regs.rip;
+	run_to_port(_metadata, vcpu, 0x7e);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(rip + 4, regs.rip);
+	/* And the next KVM_RUN does not step a second time. */
+	RUN_UCALL(vcpu, UCALL_DONE, &uc);
+}
+
+#define LOG_GPA		0x40000000ULL	/* 1 GiB, in the identity map */
+#define LOG_PAGES	16
+
+static void guest_dirty(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)LOG_GPA;
+	uint64_t x;
+
+	p[3 * 512] = 1;
+	x = p[5 * 512];		/* a read dirties nothing */
+	GUEST_SYNC(x);
+	p[3 * 512] = 2;
+	p[7 * 512 + 10] = 2;
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+static uint64_t dirty_log(struct __test_metadata *_metadata, struct vm *vm,
+			  uint32_t slot)
+{
+	uint64_t bitmap = ~0ULL;
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = &bitmap };
+
+	EXPECT_EQ(0, ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log))
+		TH_LOG("KVM_GET_DIRTY_LOG: %s", strerror(errno));
+	return bitmap;
+}
+
+/* Real tracking: the pages written since the last read, and only those. */
+TEST_F(client, dirty_log)
+{
+	uint64_t bitmap = 0;
+	struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = &bitmap };
+	uint64_t *mem;
+	struct ucall uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_dirty, &self->vcpu);
+	mem = vm_add_memory(self->vm, 1, LOG_GPA, LOG_PAGES * 4096,
+			    KVM_MEM_LOG_DIRTY_PAGES);
+	ASSERT_NE(NULL, mem);
+	/* A slot that does not log has no log. */
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, dirty_log(_metadata, self->vm, 1));
+
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(1ULL << 3, dirty_log(_metadata, self->vm, 1));
+	EXPECT_EQ(0, dirty_log(_metadata, self->vm, 1));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	/* Page 3 again: it was write-protected when the log was read. */
+	EXPECT_EQ((1ULL << 3) | (1ULL << 7), dirty_log(_metadata, self->vm, 1));
+	EXPECT_EQ(2, mem[3 * 512]);
+	EXPECT_EQ(2, mem[7 * 512 + 10]);
+
+	/* Logging off and on again starts clean. */
+	self->vm->region[self->vm->nr_regions - 1].kvm.flags = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION,
+			   &self->vm->region[self->vm->nr_regions - 1].kvm));
+	log.slot = 1;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+/* Events in flight, read back, carried into another VM, and the refusals. */
+TEST_F(client, vcpu_events)
+{
+	struct kvm_vcpu_events ev = {}, back, other_ev;
+	struct vcpu *other;
+	struct vm *vm2;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	make_vcpu(_metadata, self, variant->path);
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_VCPU_EVENTS, &ev));
+	EXPECT_TRUE(ev.flags & KVM_VCPUEVENT_VALID_SHADOW);
+	EXPECT_EQ(0, ev.exception.injected);
+	EXPECT_EQ(0, ev.interrupt.injected);
+	EXPECT_EQ(0, ev.nmi.pending);
+
+	ev.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ev.interrupt.injected = 1;
+	ev.interrupt.nr = 0x40;
+	ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+	ev.nmi.pending = 1;
+	ev.nmi.masked = 1;
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_VCPU_EVENTS, &back));
+	EXPECT_EQ(1, back.interrupt.injected);
+	EXPECT_EQ(0x40, back.interrupt.nr);
+	EXPECT_EQ(KVM_X86_SHADOW_INT_STI, back.interrupt.shadow);
+	EXPECT_EQ(1, back.nmi.pending);
+	EXPECT_EQ(1, back.nmi.masked);
+
+	vm2 = vm_create_with_vcpu(variant->path, guest_report_xmm0, &other);
+	back.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
+	ASSERT_EQ(0, ioctl(other->fd, KVM_SET_VCPU_EVENTS, &back));
+	ASSERT_EQ(0, ioctl(other->fd, KVM_GET_VCPU_EVENTS, &other_ev));
+	EXPECT_EQ(back.interrupt.nr, other_ev.interrupt.nr);
+	EXPECT_EQ(back.interrupt.shadow, other_ev.interrupt.shadow);
+	EXPECT_EQ(back.nmi.pending, other_ev.nmi.pending);
+	EXPECT_EQ(back.nmi.masked, other_ev.nmi.masked);
+	vm_free(vm2);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.injected = 1;
+	ev.exception.nr = 32;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev.exception.nr = 2;		/* NMI is not an exception */
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = 1u << 20;
+	EXPECT_EQ(-1, ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* QEMU's kvmvapic sets these on every vCPU and aborts if they fail. */
+TEST_F(client, vapic_and_tpr_reporting)
+{
+	struct kvm_tpr_access_ctl tac = { .enabled = 1 };
+	struct kvm_vapic_addr va = { .vapic_addr = 0 };
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	vcpu = vcpu_create(self->vm, 0);
+	/* Without an in-kernel LAPIC there is nothing to set. */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(self->vm);
+
+	self->vm = vm_create(variant->path);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(self->vm, 0);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = 0x1000;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	va.vapic_addr = 1ULL << 38;	/* no memory there */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_VAPIC_ADDR, &va));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &tac));
+	tac.flags = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_TPR_ACCESS_REPORTING, &tac));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* vmxlab cannot scale the TSC: a rate other than the host's is refused. */
+TEST(vmxlab_tsc_khz_other_rate_refused)
+{
+	struct vcpu *vcpu;
+	struct vm *vm;
+	int khz;
+
+	GUEST_DEVICE_OR_SKIP(VMXLAB_DEV);
+	vm = vm_create_with_vcpu(VMXLAB_DEV, guest_report_xmm0, &vcpu);
+	EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_TSC_CONTROL));
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	ASSERT_LT(0, khz);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz / 2));
+	EXPECT_EQ(EINVAL, errno);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

@@ -13,6 +13,7 @@
 
 #include "vmxlab.h"
 #include "mem.h"
+#include "net/vhost.h"
 #include "vmx/vmx_cpu.h"
 
 static struct dentry *vmxlab_debugfs;
@@ -118,7 +119,14 @@ static int __init vmxlab_init(void)
 		pr_err("cannot register /dev/vmxlab: %d\n", err);
 		goto out_engine;
 	}
-	pr_info("ready: /dev/vmxlab (KVM API %d)\n", KVM_API_VERSION);
+	err = vnet_register();
+	if (err) {
+		pr_err("cannot register /dev/vmxlab-net: %d\n", err);
+		misc_deregister(&vmxlab_misc);
+		goto out_engine;
+	}
+	pr_info("ready: /dev/vmxlab (KVM API %d), /dev/vmxlab-net\n",
+		KVM_API_VERSION);
 	return 0;
 
 out_engine:
@@ -133,6 +141,7 @@ out_debugfs:
 
 static void __exit vmxlab_exit(void)
 {
+	vnet_unregister();
 	misc_deregister(&vmxlab_misc);
 	debugfs_remove_recursive(vmxlab_debugfs);
 	preempt_notifier_dec();

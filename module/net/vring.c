@@ -61,7 +61,7 @@ int vring_mem_check(const struct vring_mem *mem)
 	return 0;
 }
 
-int vring_setup(struct vring *vr, void *host, const struct vring_mem *mem,
+int vring_setup(struct vring_queue *vr, void *host, const struct vring_mem *mem,
 		enum vring_dir dir, u16 num, u64 desc, u64 avail, u64 used,
 		u16 base)
 {
@@ -88,7 +88,7 @@ int vring_setup(struct vring *vr, void *host, const struct vring_mem *mem,
 	return 0;
 }
 
-static int ring_read16(struct vring *vr, u64 uaddr, u16 *val)
+static int ring_read16(struct vring_queue *vr, u64 uaddr, u16 *val)
 {
 	u8 b[2];
 	int err = vring_host_read(vr->host, uaddr, b, sizeof(b));
@@ -98,7 +98,7 @@ static int ring_read16(struct vring *vr, u64 uaddr, u16 *val)
 	return err;
 }
 
-static int ring_write16(struct vring *vr, u64 uaddr, u16 val)
+static int ring_write16(struct vring_queue *vr, u64 uaddr, u16 val)
 {
 	u8 b[2];
 
@@ -121,7 +121,7 @@ static const struct vring_region *region_of(const struct vring_mem *mem,
 }
 
 /* Guest [gpa, gpa + len) as host segments appended to @chain. */
-static int chain_add(struct vring *vr, struct vring_chain *chain, u64 gpa,
+static int chain_add(struct vring_queue *vr, struct vring_chain *chain, u64 gpa,
 		     u32 len, bool writable)
 {
 	if (gpa + len < gpa)
@@ -147,7 +147,7 @@ static int chain_add(struct vring *vr, struct vring_chain *chain, u64 gpa,
 }
 
 /* Read avail->idx (once) when the entries read last time are used up. */
-static int avail_refresh(struct vring *vr)
+static int avail_refresh(struct vring_queue *vr)
 {
 	u16 idx;
 	int err;
@@ -165,7 +165,7 @@ static int avail_refresh(struct vring *vr)
 	return 0;
 }
 
-static int chain_walk(struct vring *vr, struct vring_chain *chain, u16 head)
+static int chain_walk(struct vring_queue *vr, struct vring_chain *chain, u16 head)
 {
 	bool writable = vr->dir == VRING_DEVICE_WRITES;
 	u16 i = head;
@@ -201,7 +201,7 @@ static int chain_walk(struct vring *vr, struct vring_chain *chain, u16 head)
 	return -ELOOP;			/* longer than the table: a loop */
 }
 
-int vring_pop(struct vring *vr, struct vring_chain *chain)
+int vring_pop(struct vring_queue *vr, struct vring_chain *chain)
 {
 	u16 head;
 	int err;
@@ -225,12 +225,12 @@ int vring_pop(struct vring *vr, struct vring_chain *chain)
 	return 1;
 }
 
-void vring_unpop(struct vring *vr)
+void vring_unpop(struct vring_queue *vr)
 {
 	vr->last_avail--;
 }
 
-int vring_push(struct vring *vr, u16 head, u32 len)
+int vring_push(struct vring_queue *vr, u16 head, u32 len)
 {
 	u8 elem[USED_ELEM_SIZE];
 	u64 at = vr->used + 4 +
@@ -252,7 +252,7 @@ int vring_push(struct vring *vr, u16 head, u32 len)
 	return 0;
 }
 
-bool vring_should_notify(struct vring *vr)
+bool vring_should_notify(struct vring_queue *vr)
 {
 	u16 flags;
 
@@ -263,12 +263,12 @@ bool vring_should_notify(struct vring *vr)
 	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-int vring_disable_notify(struct vring *vr)
+int vring_disable_notify(struct vring_queue *vr)
 {
 	return ring_write16(vr, vr->used, VRING_USED_F_NO_NOTIFY);
 }
 
-bool vring_enable_notify(struct vring *vr)
+bool vring_enable_notify(struct vring_queue *vr)
 {
 	u16 idx;
 

@@ -54,7 +54,7 @@ enum vring_dir {
 	VRING_DEVICE_WRITES,	/* receive: buffers the device fills */
 };
 
-struct vring {
+struct vring_queue {
 	void *host;			/* passed to the vring_host_* calls */
 	const struct vring_mem *mem;
 	enum vring_dir dir;
@@ -86,24 +86,24 @@ int vring_mem_check(const struct vring_mem *mem);
  * desc 16, avail 2, used 4 bytes aligned; no part wraps the address
  * space). The ring starts at entry @base of both rings. 0 or -EINVAL.
  */
-int vring_setup(struct vring *vr, void *host, const struct vring_mem *mem,
+int vring_setup(struct vring_queue *vr, void *host, const struct vring_mem *mem,
 		enum vring_dir dir, u16 num, u64 desc, u64 avail, u64 used,
 		u16 base);
 
 /* 1: a chain was taken; 0: none is available; < 0: the ring is broken. */
-int vring_pop(struct vring *vr, struct vring_chain *chain);
+int vring_pop(struct vring_queue *vr, struct vring_chain *chain);
 /* Put back the chain vring_pop() gave last (nothing to put in it). */
-void vring_unpop(struct vring *vr);
+void vring_unpop(struct vring_queue *vr);
 /* Return a chain with @len bytes written into it: 0 or -EFAULT. */
-int vring_push(struct vring *vr, u16 head, u32 len);
+int vring_push(struct vring_queue *vr, u16 head, u32 len);
 /* After pushes: does the driver want an interrupt? */
-bool vring_should_notify(struct vring *vr);
+bool vring_should_notify(struct vring_queue *vr);
 /*
  * Ask the driver not to notify while the device is busy, and to notify
  * again; vring_enable_notify() says whether entries came meanwhile.
  */
-int vring_disable_notify(struct vring *vr);
-bool vring_enable_notify(struct vring *vr);
+int vring_disable_notify(struct vring_queue *vr);
+bool vring_enable_notify(struct vring_queue *vr);
 
 /* The host: copy from and to host addresses (0 or -EFAULT), barriers. */
 int vring_host_read(void *host, u64 uaddr, void *buf, u32 len);

@@ -105,7 +105,7 @@ static void put64(u8 *p, u64 v)
 FIXTURE(ring) {
 	struct fake_host host;
 	struct vring_mem mem;
-	struct vring vr;
+	struct vring_queue vr;
 	struct vring_chain c;
 };
 
@@ -437,7 +437,7 @@ TEST_F(ring, notification_flags)
 TEST(setup_refuses_bad_geometry)
 {
 	struct vring_mem mem = { 0 };
-	struct vring vr;
+	struct vring_queue vr;
 
 	EXPECT_EQ(-EINVAL, vring_setup(&vr, NULL, &mem, VRING_DEVICE_READS,
 				       0, 0x1000, 0x2000, 0x3000, 0));

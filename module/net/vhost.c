@@ -341,7 +341,7 @@ static int vnet_backend_start(struct vnet_dev *dev, unsigned int index,
 		return -EFAULT;		/* as vhost: the ring is not accessible */
 	tap = fget(fd);
 	if (!tap)
-		return -EBADF;
+		return -ENOTSOCK;	/* as vhost-net */
 	sock = vnet_tap_socket(tap);
 	if (IS_ERR(sock)) {
 		fput(tap);

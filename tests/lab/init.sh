@@ -92,7 +92,7 @@ say "init start cpus=${cpus:-?} online=$online"
 dmesg -c >/dev/null
 echo 5 >/proc/sys/kernel/printk
 
-for mod in irqbypass kvm kvm-intel tun msr; do
+for mod in irqbypass kvm kvm-intel tun msr vhost_iotlb vhost tap vhost_net; do
 	insmod /lib/modules/$mod.ko || say "error insmod $mod.ko failed"
 done
 

@@ -7,8 +7,10 @@
 # DEVICE,IRQCHIP,CPUS[,net[=BACKEND]] with DEVICE vmxlab or kvm; ",net"
 # adds virtio-net on a tap, which the guest pings, with the launcher's
 # default backend or BACKEND (user, vmxlab or vhost-net: who serves the
-# rings). A run passes when the launcher exits 0 after the guest's /init
-# ran on CPUS CPUs (and pinged, over the backend asked for).
+# rings), and ",reprobe" after it has the guest reload virtio_net (a
+# device reset and a new set-up) and ping again. A run passes when the
+# launcher exits 0 after the guest's /init ran on CPUS CPUs (and pinged,
+# over the backend asked for).
 #
 # The boot time is reported two ways: from starting the launcher to the
 # guest's /init, in the seconds of the machine running this (in the lab,
@@ -36,9 +38,9 @@ if [ -z "${LINUX_GUEST_RUNS:-}" ]; then
 	if [ "${VMXLAB_CPUS:-1}" -ge 2 ]; then
 		LINUX_GUEST_RUNS="vmxlab,kernel,2,net=vmxlab kvm,kernel,2,net=vhost-net"
 	else
-		LINUX_GUEST_RUNS="vmxlab,kernel,1,net=vmxlab vmxlab,split,1,net=user"
+		LINUX_GUEST_RUNS="vmxlab,kernel,1,net=vmxlab,reprobe vmxlab,split,1,net=user"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,user,1,net=vhost-net"
-		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,kernel,1,net=vhost-net"
+		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,kernel,1,net=vhost-net,reprobe"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,split,1,net=vmxlab"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS kvm,user,1,net=user"
 		LINUX_GUEST_RUNS="$LINUX_GUEST_RUNS vmxlab,kernel,2,net=vhost-net"
@@ -84,17 +86,20 @@ for run in $LINUX_GUEST_RUNS; do
 $run
 EOF
 	n=$((n + 1))
-	backend=
+	backend= reprobe=
+	case $net in
+	*,reprobe) reprobe=1; net=${net%,reprobe} ;;
+	esac
 	case $net in
 	net=*)	backend=${net#net=}; net=net ;;
 	esac
-	name="Linux on /dev/$dev, irqchip $chip, $cpus CPU(s)${net:+, virtio-net}${backend:+ ($backend)}"
+	name="Linux on /dev/$dev, irqchip $chip, $cpus CPU(s)${net:+, virtio-net}${backend:+ ($backend)}${reprobe:+, driver reloaded}"
 	args="--device /dev/$dev --kernel $data/vmlinuz --initrd $data/initrd.gz"
 	args="$args --mem 192 --cpus $cpus --irqchip $chip"
 	cmdline="console=ttyS0 panic=-1"
 	if [ "$net" = net ]; then
 		args="$args --net tap=$tap${backend:+,backend=$backend}"
-		cmdline="$cmdline vmxlab_net=1"
+		cmdline="$cmdline vmxlab_net=1${reprobe:+ vmxlab_net_reprobe=1}"
 	fi
 	echo "# $name"
 	rm -f $stamp
@@ -113,6 +118,9 @@ EOF
 	grep -q "vmxlab-guest: cpus $cpus\$" $out || ok=0
 	grep -q "vmxlab-guest: powering off" $out || ok=0
 	if [ "$net" = net ] && ! grep -q "vmxlab-guest: ping ok" $out; then
+		ok=0
+	fi
+	if [ -n "$reprobe" ] && ! grep -q "vmxlab-guest: reprobe ping ok" $out; then
 		ok=0
 	fi
 	if [ -n "$backend" ] && ! grep -q "virtio-net on tap $tap: backend $backend " $out; then

@@ -674,6 +674,13 @@ static void fuzz_one(FIXTURE_DATA(net) *self)
 		ioctl(self->fd, VHOST_NET_SET_BACKEND, &vf);
 		break;
 	case 10:
+		/*
+		 * Any vhost ioctl number, on vmxlab only: Linux's vhost-net
+		 * has more (a random busy-poll timeout costs a minute in the
+		 * lab), and its own fuzzing is not this test's job.
+		 */
+		if (strcmp(variant_path, "/dev/vmxlab-net"))
+			break;
 		ioctl(self->fd, _IOC(fuzz_next() % 4, VHOST_VIRTIO,
 				     fuzz_next() % 0x100, fuzz_next() % 64),
 		      fuzz_next() % 2 ? (void *)&mt : (void *)fuzz_number());

@@ -345,7 +345,7 @@ static int vnet_backend_start(struct vnet_dev *dev, unsigned int index,
 	sock = vnet_tap_socket(tap);
 	if (IS_ERR(sock)) {
 		fput(tap);
-		return PTR_ERR(sock);
+		return -ENOTSOCK;	/* as vhost-net, whatever tun said */
 	}
 	err = vring_setup(&q->ring, dev, dev->mem,
 			  index == VNET_TX ? VRING_DEVICE_READS :

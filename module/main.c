@@ -15,6 +15,7 @@
 #include "vmxlab.h"
 #include "irq/irq_route.h"
 #include "mem.h"
+#include "net/vhost.h"
 #include "vmx/vmx_cpu.h"
 
 static struct dentry *vmxlab_debugfs;
@@ -182,9 +183,17 @@ static int __init vmxlab_init(void)
 	err = kvm_alias_register();
 	if (err)
 		goto out_misc;
-	pr_info("ready: /dev/vmxlab (KVM API %d)\n", KVM_API_VERSION);
+	err = vnet_register();
+	if (err) {
+		pr_err("cannot register /dev/vmxlab-net: %d\n", err);
+		goto out_alias;
+	}
+	pr_info("ready: /dev/vmxlab (KVM API %d), /dev/vmxlab-net\n",
+		KVM_API_VERSION);
 	return 0;
 
+out_alias:
+	kvm_alias_deregister();
 out_misc:
 	misc_deregister(&vmxlab_misc);
 out_engine:
@@ -199,6 +208,7 @@ out_debugfs:
 
 static void __exit vmxlab_exit(void)
 {
+	vnet_unregister();
 	kvm_alias_deregister();
 	misc_deregister(&vmxlab_misc);
 	debugfs_remove_recursive(vmxlab_debugfs);

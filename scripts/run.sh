@@ -1,8 +1,10 @@
 #!/bin/bash
 # make run, the main job: boot Debian's Linux kernel with a small busybox
 # initramfs under vmxlab (the launcher on /dev/vmxlab, irqchip in the
-# kernel). The guest prints its kernel, CPUs and command line, then powers
-# off. On a machine with VMX where vmxlab.ko loads, it runs directly;
+# kernel, virtio-net's rings served in the kernel by /dev/vmxlab-net
+# where it is there: the launcher prints which backend it uses). The
+# guest prints its kernel, CPUs and command line, pings the host over
+# the tap, then powers off. On a machine with VMX where vmxlab.ko loads, it runs directly;
 # anywhere else it runs inside the emulated lab, whose serial console
 # streams here as it happens.
 # Usage: scripts/run.sh BUILD_DIR

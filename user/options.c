@@ -32,7 +32,11 @@ const char options_run_usage[] =
 	"  --cpus N              vCPUs (default 1, at most 64)\n"
 	"  --irqchip MODE        kernel (default), split or user: where the\n"
 	"                        interrupt controllers run\n"
-	"  --net tap=NAME        virtio-net on the tap device NAME\n"
+	"  --net tap=NAME[,backend=user|vmxlab|vhost-net]\n"
+	"                        virtio-net on the tap device NAME; its rings are\n"
+	"                        served by the launcher (user), by vmxlab.ko\n"
+	"                        (/dev/vmxlab-net) or by Linux (/dev/vhost-net);\n"
+	"                        default: the first in-kernel one that opens\n"
 	"  --device PATH         the hypervisor device (default /dev/vmxlab;\n"
 	"                        /dev/kvm works the same)\n"
 	"  --flat ADDR           the kernel is a flat binary: load it at ADDR\n"
@@ -109,21 +113,59 @@ bad:
 	return errbuf_set(err, "--mem '%s': not a size (MiB, or with K/M/G)", s);
 }
 
+static const char *const net_backend_names[] = {
+	[NET_BACKEND_AUTO] = "auto",
+	[NET_BACKEND_USER] = "user",
+	[NET_BACKEND_VMXLAB] = "vmxlab",
+	[NET_BACKEND_VHOST_NET] = "vhost-net",
+};
+
+const char *net_backend_name(enum net_backend backend)
+{
+	return net_backend_names[backend];
+}
+
+static int parse_net_backend(const char *s, const char *arg,
+			     struct vmxlab_options *opts, struct errbuf *err)
+{
+	unsigned int i;
+
+	for (i = NET_BACKEND_USER; i <= NET_BACKEND_VHOST_NET; i++) {
+		if (!strcmp(s, net_backend_names[i])) {
+			opts->net_backend = i;
+			return 0;
+		}
+	}
+	return errbuf_set(err, "--net '%s': backend must be user, vmxlab or vhost-net",
+			  arg);
+}
+
 static int parse_net(const char *s, struct vmxlab_options *opts,
 		     struct errbuf *err)
 {
-	const char *name;
+	const char *name, *comma;
+	size_t len;
 
 	if (strncmp(s, "tap=", 4))
-		return errbuf_set(err, "--net '%s': expected tap=NAME", s);
+		return errbuf_set(err, "--net '%s': expected tap=NAME[,backend=B]", s);
 	name = s + 4;
-	if (!*name || strlen(name) > OPT_MAX_TAP_NAME || strchr(name, '/') ||
-	    strchr(name, ' '))
+	comma = strchr(name, ',');
+	len = comma ? (size_t)(comma - name) : strlen(name);
+	if (!len || len > OPT_MAX_TAP_NAME || memchr(name, '/', len) ||
+	    memchr(name, ' ', len))
 		return errbuf_set(err,
 				  "--net '%s': tap name must be 1 to %d characters, no '/' or spaces",
 				  s, OPT_MAX_TAP_NAME);
-	opts->tap = name;
-	return 0;
+	memcpy(opts->tap_name, name, len);
+	opts->tap_name[len] = 0;
+	opts->tap = opts->tap_name;
+	opts->net_backend = NET_BACKEND_AUTO;
+	if (!comma)
+		return 0;
+	if (strncmp(comma + 1, "backend=", 8))
+		return errbuf_set(err, "--net '%s': after the tap name, expected ,backend=user|vmxlab|vhost-net",
+				  s);
+	return parse_net_backend(comma + 9, s, opts, err);
 }
 
 static int parse_run_option(const char *name, const char *val,

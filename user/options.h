@@ -4,7 +4,8 @@
  *
  *   vmxlab --help
  *   vmxlab run --kernel FILE [--initrd FILE] [--cmdline STR] [--mem MB]
- *              [--cpus N] [--irqchip kernel|split|user] [--net tap=NAME]
+ *              [--cpus N] [--irqchip kernel|split|user]
+ *              [--net tap=NAME[,backend=user|vmxlab|vhost-net]]
  *              [--device PATH] [--flat ADDR] [--stats]
  *   vmxlab run --help
  *
@@ -38,6 +39,14 @@ enum irqchip_mode {
 	IRQCHIP_USER,		/* everything in the launcher */
 };
 
+/* Where virtio-net's rings are served (--net tap=NAME,backend=...). */
+enum net_backend {
+	NET_BACKEND_AUTO,	/* vmxlab, else vhost-net, else user */
+	NET_BACKEND_USER,	/* the launcher's threads */
+	NET_BACKEND_VMXLAB,	/* /dev/vmxlab-net, in vmxlab.ko */
+	NET_BACKEND_VHOST_NET,	/* Linux's /dev/vhost-net */
+};
+
 struct vmxlab_options {
 	enum vmxlab_command command;
 	const char *kernel;
@@ -45,6 +54,8 @@ struct vmxlab_options {
 	const char *cmdline;
 	const char *device;
 	const char *tap;		/* --net tap=NAME, or NULL */
+	char tap_name[OPT_MAX_TAP_NAME + 1];
+	enum net_backend net_backend;
 	uint64_t mem_mb;
 	unsigned int cpus;
 	enum irqchip_mode irqchip;
@@ -58,6 +69,7 @@ int options_parse(int argc, char **argv, struct vmxlab_options *opts,
 		  struct errbuf *err);
 
 const char *irqchip_mode_name(enum irqchip_mode mode);
+const char *net_backend_name(enum net_backend backend);
 
 extern const char options_usage[];
 extern const char options_run_usage[];

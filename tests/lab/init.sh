@@ -94,7 +94,7 @@ echo 5 >/proc/sys/kernel/printk
 
 # Since 6.12 KVM turns VMX on when it loads unless told otherwise, and
 # vmxlab could not have it; KVM still turns it on for its own VMs.
-for mod in irqbypass kvm kvm-intel tun msr; do
+for mod in irqbypass kvm kvm-intel tun msr vhost_iotlb vhost tap vhost_net; do
 	args=
 	if [ $mod = kvm ] && grep -q enable_virt_at_load /lib/modules/kvm.ko; then
 		args=enable_virt_at_load=0

@@ -56,9 +56,10 @@ ISOLINUX_BIN=/usr/lib/ISOLINUX/isolinux.bin
 LDLINUX_C32=/usr/lib/syslinux/modules/bios/ldlinux.c32
 BOCHS_BIOS=/usr/share/bochs/BIOS-bochs-latest
 BOCHS_VGABIOS=/usr/share/bochs/VGABIOS-lgpl-latest
-# Debian modules the lab loads: KVM (the reference), tun (for taps) and
-# msr (/dev/cpu/N/msr, with which tests look at host MSRs).
-LAB_MODULES="irqbypass kvm kvm-intel tun msr"
+# Debian modules the lab loads: KVM (the reference), tun (for taps),
+# msr (/dev/cpu/N/msr, with which tests look at host MSRs) and Linux's
+# vhost-net (the reference for /dev/vmxlab-net).
+LAB_MODULES="irqbypass kvm kvm-intel tun msr vhost_iotlb vhost tap vhost_net"
 
 # Kernel messages that mean something went wrong in the kernel. They are
 # looked for in the kernel log that /init dumps after each test program:

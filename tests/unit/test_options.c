@@ -170,10 +170,45 @@ TEST(bad_irqchip)
 	EXPECT_NE(NULL, strstr(err.msg, "kernel, split or user"));
 }
 
+TEST(net_backends)
+{
+	const char *names[] = { "user", "vmxlab", "vhost-net" };
+	enum net_backend want[] = { NET_BACKEND_USER, NET_BACKEND_VMXLAB,
+				    NET_BACKEND_VHOST_NET };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		char net[64];
+		const char *argv[] = { "vmxlab", "run", "--kernel", "k",
+				       "--net", net };
+		struct vmxlab_options o;
+		struct errbuf err;
+
+		snprintf(net, sizeof(net), "tap=vmx0,backend=%s", names[i]);
+		ASSERT_EQ(0, parse(ARGC(argv), argv, &o, &err)) TH_LOG("%s", err.msg);
+		EXPECT_STREQ("vmx0", o.tap);
+		EXPECT_EQ(want[i], o.net_backend);
+		EXPECT_STREQ(names[i], net_backend_name(o.net_backend));
+	}
+}
+
+TEST(net_backend_default_is_auto)
+{
+	const char *argv[] = { "vmxlab", "run", "--kernel", "k", "--net",
+			       "tap=vmx0" };
+	struct vmxlab_options o;
+	struct errbuf err;
+
+	ASSERT_EQ(0, parse(ARGC(argv), argv, &o, &err));
+	EXPECT_EQ(NET_BACKEND_AUTO, o.net_backend);
+}
+
 TEST(bad_net)
 {
 	const char *bad[] = { "tap", "tap=", "bridge=br0", "tap=a/b",
-			      "tap=waytoolongname123" };
+			      "tap=waytoolongname123", "tap=,backend=user",
+			      "tap=vmx0,backend=", "tap=vmx0,backend=qemu",
+			      "tap=vmx0,queues=2", "tap=vmx0,backend=user,x" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -285,4 +285,79 @@ TEST(virtio_mmio_driver_sequence)
 	free(mem.host);
 }
 
+/* ------------------------------------------ hand-over to a kernel backend */
+
+static int driver_oks, queue_stops, stopped_queue = -1;
+
+static void on_driver_ok(struct virtio_mmio *vm)
+{
+	driver_oks++;
+}
+
+static void on_queue_stop(struct virtio_mmio *vm, unsigned int q)
+{
+	/* The queue is still live while the backend lets go of it. */
+	if (vm->vq[q].ready)
+		stopped_queue = q;
+	queue_stops++;
+}
+
+static const struct virtio_device_ops handover_ops = {
+	.device_id = 1, .nr_queues = 2, .queue_size_max = 256,
+	.driver_ok = on_driver_ok, .queue_stop = on_queue_stop,
+	.reset = on_reset, .set_irq = on_irq,
+};
+
+static void queue_ready(struct virtio_mmio *m, unsigned int q)
+{
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_SEL, 4, q);
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_NUM, 4, 16);
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_DESC_LOW, 4, DESC);
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_DRIVER_LOW, 4, AVAIL);
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_DEVICE_LOW, 4, USED);
+	virtio_mmio_write(m, VIRTIO_MMIO_QUEUE_READY, 4, 1);
+}
+
+TEST(virtio_mmio_handover_hooks)
+{
+	struct guest_mem mem;
+	struct virtio_mmio m;
+
+	guest_mem_init(&mem, calloc(1, MEM_SIZE), MEM_SIZE);
+	virtio_mmio_init(&m, &handover_ops, &mem, NULL);
+	virtio_mmio_write(&m, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 4, 1);
+	virtio_mmio_write(&m, VIRTIO_MMIO_DRIVER_FEATURES, 4, 1);
+	virtio_mmio_write(&m, VIRTIO_MMIO_STATUS, 4, 0xb);
+	queue_ready(&m, 0);
+	EXPECT_EQ(0, driver_oks);
+	virtio_mmio_write(&m, VIRTIO_MMIO_STATUS, 4, 0xf);
+	EXPECT_EQ(1, driver_oks);
+	/* Writing the same status again hands nothing over twice. */
+	virtio_mmio_write(&m, VIRTIO_MMIO_STATUS, 4, 0xf);
+	EXPECT_EQ(1, driver_oks);
+
+	/* Sticky InterruptStatus: an ACK does not clear what irqfd owns. */
+	m.interrupt_sticky = VIRTIO_INT_USED_BUFFER;
+	EXPECT_EQ(1, virtio_mmio_read(&m, VIRTIO_MMIO_INTERRUPT_STATUS, 4));
+	virtio_mmio_write(&m, VIRTIO_MMIO_INTERRUPT_ACK, 4, 1);
+	EXPECT_EQ(1, virtio_mmio_read(&m, VIRTIO_MMIO_INTERRUPT_STATUS, 4));
+
+	/* QueueReady = 0 stops the queue before it is marked not ready. */
+	virtio_mmio_write(&m, VIRTIO_MMIO_QUEUE_SEL, 4, 0);
+	virtio_mmio_write(&m, VIRTIO_MMIO_QUEUE_READY, 4, 0);
+	EXPECT_EQ(1, queue_stops);
+	EXPECT_EQ(0, stopped_queue);
+	EXPECT_EQ(0, virtio_mmio_read(&m, VIRTIO_MMIO_QUEUE_READY, 4));
+	/* A queue that is not ready is not stopped again. */
+	virtio_mmio_write(&m, VIRTIO_MMIO_QUEUE_READY, 4, 0);
+	EXPECT_EQ(1, queue_stops);
+
+	/* A reset clears the sticky status with everything else. */
+	resets = 0;
+	virtio_mmio_write(&m, VIRTIO_MMIO_STATUS, 4, 0);
+	EXPECT_EQ(1, resets);
+	EXPECT_EQ(0, virtio_mmio_read(&m, VIRTIO_MMIO_INTERRUPT_STATUS, 4));
+	free(mem.host);
+}
+
 TEST_HARNESS_MAIN

@@ -75,7 +75,7 @@ uint32_t virtio_mmio_read(struct virtio_mmio *vm, uint32_t offset,
 	case VIRTIO_MMIO_QUEUE_READY:
 		return queue_valid(vm) ? vm->vq[vm->queue_sel].ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return vm->interrupt_status;
+		return vm->interrupt_status | vm->interrupt_sticky;
 	case VIRTIO_MMIO_STATUS:
 		return vm->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION:
@@ -98,8 +98,12 @@ static void virtio_mmio_queue_write(struct virtio_mmio *vm, uint32_t offset,
 	unsigned int q = vm->queue_sel;
 
 	if (!queue_valid(vm) || vm->vq[q].ready) {
-		if (offset == VIRTIO_MMIO_QUEUE_READY && !val && queue_valid(vm))
+		if (offset == VIRTIO_MMIO_QUEUE_READY && !val && queue_valid(vm) &&
+		    vm->vq[q].ready) {
+			if (vm->ops->queue_stop)
+				vm->ops->queue_stop(vm, q);
 			vm->vq[q].ready = false;
+		}
 		return;
 	}
 	switch (offset) {
@@ -169,6 +173,13 @@ void virtio_mmio_write(struct virtio_mmio *vm, uint32_t offset,
 					     (1ULL << VIRTIO_F_VERSION_1)) ||
 		     !(vm->driver_features & (1ULL << VIRTIO_F_VERSION_1))))
 			val &= ~VIRTIO_STATUS_FEATURES_OK;
+		if ((val & VIRTIO_STATUS_DRIVER_OK) &&
+		    !(vm->status & VIRTIO_STATUS_DRIVER_OK)) {
+			vm->status = val;
+			if (vm->ops->driver_ok)
+				vm->ops->driver_ok(vm);
+			break;
+		}
 		vm->status = val;
 		break;
 	default:

@@ -67,7 +67,14 @@ struct virtio_device_ops {
 	uint32_t (*config_read)(struct virtio_mmio *vm, uint32_t offset,
 				unsigned int len);
 	void (*notify)(struct virtio_mmio *vm, unsigned int queue);
+	/* Status gained DRIVER_OK: the rings may be served from now on. */
+	void (*driver_ok)(struct virtio_mmio *vm);
+	/*
+	 * Before a reset or QueueReady = 0 takes effect: once these return,
+	 * nothing may touch the rings any more.
+	 */
 	void (*reset)(struct virtio_mmio *vm);
+	void (*queue_stop)(struct virtio_mmio *vm, unsigned int queue);
 	/* the interrupt line level changed */
 	void (*set_irq)(struct virtio_mmio *vm, bool level);
 };
@@ -82,6 +89,12 @@ struct virtio_mmio {
 	uint64_t driver_features;
 	uint32_t queue_sel;
 	uint32_t interrupt_status;
+	/*
+	 * Read as set in InterruptStatus whatever the driver acknowledges:
+	 * while a kernel backend signals used buffers through an irqfd, the
+	 * launcher never sees them (see docs/one-packet.md).
+	 */
+	uint32_t interrupt_sticky;
 	struct {
 		uint16_t num;
 		uint64_t desc, driver, device;

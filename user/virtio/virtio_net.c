@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-net on virtio-mmio, data path in the launcher: --net tap=NAME.
+ * virtio-net on virtio-mmio: --net tap=NAME[,backend=user|vmxlab|vhost-net].
  *
  * One device at VIRTIO_NET_MMIO_BASE, interrupt on GSI VIRTIO_NET_GSI,
  * described to the guest in the ACPI DSDT (LNRO0005), since Debian's
@@ -9,9 +9,14 @@
  * net header, which the tap (IFF_VNET_HDR) reads and writes as is. No
  * offloads: features are VERSION_1 and MAC only.
  *
- * Transmit runs on the vCPU thread that writes QueueNotify; receive runs
- * on a thread that waits for frames on the tap and for buffers from the
- * driver. One mutex serialises registers and queues.
+ * With the user backend the data path is here: transmit runs on the
+ * vCPU thread that writes QueueNotify; receive runs on a thread that
+ * waits for frames on the tap and for buffers from the driver. With a
+ * vhost backend (vmxlab's /dev/vmxlab-net or Linux's /dev/vhost-net,
+ * user/virtio/vhost.c) the rings are served in the kernel from
+ * DRIVER_OK until a reset, and a thread here only relays the backend's
+ * interrupts (when no irqfd can) and its errors. One mutex serialises
+ * registers and queues.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,6 +29,7 @@
 #include "devices/device.h"
 #include "irqchip/irqchip.h"
 #include "virtio/tap.h"
+#include "virtio/vhost.h"
 #include "virtio/virtio_mmio.h"
 #include "vm.h"
 
@@ -44,6 +50,8 @@ struct virtio_net {
 	struct virtio_mmio mmio;
 	struct vm *vm;
 	int tap;
+	enum net_backend backend;	/* never AUTO once set up */
+	struct vhost_backend vhost;
 };
 
 static struct virtio_net *to_net(struct virtio_mmio *mmio)
@@ -84,9 +92,21 @@ static void net_transmit(struct virtio_net *net)
 		virtio_mmio_signal_used(&net->mmio);
 }
 
+/* The rings are in the kernel: a kick that reached us goes on there. */
+static void net_forward_kick(struct virtio_net *net, unsigned int queue)
+{
+	uint64_t one = 1;
+
+	if (net->vhost.running && queue < VHOST_NR_QUEUES &&
+	    write(net->vhost.kick[queue], &one, sizeof(one)) < 0)
+		fprintf(stderr, "vmxlab: virtio-net: kick: %s\n", strerror(errno));
+}
+
 static void net_notify(struct virtio_mmio *mmio, unsigned int queue)
 {
-	if (queue == TXQ)
+	if (to_net(mmio)->backend != NET_BACKEND_USER)
+		net_forward_kick(to_net(mmio), queue);
+	else if (queue == TXQ)
 		net_transmit(to_net(mmio));
 	else
 		pthread_cond_broadcast(&to_net(mmio)->rx_buffers);
@@ -94,7 +114,41 @@ static void net_notify(struct virtio_mmio *mmio, unsigned int queue)
 
 static void net_set_irq(struct virtio_mmio *mmio, bool level)
 {
-	irqchip_set_line(to_net(mmio)->vm, VIRTIO_NET_GSI, level);
+	/* With an irqfd the kernel pulses the line; leave it alone. */
+	if (!to_net(mmio)->vhost.irqfd)
+		irqchip_set_line(to_net(mmio)->vm, VIRTIO_NET_GSI, level);
+}
+
+/* DRIVER_OK: hand the rings to the kernel backend. */
+static void net_driver_ok(struct virtio_mmio *mmio)
+{
+	struct virtio_net *net = to_net(mmio);
+	struct errbuf err;
+
+	if (net->backend == NET_BACKEND_USER)
+		return;
+	if (vhost_start(&net->vhost, net->vm, mmio, net->tap, &err)) {
+		fprintf(stderr, "vmxlab: virtio-net: %s\n", err.msg);
+		mmio->status |= VIRTIO_STATUS_NEEDS_RESET;
+		return;
+	}
+	/* The interrupts bypass us: InterruptStatus must not read 0. */
+	if (net->vhost.irqfd)
+		mmio->interrupt_sticky = VIRTIO_INT_USED_BUFFER;
+}
+
+/* A reset or QueueReady = 0: take the rings back before it completes. */
+static void net_reset(struct virtio_mmio *mmio)
+{
+	struct virtio_net *net = to_net(mmio);
+
+	if (net->backend != NET_BACKEND_USER)
+		vhost_stop(&net->vhost, net->vm);
+}
+
+static void net_queue_stop(struct virtio_mmio *mmio, unsigned int queue)
+{
+	net_reset(mmio);
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -104,6 +158,9 @@ static const struct virtio_device_ops net_ops = {
 	.queue_size_max = VIRTIO_NET_QUEUE_SIZE,
 	.config_read = net_config_read,
 	.notify = net_notify,
+	.driver_ok = net_driver_ok,
+	.reset = net_reset,
+	.queue_stop = net_queue_stop,
 	.set_irq = net_set_irq,
 };
 
@@ -160,24 +217,125 @@ static void net_io(void *opaque, uint64_t offset, uint8_t *data,
 	pthread_mutex_unlock(&net->lock);
 }
 
+/*
+ * The kernel backend's events: interrupts to relay when the call eventfd
+ * is not an irqfd, and a queue that broke (DEVICE_NEEDS_RESET, then a
+ * configuration interrupt, as virtio 1.x 2.1.2 says).
+ */
+static void *net_vhost_thread(void *arg)
+{
+	struct virtio_net *net = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = net->vhost.err, .events = POLLIN },
+		{ .fd = net->vhost.call, .events = POLLIN },
+	};
+	nfds_t n = net->vhost.irqfd ? 1 : 2;
+	uint64_t count;
+
+	pthread_setname_np(pthread_self(), "virtio-net-vhost");
+	while (!vm_is_stopping(net->vm)) {
+		if (poll(pfd, n, 200) <= 0)
+			continue;
+		pthread_mutex_lock(&net->lock);
+		if ((pfd[0].revents & POLLIN) &&
+		    read(net->vhost.err, &count, sizeof(count)) > 0) {
+			fprintf(stderr, "vmxlab: virtio-net: the guest broke a queue; the device needs a reset\n");
+			net->mmio.status |= VIRTIO_STATUS_NEEDS_RESET;
+			net->mmio.interrupt_status |= VIRTIO_INT_CONFIG;
+			irqchip_set_line(net->vm, VIRTIO_NET_GSI, 1);
+			if (net->vhost.irqfd)
+				irqchip_set_line(net->vm, VIRTIO_NET_GSI, 0);
+		}
+		if (n > 1 && (pfd[1].revents & POLLIN) &&
+		    read(net->vhost.call, &count, sizeof(count)) > 0)
+			virtio_mmio_signal_used(&net->mmio);
+		pthread_mutex_unlock(&net->lock);
+	}
+	return NULL;
+}
+
+static void net_backend_close(struct virtio_net *net)
+{
+	int *fds[] = { &net->vhost.fd, &net->vhost.call, &net->vhost.err,
+		       &net->vhost.kick[0], &net->vhost.kick[1] };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+static const char *const vhost_paths[] = {
+	[NET_BACKEND_VMXLAB] = "/dev/vmxlab-net",
+	[NET_BACKEND_VHOST_NET] = "/dev/vhost-net",
+};
+
+/* The backend asked for, or the first kernel one that opens. */
+static int net_backend_open(struct virtio_net *net, struct vm *vm,
+			    struct errbuf *err)
+{
+	bool irqfd = vm->opts->irqchip == IRQCHIP_KERNEL;
+	enum net_backend b = vm->opts->net_backend;
+	uint64_t notify = VIRTIO_NET_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY;
+
+	if (b == NET_BACKEND_USER)
+		return 0;
+	if (b != NET_BACKEND_AUTO) {
+		net->backend = b;
+		return vhost_open(&net->vhost, vm, vhost_paths[b], notify,
+				  irqfd, VIRTIO_NET_GSI, err);
+	}
+	for (b = NET_BACKEND_VMXLAB; b <= NET_BACKEND_VHOST_NET; b++) {
+		if (!vhost_open(&net->vhost, vm, vhost_paths[b], notify, irqfd,
+				VIRTIO_NET_GSI, err)) {
+			net->backend = b;
+			return 0;
+		}
+		net_backend_close(net);
+	}
+	net->backend = NET_BACKEND_USER;
+	return 0;
+}
+
+static void net_say_backend(struct virtio_net *net, struct vm *vm)
+{
+	if (net->backend == NET_BACKEND_USER) {
+		fprintf(stderr, "vmxlab: virtio-net on tap %s: backend user (rings served by the launcher)\n",
+			vm->opts->tap);
+		return;
+	}
+	fprintf(stderr, "vmxlab: virtio-net on tap %s: backend %s (%s), kicks by ioeventfd, interrupts %s\n",
+		vm->opts->tap, net_backend_name(net->backend), net->vhost.path,
+		net->vhost.irqfd ? "by irqfd" : "relayed by the launcher");
+}
+
 static int virtio_net_init(struct vm *vm, void *dev, struct errbuf *err)
 {
 	struct virtio_net *net = dev;
 	pthread_t thread;
+	void *(*fn)(void *);
 
 	if (!vm->opts->tap)
 		return DEVICE_ABSENT;
 	pthread_mutex_init(&net->lock, NULL);
 	pthread_cond_init(&net->rx_buffers, NULL);
 	net->vm = vm;
+	net->backend = NET_BACKEND_USER;
+	net->vhost.fd = -1;
 	net->tap = tap_open(vm->opts->tap, VIRTIO_NET_HDR_SIZE, err);
 	if (net->tap < 0)
 		return -1;
+	if (net_backend_open(net, vm, err))
+		return -1;
+	net_say_backend(net, vm);
 	virtio_mmio_init(&net->mmio, &net_ops, &vm->mem, net);
 	if (io_bus_register(&vm->bus, IO_SPACE_MMIO, VIRTIO_NET_MMIO_BASE,
 			    VIRTIO_MMIO_SIZE, net_io, net, "virtio-net", err))
 		return -1;
-	if (pthread_create(&thread, NULL, net_rx_thread, net))
+	fn = net->backend == NET_BACKEND_USER ? net_rx_thread : net_vhost_thread;
+	if (pthread_create(&thread, NULL, fn, net))
 		return errbuf_set(err, "virtio-net: cannot start its thread");
 	pthread_detach(thread);
 	return 0;

@@ -5,7 +5,8 @@
 # zz_linux test). Lines starting "vmxlab-guest:" are what the test checks.
 # With vmxlab_net=1 on the command line it loads Debian's virtio-net
 # modules, addresses eth0 as 192.168.100.2 and pings the host's end of the
-# tap (192.168.100.1, see user/virtio/tap.h).
+# tap (192.168.100.1, see user/virtio/tap.h); with vmxlab_net_reprobe=1
+# too it then removes and reloads virtio_net and pings again.
 /bin/busybox --install -s /bin
 export PATH=/bin
 
@@ -36,6 +37,17 @@ if grep -qw vmxlab_net=1 /proc/cmdline; then
 		say "ping FAILED"
 		ip addr
 		cat /proc/interrupts
+	fi
+	# The driver goes and comes back: the device is reset (the launcher
+	# takes the rings back from a kernel backend) and set up again.
+	if grep -qw vmxlab_net_reprobe=1 /proc/cmdline; then
+		if rmmod virtio_net && insmod /lib/modules/virtio_net.ko &&
+		   ip link set eth0 up && ip addr add 192.168.100.2/24 dev eth0 &&
+		   ping -c 2 -A -W 10 192.168.100.1; then
+			say "reprobe ping ok"
+		else
+			say "reprobe ping FAILED"
+		fi
 	fi
 fi
 

@@ -72,6 +72,7 @@ static int load_kernel(struct vm *vm, const struct images *im,
 		.initrd = im->initrd,
 		.initrd_size = im->initrd_size,
 		.cmdline = opts->cmdline,
+		.kernel_name = opts->kernel,
 	};
 	const char *slash;
 	int rc;

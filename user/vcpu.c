@@ -130,7 +130,7 @@ int vcpu_set_boot_state(struct vcpu *vcpu, const struct boot_entry *entry,
 		     0xb, long_mode);
 	segment_flat(&sregs.ds, BOOT_SEL_DATA, 0x3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = BOOT_GDT_GPA;
+	sregs.gdt.base = entry->gdt ? entry->gdt : BOOT_GDT_GPA;
 	sregs.gdt.limit = 4 * 8 - 1;
 	sregs.cr0 = CR0_PE | CR0_ET;
 	if (long_mode) {

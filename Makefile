@@ -206,7 +206,7 @@ GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
 		-fno-stack-protector -mgeneral-regs-only -O2 -Wall -Wextra \
 		-Werror -static -Wl,--build-id=none -Wl,-n \
 		-Wl,--no-warn-rwx-segments
-GUESTS := $(BUILD)/guests/mbtest.elf
+GUESTS := $(BUILD)/guests/mbtest.elf $(BUILD)/guests/mbtest-low.elf
 
 ifneq ($(wildcard user/main.c),)
 launcher: $(BUILD)/vmxlab $(GUESTS)
@@ -225,9 +225,11 @@ LAUNCHER_TEST := $(BUILD)/selftests/launcher
 endif
 
 $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
+			     $(BUILD)/guests/mbtest-low.elf \
 			     $(wildcard user/guests/lab/*)
 	@mkdir -p $(@D)
-	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@
+	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@ \
+		$(BUILD)/guests/mbtest-low.elf
 
 # The launcher's interrupt-latency benchmark, a lab script like the above.
 $(BUILD)/bench/irq_latency: $(BUILD)/guests/mbtest.elf tests/bench/irq_latency.sh \
@@ -238,6 +240,13 @@ $(BUILD)/bench/irq_latency: $(BUILD)/guests/mbtest.elf tests/bench/irq_latency.s
 $(BUILD)/guests/mbtest.elf: $(wildcard user/guests/mbtest/*)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -Wl,-T,user/guests/mbtest/mbtest.ld -o $@ \
+		user/guests/mbtest/boot.S user/guests/mbtest/mbtest.c
+
+# The same kernel at 0x8000, below 1 MiB (issue 15: low Multiboot kernels).
+$(BUILD)/guests/mbtest-low.elf: $(wildcard user/guests/mbtest/*)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -Wl,--defsym=MBTEST_BASE=0x8000 \
+		-Wl,-T,user/guests/mbtest/mbtest.ld -o $@ \
 		user/guests/mbtest/boot.S user/guests/mbtest/mbtest.c
 
 # ---------------------------------------------------------------- selftests

@@ -362,7 +362,7 @@ int load_multiboot(struct guest_mem *mem, const uint8_t *image, size_t size,
 		   struct errbuf *err)
 {
 	struct elf_loaded loaded;
-	struct mb_layout layout;
+	struct mb_layout layout = { 0 };
 	struct mb_header h;
 	uint64_t mod_start = 0;
 	uint32_t unsupported;

@@ -12,8 +12,11 @@
  * "FAIL", and the number of failures is written to the debug exit port,
  * so the launcher exits with status 1 when everything passed.
  *
- * Command line words it understands: "module=TEXT" (the module must
- * start with TEXT), "modname=NAME" (the module's string), and
+ * Command line words it understands (after argv[0], the kernel's file
+ * name): "module=TEXT" (the module must start with TEXT), "modname=NAME"
+ * (the module's string), "argv0=NAME" (the first word must end in NAME),
+ * "tscdeadline=yes|no" (CPUID.1:ECX[24] must be set, and the LAPIC
+ * TSC-deadline timer must interrupt, or the bit must be clear), and
  * "bench=irq", which skips the checks and measures interrupt latency
  * instead (see bench_irq()).
  */
@@ -95,6 +98,19 @@ static inline uint64_t rdtsc(void)
 
 	__asm__ volatile("rdtsc" : "=A"(v));
 	return v;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "A"(v));
+}
+
+static inline uint32_t cpuid_ecx(uint32_t leaf)
+{
+	uint32_t a = leaf, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return c;
 }
 
 static inline uint32_t mmio_read(uint32_t addr)
@@ -384,6 +400,16 @@ static void test_cmdline_and_module(void)
 	puts_serial("# command line: ");
 	puts_serial(cmdline);
 	puts_serial("\n");
+	name = cmdline_value(cmdline, "argv0", &name_len);
+	if (name) {
+		size_t first = 0;
+
+		while (cmdline[first] && cmdline[first] != ' ')
+			first++;
+		check(first >= name_len &&
+		      str_eq_n(cmdline + first - name_len, name, name_len),
+		      "argv[0] is the kernel's file name");
+	}
 	want = cmdline_value(cmdline, "module", &want_len);
 	name = cmdline_value(cmdline, "modname", &name_len);
 	if (!want)
@@ -478,6 +504,39 @@ static void test_interrupts(void)
 	mmio_write(LAPIC + 0x320, VEC_TIMER);		/* one-shot */
 	mmio_write(LAPIC + 0x380, 100000);
 	check(wait_irqs(VEC_TIMER, 1), "LAPIC timer one-shot interrupt");
+	mmio_write(LAPIC + 0x320, 1u << 16);
+}
+
+#define MSR_TSC_DEADLINE	0x6e0
+#define LVT_TSC_DEADLINE	(2u << 17)
+
+/* The TSC-deadline timer, where the command line says it must be there. */
+static void test_tsc_deadline(void)
+{
+	const uint32_t *info = (const uint32_t *)boot_info;
+	const char *cmdline = (info[0] & 4) ? (const char *)info[4] : "";
+	bool has = cpuid_ecx(1) & (1u << 24);
+	const char *want;
+	size_t len;
+
+	want = cmdline_value(cmdline, "tscdeadline", &len);
+	if (!want)
+		return;
+	if (!str_eq_n(want, "yes", 3)) {
+		check(!has, "CPUID.1:ECX[24] (TSC deadline) clear");
+		return;
+	}
+	check(has, "CPUID.1:ECX[24] (TSC deadline) set");
+	if (!has)
+		return;
+	mmio_write(LAPIC + 0x320, VEC_TIMER | LVT_TSC_DEADLINE);
+	irq_count[VEC_TIMER] = 0;
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 100000);
+	check(wait_irqs(VEC_TIMER, 1), "LAPIC TSC-deadline timer interrupt");
+	/* a deadline in the past fires at once; zero disarms */
+	wrmsr(MSR_TSC_DEADLINE, 1);
+	check(wait_irqs(VEC_TIMER, 2), "TSC deadline in the past fires");
+	wrmsr(MSR_TSC_DEADLINE, 0);
 	mmio_write(LAPIC + 0x320, 1u << 16);
 }
 
@@ -632,6 +691,7 @@ void mbtest_main(void)
 	test_cmdline_and_module();
 	test_platform();
 	test_interrupts();
+	test_tsc_deadline();
 	test_smp(cpus);
 
 	puts_serial("# ");

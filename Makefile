@@ -187,7 +187,7 @@ $(HARNESS): | deps-unit
 # folder each; launcher includes name the folder ("boot/boot.h"). The user
 # directories come before module/: both sides have an io_bus.h.
 LAUNCHER_DIRS := user user/boot user/firmware user/devices user/virtio \
-		 user/irqchip
+		 user/irqchip user/bench
 LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
 LAUNCHER_HDRS := $(wildcard $(addsuffix /*.h,$(LAUNCHER_DIRS)) \

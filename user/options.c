@@ -14,6 +14,7 @@ const char options_usage[] =
 	"\n"
 	"Commands:\n"
 	"  run        boot a guest (vmxlab run --help for its options)\n"
+	"  bench      measure interrupt latency (vmxlab bench --help)\n"
 	"\n"
 	"  --help     show this text\n"
 	"  --version  print the version (the module's, as modinfo shows it)\n";

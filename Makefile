@@ -232,6 +232,12 @@ $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
 		$(BUILD)/guests/mbtest-low.elf
 
 # The launcher's interrupt-latency benchmark, a lab script like the above.
+# vmxlab bench latency in the lab (tests/bench/latency.sh), the same way.
+$(BUILD)/bench/latency_lab: $(BUILD)/guests/mbtest.elf tests/bench/latency.sh \
+			    user/guests/lab/mklabtest.sh
+	@mkdir -p $(@D)
+	sh user/guests/lab/mklabtest.sh $< tests/bench/latency.sh $@
+
 $(BUILD)/bench/irq_latency: $(BUILD)/guests/mbtest.elf tests/bench/irq_latency.sh \
 			    user/guests/lab/mklabtest.sh
 	@mkdir -p $(@D)
@@ -269,7 +275,7 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(H
 BENCH_SRCS := tests/bench/exit_cost.c tests/bench/exit_cost_guest.S
 
 bench: $(BUILD)/bench/exit_cost $(BUILD)/bench/timer_latency \
-       $(if $(LAUNCHER_TEST),$(BUILD)/bench/irq_latency)
+       $(if $(LAUNCHER_TEST),$(BUILD)/bench/irq_latency $(BUILD)/bench/latency_lab)
 
 $(BUILD)/bench/exit_cost: $(BENCH_SRCS)
 	@mkdir -p $(@D)
@@ -307,11 +313,16 @@ bench-latency: module launcher bench | deps-lab
 ifneq ($(LAUNCHER_TEST),)
 	cp $(BUILD)/vmxlab $(BENCH_LAB)/
 	cp $(BUILD)/bench/irq_latency $(BENCH_LAB)/selftests/
+	cp $(BUILD)/bench/latency_lab $(BENCH_LAB)/selftests/zz_latency
 endif
 	tests/lab/lab.sh --cpus 1 --build $(BENCH_LAB) > $(BENCH_LAB)/log 2>&1 || \
 		{ tail -40 $(BENCH_LAB)/log; exit 1; }
 	@grep -A12 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 	@grep -A9 '^\[lab1\] # IRQ latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+ifneq ($(LAUNCHER_TEST),)
+	@grep '^\[lab1\] # bench latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+	@echo "bench-latency: the runs' JSON is in $(BENCH_LAB)/log (lines '# json'); see docs/latency.md"
+endif
 
 # Long fuzzing: both fuzzers in a lab boot of their own, with the seed and
 # the amounts on the kernel command line (the programs read them there).

@@ -322,6 +322,7 @@ endif
 ifneq ($(LAUNCHER_TEST),)
 	@grep '^\[lab1\] # bench latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 	@echo "bench-latency: the runs' JSON is in $(BENCH_LAB)/log (lines '# json'); see docs/latency.md"
+	@tests/bench/plot_latency.sh $(BENCH_LAB)/log $(BUILD)/bench/plots
 endif
 
 # Long fuzzing: both fuzzers in a lab boot of their own, with the seed and

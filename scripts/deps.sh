@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils pkg-config libnl-3-dev libnl-route-3-dev"
 pkgs_unit="build-essential linux-source-6.1 xz-utils"
-pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod procps dwarves"
+pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod procps dwarves gnuplot-nox"
 pkgs_run="$pkgs_lab"
 # The kernel matrix (6.12's Kbuild makes BTF with pahole), the Debian
 # packages and their host test, the fresh-machine check.

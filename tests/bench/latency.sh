@@ -46,6 +46,14 @@ vmxlab bench latency --source net --kernel $MBTEST </dev/null >/tmp/bench.out 2>
 [ $? -eq 3 ] && grep -q 'not available yet' /tmp/bench.out &&
 	result ok "net source: not available yet" ||
 	result fail "net source: not available yet"
+# Every tenth sorted sample of each run, for the CDF plots
+# (tests/bench/plot_latency.sh): "# cdf HYP SOURCE IRQCHIP WAIT RANK TICKS".
+for f in $OUT/*.csv; do
+	[ -f "$f" ] || continue
+	set -- $(basename "$f" .csv | tr '-' ' ')
+	cut -d, -f6 "$f" | grep '^[0-9]' | sort -n |
+		awk -v tag="$2 $3 $4 $5" 'NR % 10 == 0 { print "# cdf " tag " " NR " " $1 }'
+done
 for f in $OUT/*.json; do
 	[ -f "$f" ] || continue
 	echo "# json $f"

@@ -190,7 +190,7 @@ $(HARNESS): | deps-unit
 # folder each; launcher includes name the folder ("boot/boot.h"). The user
 # directories come before module/: both sides have an io_bus.h.
 LAUNCHER_DIRS := user user/boot user/firmware user/devices user/virtio \
-		 user/irqchip
+		 user/irqchip user/bench
 LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
 LAUNCHER_HDRS := $(wildcard $(addsuffix /*.h,$(LAUNCHER_DIRS)) \
@@ -209,7 +209,7 @@ GUEST_CFLAGS := -m32 -ffreestanding -nostdlib -fno-pic -fno-pie -no-pie \
 		-fno-stack-protector -mgeneral-regs-only -O2 -Wall -Wextra \
 		-Werror -static -Wl,--build-id=none -Wl,-n \
 		-Wl,--no-warn-rwx-segments
-GUESTS := $(BUILD)/guests/mbtest.elf
+GUESTS := $(BUILD)/guests/mbtest.elf $(BUILD)/guests/mbtest-low.elf
 
 ifneq ($(wildcard user/main.c),)
 launcher: $(BUILD)/vmxlab $(GUESTS)
@@ -240,11 +240,19 @@ $(BUILD)/selftests/zz_kvm_alias: tests/lab/qemu/zz_kvm_alias.sh
 	install -m 0755 $< $@
 
 $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
+			     $(BUILD)/guests/mbtest-low.elf \
 			     $(wildcard user/guests/lab/*)
 	@mkdir -p $(@D)
-	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@
+	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@ \
+		$(BUILD)/guests/mbtest-low.elf
 
 # The launcher's interrupt-latency benchmark, a lab script like the above.
+# vmxlab bench latency in the lab (tests/bench/latency.sh), the same way.
+$(BUILD)/bench/latency_lab: $(BUILD)/guests/mbtest.elf tests/bench/latency.sh \
+			    user/guests/lab/mklabtest.sh
+	@mkdir -p $(@D)
+	sh user/guests/lab/mklabtest.sh $< tests/bench/latency.sh $@
+
 $(BUILD)/bench/irq_latency: $(BUILD)/guests/mbtest.elf tests/bench/irq_latency.sh \
 			    user/guests/lab/mklabtest.sh
 	@mkdir -p $(@D)
@@ -253,6 +261,13 @@ $(BUILD)/bench/irq_latency: $(BUILD)/guests/mbtest.elf tests/bench/irq_latency.s
 $(BUILD)/guests/mbtest.elf: $(wildcard user/guests/mbtest/*)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -Wl,-T,user/guests/mbtest/mbtest.ld -o $@ \
+		user/guests/mbtest/boot.S user/guests/mbtest/mbtest.c
+
+# The same kernel at 0x8000, below 1 MiB (issue 15: low Multiboot kernels).
+$(BUILD)/guests/mbtest-low.elf: $(wildcard user/guests/mbtest/*)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -Wl,--defsym=MBTEST_BASE=0x8000 \
+		-Wl,-T,user/guests/mbtest/mbtest.ld -o $@ \
 		user/guests/mbtest/boot.S user/guests/mbtest/mbtest.c
 
 # ---------------------------------------------------------------- selftests
@@ -286,7 +301,7 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(SELFTEST_LIB) $(SELFTEST_HDRS) | $(H
 BENCH_SRCS := tests/bench/exit_cost.c tests/bench/exit_cost_guest.S
 
 bench: $(BUILD)/bench/exit_cost $(BUILD)/bench/timer_latency \
-       $(if $(LAUNCHER_TEST),$(BUILD)/bench/irq_latency)
+       $(if $(LAUNCHER_TEST),$(BUILD)/bench/irq_latency $(BUILD)/bench/latency_lab)
 
 $(BUILD)/bench/exit_cost: $(BENCH_SRCS)
 	@mkdir -p $(@D)
@@ -324,11 +339,17 @@ bench-latency: module launcher bench | deps-lab
 ifneq ($(LAUNCHER_TEST),)
 	cp $(BUILD)/vmxlab $(BENCH_LAB)/
 	cp $(BUILD)/bench/irq_latency $(BENCH_LAB)/selftests/
+	cp $(BUILD)/bench/latency_lab $(BENCH_LAB)/selftests/zz_latency
 endif
 	tests/lab/lab.sh --cpus 1 --build $(BENCH_LAB) > $(BENCH_LAB)/log 2>&1 || \
 		{ tail -40 $(BENCH_LAB)/log; exit 1; }
 	@grep -A12 '^\[lab1\] # TSC-deadline' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
 	@grep -A9 '^\[lab1\] # IRQ latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+ifneq ($(LAUNCHER_TEST),)
+	@grep '^\[lab1\] # bench latency' $(BENCH_LAB)/log | sed 's/^\[lab1\] # //'
+	@echo "bench-latency: the runs' JSON is in $(BENCH_LAB)/log (lines '# json'); see docs/latency.md"
+	@tests/bench/plot_latency.sh $(BENCH_LAB)/log $(BUILD)/bench/plots
+endif
 
 # The conformance suite alone, in a lab boot of its own: the per-area
 # summary of vmxlab and KVM at the end.

@@ -5,8 +5,9 @@ set -euo pipefail
 
 pkgs_build="build-essential linux-headers-amd64 linux-source-6.1 xz-utils pkg-config libnl-3-dev libnl-route-3-dev"
 pkgs_unit="build-essential linux-source-6.1 xz-utils"
-# qemu-system-x86, seabios, ipxe-qemu, strace: QEMU as a KVM client in the lab.
-pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod procps dwarves qemu-system-x86 seabios ipxe-qemu strace"
+# qemu-system-x86, seabios, ipxe-qemu, strace: QEMU as a KVM client in the lab;
+# gnuplot-nox: the latency plots.
+pkgs_lab="bochs bochsbios vgabios busybox-static isolinux syslinux-common xorriso cpio gzip xz-utils kmod procps dwarves qemu-system-x86 seabios ipxe-qemu strace gnuplot-nox"
 pkgs_run="$pkgs_lab"
 # The kernel matrix (6.12's Kbuild makes BTF with pahole), the Debian
 # packages and their host test, the fresh-machine check.

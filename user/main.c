@@ -14,6 +14,7 @@
 
 #include "access.h"
 #include "boot/boot.h"
+#include "bench/bench.h"
 #include "boot/boot_layout.h"
 #include "devices/device.h"
 #include "file.h"
@@ -72,6 +73,7 @@ static int load_kernel(struct vm *vm, const struct images *im,
 		.initrd = im->initrd,
 		.initrd_size = im->initrd_size,
 		.cmdline = opts->cmdline,
+		.kernel_name = opts->kernel,
 	};
 	const char *slash;
 	int rc;
@@ -100,8 +102,8 @@ static int load_kernel(struct vm *vm, const struct images *im,
 	return 0;
 }
 
-static int setup(struct vm *vm, const struct vmxlab_options *opts,
-		 struct errbuf *err)
+int launcher_setup(struct vm *vm, const struct vmxlab_options *opts,
+		   struct errbuf *err)
 {
 	struct boot_entry entry;
 	struct images im = { 0 };
@@ -133,6 +135,8 @@ int main(int argc, char **argv)
 		printf("vmxlab %s\n", VMXLAB_VERSION);
 		return 0;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "bench"))
+		return bench_main(argc - 2, argv + 2);
 	if (options_parse(argc, argv, &opts, &err)) {
 		fprintf(stderr, "vmxlab: %s\n", err.msg);
 		return EXIT_USAGE;
@@ -147,7 +151,7 @@ int main(int argc, char **argv)
 	}
 
 	vm_block_signals();
-	if (setup(&vm, &opts, &err)) {
+	if (launcher_setup(&vm, &opts, &err)) {
 		fprintf(stderr, "vmxlab: %s\n", err.msg);
 		vm_close(&vm);
 		return EXIT_SETUP;

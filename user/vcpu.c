@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vCPU creation, its CPUID (the device's supported set with this vCPU's
- * APIC ID), the register state a loader asked for, and the register dump
- * printed when a guest dies.
+ * vCPU creation, its CPUID (the device's supported set through the
+ * launcher's policy in cpuid.c), the register state a loader asked for,
+ * and the register dump printed when a guest dies.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,20 +12,9 @@
 #include <sys/mman.h>
 
 #include "boot/boot_layout.h"
+#include "cpuid.h"
 #include "irqchip/irqchip.h"
 #include "vm.h"
-
-#define CPUID_1_ECX_X2APIC	(1u << 21)
-#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
-#define KVM_CPUID_FEATURES_LEAF	0x40000001
-
-/*
- * KVM paravirtual features that need the LAPIC in the kernel: async page
- * faults, PV EOI, PV unhalt, PV IPIs, async PF by interrupt, extended MSI
- * destination IDs. A guest would enable them and fault.
- */
-#define KVM_PV_NEEDS_KERNEL_LAPIC \
-	((1u << 4) | (1u << 6) | (1u << 7) | (1u << 11) | (1u << 14) | (1u << 15))
 
 #define CR0_PE		(1ULL << 0)
 #define CR0_MP		(1ULL << 1)
@@ -43,34 +32,18 @@ static int vcpu_set_cpuid(struct vcpu *vcpu, struct errbuf *err)
 	size_t size = sizeof(*vm->cpuid) +
 		      vm->cpuid->nent * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *cpuid = malloc(size);
-	unsigned int i;
+	struct cpuid_policy policy;
 	int rc;
 
 	if (!cpuid)
 		return errbuf_set(err, "out of memory");
 	memcpy(cpuid, vm->cpuid, size);
-	for (i = 0; i < cpuid->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
-
-		switch (e->function) {
-		case 1:
-			e->ebx = (e->ebx & 0x0000ffff) | vcpu->id << 24 |
-				 (vm->opts->cpus & 0xff) << 16;
-			if (!irqchip_lapic_in_kernel(vm)) {
-				e->ecx &= ~CPUID_1_ECX_X2APIC;
-				e->ecx &= ~CPUID_1_ECX_TSC_DEADLINE;
-			}
-			break;
-		case KVM_CPUID_FEATURES_LEAF:
-			if (!irqchip_lapic_in_kernel(vm))
-				e->eax &= ~KVM_PV_NEEDS_KERNEL_LAPIC;
-			break;
-		case 0xb:
-		case 0x1f:
-			e->edx = vcpu->id;
-			break;
-		}
-	}
+	policy.vcpu_id = vcpu->id;
+	policy.nr_vcpus = vm->opts->cpus;
+	policy.lapic_in_kernel = irqchip_lapic_in_kernel(vm);
+	policy.tsc_deadline_cap = ioctl(vm->dev_fd, KVM_CHECK_EXTENSION,
+					KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	cpuid_apply_policy(cpuid->entries, cpuid->nent, &policy);
 	rc = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	if (rc < 0)
@@ -130,7 +103,7 @@ int vcpu_set_boot_state(struct vcpu *vcpu, const struct boot_entry *entry,
 		     0xb, long_mode);
 	segment_flat(&sregs.ds, BOOT_SEL_DATA, 0x3, false);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = BOOT_GDT_GPA;
+	sregs.gdt.base = entry->gdt ? entry->gdt : BOOT_GDT_GPA;
 	sregs.gdt.limit = 4 * 8 - 1;
 	sregs.cr0 = CR0_PE | CR0_ET;
 	if (long_mode) {

@@ -313,10 +313,10 @@ static uint8_t *make_elf(bool is64, uint16_t machine, size_t *size)
 }
 
 static void check_mb_info(struct __test_metadata *_metadata,
-			  struct guest_mem *mem, const char *cmdline,
-			  uint64_t mod_size)
+			  struct guest_mem *mem, uint32_t info_gpa,
+			  const char *cmdline, uint64_t mod_size)
 {
-	uint8_t *info = mem->host + BOOT_INFO_GPA;
+	uint8_t *info = mem->host + info_gpa;
 	uint32_t flags = get_le32(info);
 	uint32_t mmap = get_le32(info + 48), mmap_len = get_le32(info + 44);
 	uint64_t ram = 0;
@@ -339,12 +339,8 @@ static void check_mb_info(struct __test_metadata *_metadata,
 	EXPECT_EQ(mmap_len, off);
 	EXPECT_EQ(MEM_SIZE - (0x100000 - 0x9fc00), ram);
 
-	if (cmdline) {
-		EXPECT_TRUE(flags & (1 << 2));
-		EXPECT_STREQ(cmdline, (char *)mem->host + get_le32(info + 16));
-	} else {
-		EXPECT_FALSE(flags & (1 << 2));
-	}
+	EXPECT_TRUE(flags & (1 << 2));
+	EXPECT_STREQ(cmdline, (char *)mem->host + get_le32(info + 16));
 	if (mod_size) {
 		uint8_t *mod = mem->host + get_le32(info + 24);
 
@@ -365,7 +361,8 @@ static void boot_elf(struct __test_metadata *_metadata, bool is64,
 	static const uint8_t module[3000] = { 0xab };
 	struct boot_config cfg = { .cmdline = "test=1", .initrd = module,
 				   .initrd_size = sizeof(module),
-				   .initrd_name = "initrd.img" };
+				   .initrd_name = "initrd.img",
+				   .kernel_name = "/boot/mb.elf" };
 	struct boot_entry entry;
 	struct errbuf err = { "" };
 	size_t size;
@@ -384,7 +381,10 @@ static void boot_elf(struct __test_metadata *_metadata, bool is64,
 	EXPECT_EQ(0, mem->host[0x102fff]);
 	EXPECT_EQ(0x00cf9b000000ffffULL,
 		  get_le64(mem->host + BOOT_GDT_GPA + BOOT_SEL_CODE32));
-	check_mb_info(_metadata, mem, "test=1", sizeof(module));
+	EXPECT_EQ(BOOT_GDT_GPA, entry.gdt);
+	EXPECT_EQ(BOOT_STACK_TOP, entry.rsp);
+	check_mb_info(_metadata, mem, BOOT_INFO_GPA, "/boot/mb.elf test=1",
+		      sizeof(module));
 	/* the module follows the kernel's memory image */
 	mod = get_le32(mem->host + get_le32(mem->host + BOOT_INFO_GPA + 24));
 	EXPECT_GE(mod, 0x103000);
@@ -435,7 +435,141 @@ TEST(multiboot_aout_kludge)
 	EXPECT_EQ(0, memcmp(mem->host + 0x200000, img, 0x2000));
 	EXPECT_EQ(0, mem->host[0x202000]);
 	EXPECT_EQ(0, mem->host[0x204fff]);
-	check_mb_info(_metadata, mem, NULL, 0);
+	/* no name and no words: the loader's name alone is argv[0] */
+	check_mb_info(_metadata, mem, entry.rbx, "vmxlab", 0);
+	free_mem(mem);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * A kernel at 0x8000, in the middle of the launcher's usual low area:
+ * it loads there, and the GDT, information, stack and command line move
+ * out of its way and out of the module's.
+ */
+static void boot_low(struct __test_metadata *_metadata, bool is64,
+		     uint32_t paddr)
+{
+	struct guest_mem *mem = new_mem(MEM_SIZE);
+	static const uint8_t module[3000] = { 0xcd };
+	struct boot_config cfg = { .cmdline = "a b", .kernel_name = "k.elf",
+				   .initrd = module,
+				   .initrd_size = sizeof(module),
+				   .initrd_name = "initrd.img" };
+	struct boot_entry entry;
+	struct errbuf err = { "" };
+	size_t size;
+	uint8_t *img = make_elf(is64, is64 ? 62 : 3, &size);
+	uint8_t *ph = img + (is64 ? 64 : 52);
+	uint32_t info, cmd, mod;
+
+	if (is64)
+		put_le64(ph + 24, paddr);
+	else
+		put_le32(ph + 12, paddr);
+	memset(mem->host, 0x55, 0x100000);	/* whatever was there */
+	ASSERT_EQ(0, load_multiboot(mem, img, size, &cfg, &entry, &err))
+		TH_LOG("%s", err.msg);
+	EXPECT_EQ(paddr + 0x40, entry.rip);
+	EXPECT_EQ(0, memcmp(mem->host + paddr, img + ELF_DATA_OFF, 0x1000));
+	EXPECT_EQ(0, mem->host[paddr + 0x2fff]);	/* bss cleared */
+	info = entry.rbx;
+	cmd = get_le32(mem->host + info + 16);
+	mod = get_le32(mem->host + get_le32(mem->host + info + 24));
+	EXPECT_FALSE(ranges_overlap(info, 88, paddr, 0x3000));
+	EXPECT_FALSE(ranges_overlap(entry.gdt, 32, paddr, 0x3000));
+	EXPECT_FALSE(ranges_overlap(entry.rsp - 0x1000, 0x1000, paddr, 0x3000));
+	EXPECT_FALSE(ranges_overlap(cmd, 16, paddr, 0x3000));
+	EXPECT_FALSE(ranges_overlap(info, 88, mod, sizeof(module)));
+	EXPECT_FALSE(ranges_overlap(entry.rsp - 0x1000, 0x1000, mod,
+				    sizeof(module)));
+	EXPECT_GE(info, 0x500);
+	EXPECT_NE(0, entry.gdt);
+	EXPECT_EQ(0x00cf9b000000ffffULL,
+		  get_le64(mem->host + entry.gdt + BOOT_SEL_CODE32));
+	EXPECT_EQ(0x00cf93000000ffffULL,
+		  get_le64(mem->host + entry.gdt + BOOT_SEL_DATA));
+	EXPECT_EQ(0xcd, mem->host[mod]);
+	check_mb_info(_metadata, mem, info, "k.elf a b", sizeof(module));
+	free(img);
+	free_mem(mem);
+}
+
+TEST(multiboot_elf32_at_0x8000)
+{
+	boot_low(_metadata, false, 0x8000);
+}
+
+TEST(multiboot_elf64_at_0x8000)
+{
+	boot_low(_metadata, true, 0x8000);
+}
+
+/* Right after the IVT and BIOS data area, and right below the EBDA. */
+TEST(multiboot_elf_at_the_edges_of_low_ram)
+{
+	boot_low(_metadata, false, 0x500);
+	boot_low(_metadata, false, 0x9fc00 - 0x3000);
+}
+
+/* The command line is the kernel's name and the user's words. */
+TEST(multiboot_cmdline_starts_with_the_kernel_name)
+{
+	static const struct {
+		const char *name, *words, *want;
+	} cases[] = {
+		{ "/tmp/mbtest.elf", "mbtest run=all", "/tmp/mbtest.elf mbtest run=all" },
+		{ "mbtest.elf", NULL, "mbtest.elf" },
+		{ "mbtest.elf", "", "mbtest.elf" },
+		{ NULL, "x", "vmxlab x" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct guest_mem *mem = new_mem(MEM_SIZE);
+		struct boot_config cfg = { .kernel_name = cases[i].name,
+					   .cmdline = cases[i].words };
+		struct boot_entry entry;
+		struct errbuf err = { "" };
+		size_t size;
+		uint8_t *img = make_elf(false, 3, &size);
+		uint8_t *info = mem->host + BOOT_INFO_GPA;
+
+		ASSERT_EQ(0, load_multiboot(mem, img, size, &cfg, &entry, &err))
+			TH_LOG("%s", err.msg);
+		EXPECT_TRUE(get_le32(info) & (1 << 2));
+		EXPECT_STREQ(cases[i].want,
+			     (char *)mem->host + get_le32(info + 16));
+		free(img);
+		free_mem(mem);
+	}
+}
+
+/* The kernel's name counts against the command line's limit. */
+TEST(multiboot_cmdline_limit_counts_the_name)
+{
+	struct guest_mem *mem = new_mem(MEM_SIZE);
+	char *words = malloc(0x10000);
+	struct boot_config cfg = { .kernel_name = "k", .cmdline = words };
+	struct boot_entry entry;
+	struct errbuf err = { "" };
+	size_t size;
+	uint8_t *img = make_elf(false, 3, &size);
+
+	memset(words, 'w', 0xfffd);
+	words[0xfffd] = 0;		/* "k " + 0xfffd + NUL = 0x10000 */
+	EXPECT_EQ(0, load_multiboot(mem, img, size, &cfg, &entry, &err))
+		TH_LOG("%s", err.msg);
+	words[0xfffd] = 'w';
+	words[0xfffe] = 0;
+	EXPECT_EQ(-1, load_multiboot(mem, img, size, &cfg, &entry, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "command line too long"))
+		TH_LOG("%s", err.msg);
+	free(words);
+	free(img);
 	free_mem(mem);
 }
 
@@ -451,7 +585,10 @@ static void mb_nohdr(uint8_t *img, size_t *size) { img[0x108]++; }
 static void mb_elf_bad(uint8_t *img, size_t *size) { img[1] = 'X'; }
 static void mb_phdr_oob(uint8_t *img, size_t *size) { put_le32(img + 28, 0x1ff0); }
 static void mb_seg_oob(uint8_t *img, size_t *size) { put_le32(img + 52 + 4, 0x1800); }
-static void mb_seg_low(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0x8000); }
+static void mb_seg_ivt(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0x400); }
+static void mb_seg_ebda(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0x9f000); }
+static void mb_seg_vga(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0xb8000); }
+static void mb_seg_rom(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0xfe000); }
 static void mb_seg_4g(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0xfffff000); }
 static void mb_seg_ram(uint8_t *img, size_t *size) { put_le32(img + 52 + 12, 0x8000000); }
 static void mb_filesz(uint8_t *img, size_t *size) { put_le32(img + 52 + 20, 0x10); }
@@ -489,9 +626,12 @@ TEST(multiboot_refused)
 		{ "not ELF", mb_elf_bad, "not an ELF file" },
 		{ "phdrs out of file", mb_phdr_oob, "past the end" },
 		{ "segment out of file", mb_seg_oob, "past the end of the file" },
-		{ "segment in low memory", mb_seg_low, "not in free guest RAM" },
+		{ "segment on the IVT", mb_seg_ivt, "overlaps the real-mode IVT" },
+		{ "segment into the EBDA", mb_seg_ebda, "overlaps the EBDA" },
+		{ "segment in video memory", mb_seg_vga, "overlaps video memory" },
+		{ "segment over the ROMs", mb_seg_rom, "overlaps the ROM area" },
 		{ "segment past 4G", mb_seg_4g, "past 4 GiB" },
-		{ "segment past RAM", mb_seg_ram, "not in free guest RAM" },
+		{ "segment past RAM", mb_seg_ram, "is not in guest RAM" },
 		{ "filesz > memsz", mb_filesz, "file size" },
 		{ "entry outside", mb_entry, "entry point" },
 		{ "no PT_LOAD", mb_noload, "no loadable segment" },

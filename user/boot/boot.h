@@ -26,6 +26,7 @@ struct boot_entry {
 	uint64_t rax;
 	uint64_t rbx;
 	uint64_t rsi;
+	uint64_t gdt;		/* 0: BOOT_GDT_GPA */
 };
 
 struct boot_config {
@@ -33,6 +34,7 @@ struct boot_config {
 	size_t initrd_size;
 	const char *initrd_name;	/* the Multiboot module's string */
 	const char *cmdline;		/* NULL: empty */
+	const char *kernel_name;	/* Multiboot's argv[0]; NULL: "vmxlab" */
 	uint64_t acpi_rsdp;		/* 0: none */
 };
 
@@ -58,6 +60,17 @@ int load_flat(struct guest_mem *mem, const uint8_t *image, size_t size,
 int boot_range_free(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 #define BOOT_FREE_RAM_HINT \
 	"not in free guest RAM (0x30000-0x9fc00 and from 1 MiB to the end of RAM; try more --mem)"
+
+/*
+ * For loaders that may load below 1 MiB (Multiboot): NULL if
+ * [gpa, gpa + len) is guest RAM clear of the BIOS areas (IVT and BIOS
+ * data area, EBDA, video memory and ROMs), else what is in the way.
+ */
+const char *boot_bios_conflict(const struct guest_mem *mem, uint64_t gpa,
+			       uint64_t len);
+
+/* The flat-segment GDT (32 bytes) at gpa. */
+int boot_write_gdt(struct guest_mem *mem, uint64_t gpa, struct errbuf *err);
 
 /* The GDT and, for BOOT_MODE_LONG64, the identity page tables. */
 int boot_write_cpu_tables(struct guest_mem *mem, enum boot_cpu_mode mode,

@@ -2,7 +2,10 @@
 /*
  * Where the launcher puts things in low guest memory. Everything below
  * BOOT_LOW_END and from BOOT_EBDA_GPA to 1 MiB belongs to the launcher;
- * kernels, flat binaries and modules go elsewhere.
+ * kernels, flat binaries and modules go elsewhere. A Multiboot kernel may
+ * ask for any RAM outside the BIOS areas (below 0x500 and from the EBDA
+ * to 1 MiB): where it asks for the launcher's low area, the Multiboot
+ * loader moves its own structures out of the way.
  *
  *   0x00000  real-mode IVT, BIOS data area (left zero)
  *   0x01000  GDT: 0x08 code32, 0x10 code64, 0x18 data (Linux's
@@ -20,6 +23,7 @@
 #ifndef VMXLAB_USER_BOOT_LAYOUT_H
 #define VMXLAB_USER_BOOT_LAYOUT_H
 
+#define BOOT_BDA_END		0x500ULL
 #define BOOT_GDT_GPA		0x1000ULL
 #define BOOT_PML4_GPA		0x2000ULL
 #define BOOT_PDPT_GPA		0x3000ULL
@@ -33,6 +37,7 @@
 #define BOOT_LOW_END		0x30000ULL
 #define BOOT_EBDA_GPA		0x9fc00ULL
 #define BOOT_VGA_GPA		0xa0000ULL
+#define BOOT_ROM_GPA		0xc0000ULL
 #define BOOT_BIOS_GPA		0xe0000ULL
 #define BOOT_ACPI_GPA		0xe0000ULL
 #define BOOT_ACPI_SIZE		0x10000ULL

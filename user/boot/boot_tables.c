@@ -19,12 +19,9 @@
 #define PTE_WRITE	0x2ULL
 #define PTE_LARGE	0x80ULL
 
-int boot_write_cpu_tables(struct guest_mem *mem, enum boot_cpu_mode mode,
-			  struct errbuf *err)
+int boot_write_gdt(struct guest_mem *mem, uint64_t gpa, struct errbuf *err)
 {
-	uint8_t *gdt = guest_mem_ptr(mem, BOOT_GDT_GPA, 32);
-	uint8_t *pml4, *pdpt, *pd;
-	unsigned int i;
+	uint8_t *gdt = guest_mem_ptr(mem, gpa, 32);
 
 	if (!gdt)
 		return errbuf_set(err, "guest memory too small for the GDT");
@@ -32,6 +29,17 @@ int boot_write_cpu_tables(struct guest_mem *mem, enum boot_cpu_mode mode,
 	put_le64(gdt + BOOT_SEL_CODE32, GDT_CODE32);
 	put_le64(gdt + BOOT_SEL_CODE64, GDT_CODE64);
 	put_le64(gdt + BOOT_SEL_DATA, GDT_DATA);
+	return 0;
+}
+
+int boot_write_cpu_tables(struct guest_mem *mem, enum boot_cpu_mode mode,
+			  struct errbuf *err)
+{
+	uint8_t *pml4, *pdpt, *pd;
+	unsigned int i;
+
+	if (boot_write_gdt(mem, BOOT_GDT_GPA, err))
+		return -1;
 	if (mode != BOOT_MODE_LONG64)
 		return 0;
 
@@ -64,6 +72,32 @@ int boot_range_free(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	if (overlaps(gpa, len, 0, BOOT_LOW_END))
 		return 0;
 	return !overlaps(gpa, len, BOOT_EBDA_GPA, BOOT_HIGH_GPA - BOOT_EBDA_GPA);
+}
+
+/* What a PC keeps below 1 MiB, which no image may overwrite. */
+static const struct {
+	uint64_t start, end;
+	const char *name;
+} bios_areas[] = {
+	{ 0, BOOT_BDA_END, "overlaps the real-mode IVT and BIOS data area (0x0-0x500)" },
+	{ BOOT_EBDA_GPA, BOOT_VGA_GPA, "overlaps the EBDA (0x9fc00-0xa0000)" },
+	{ BOOT_VGA_GPA, BOOT_ROM_GPA, "overlaps video memory (0xa0000-0xc0000)" },
+	{ BOOT_ROM_GPA, BOOT_HIGH_GPA,
+	  "overlaps the ROM area (0xc0000-0x100000: ACPI and MP tables)" },
+};
+
+const char *boot_bios_conflict(const struct guest_mem *mem, uint64_t gpa,
+			       uint64_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bios_areas) / sizeof(bios_areas[0]); i++)
+		if (overlaps(gpa, len, bios_areas[i].start,
+			     bios_areas[i].end - bios_areas[i].start))
+			return bios_areas[i].name;
+	if (gpa + len < gpa || !guest_mem_ptr(mem, gpa, len))
+		return "is not in guest RAM (past the end of RAM or in the hole below 4 GiB; try more --mem)";
+	return NULL;
 }
 
 #define LINUX_HDR_MAGIC		0x53726448	/* "HdrS" */

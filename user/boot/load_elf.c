@@ -18,7 +18,6 @@
 #define EM_386		3
 #define EM_X86_64	62
 #define PT_LOAD		1
-#define ELF_MAX_PHDRS	256
 
 struct elf_phdr {
 	uint32_t type;
@@ -109,6 +108,8 @@ static int elf_check_phdr(const struct guest_mem *mem, size_t size,
 			  unsigned int i, const struct elf_phdr *ph,
 			  struct errbuf *err)
 {
+	const char *why;
+
 	if (ph->filesz > ph->memsz)
 		return errbuf_set(err, "ELF: segment %u: file size 0x%llx > memory size 0x%llx",
 				  i, (unsigned long long)ph->filesz,
@@ -122,11 +123,12 @@ static int elf_check_phdr(const struct guest_mem *mem, size_t size,
 		return errbuf_set(err, "ELF: segment %u: 0x%llx+0x%llx goes past 4 GiB",
 				  i, (unsigned long long)ph->paddr,
 				  (unsigned long long)ph->memsz);
-	if (ph->memsz && !boot_range_free(mem, ph->paddr, ph->memsz))
-		return errbuf_set(err, "ELF: segment %u at 0x%llx-0x%llx: %s", i,
-				  (unsigned long long)ph->paddr,
+	why = ph->memsz ? boot_bios_conflict(mem, ph->paddr, ph->memsz) : NULL;
+	if (why)
+		return errbuf_set(err, "ELF: segment %u at 0x%llx-0x%llx %s",
+				  i, (unsigned long long)ph->paddr,
 				  (unsigned long long)(ph->paddr + ph->memsz),
-				  BOOT_FREE_RAM_HINT);
+				  why);
 	return 0;
 }
 
@@ -156,6 +158,7 @@ int load_elf(struct guest_mem *mem, const uint8_t *image, size_t size,
 	out->low = UINT64_MAX;
 	out->high = 0;
 	out->entry = h.entry;
+	out->nr_ranges = 0;
 	for (i = 0; i < h.phnum; i++) {
 		uint8_t *dst;
 
@@ -165,6 +168,8 @@ int load_elf(struct guest_mem *mem, const uint8_t *image, size_t size,
 		dst = guest_mem_ptr(mem, ph.paddr, ph.memsz);
 		memcpy(dst, image + ph.offset, ph.filesz);
 		memset(dst + ph.filesz, 0, ph.memsz - ph.filesz);
+		out->ranges[out->nr_ranges++] = (struct elf_range){
+			ph.paddr, ph.paddr + ph.memsz };
 		if (ph.paddr < out->low)
 			out->low = ph.paddr;
 		if (ph.paddr + ph.memsz > out->high)

@@ -6,6 +6,13 @@
  * the kernel, and build the boot information: memory sizes, memory map,
  * command line, modules, boot loader name. The kernel starts in 32-bit
  * protected mode, paging off, EAX = 0x2BADB002, EBX = the information.
+ *
+ * The kernel may load anywhere in RAM outside the BIOS areas, below 1 MiB
+ * too; the launcher's own structures (GDT, information, stack, command
+ * line) stay at their usual low addresses unless the kernel or the module
+ * wants them, and then move to the first free place after it. The command
+ * line is the kernel's file name, then the user's words, as QEMU and GRUB
+ * pass it: a kernel takes its argv[0] from it.
  */
 #include <string.h>
 
@@ -47,6 +54,23 @@
 #define MB_MODULE_SIZE		16
 #define MB_MMAP_ENTRY_SIZE	24	/* the size field and 20 bytes */
 #define MB_LOADER_NAME		"vmxlab"
+
+/*
+ * Where the launcher's Multiboot structures are. The usual block is the
+ * fixed low layout of boot_layout.h; a moved block is MB_BLOCK_SIZE
+ * bytes from a page boundary: GDT and information in the first page, the
+ * stack up to MB_BLOCK_STACK_TOP, then the extra area and command line.
+ */
+#define MB_BLOCK_STACK_TOP	0x4000ULL
+#define MB_BLOCK_EXTRA		0x4000ULL
+#define MB_BLOCK_CMDLINE	(MB_BLOCK_EXTRA + BOOT_MB_EXTRA_SIZE)
+#define MB_BLOCK_SIZE		(MB_BLOCK_CMDLINE + BOOT_CMDLINE_MAX)
+#define MB_USUAL_START		BOOT_GDT_GPA
+#define MB_USUAL_END		BOOT_LOW_END
+
+struct mb_layout {
+	uint64_t gdt, info, stack_top, extra, cmdline;
+};
 
 struct mb_header {
 	size_t offset;		/* in the file */
@@ -94,6 +118,7 @@ static int mb_load_kludge(struct guest_mem *mem, const uint8_t *image,
 			  struct elf_loaded *out, struct errbuf *err)
 {
 	uint64_t file_start, load_size, mem_end;
+	const char *why;
 	uint8_t *dst;
 
 	if (h->header_addr < h->load_addr ||
@@ -119,10 +144,11 @@ static int mb_load_kludge(struct guest_mem *mem, const uint8_t *image,
 					  h->bss_end_addr, (unsigned long long)mem_end);
 		mem_end = h->bss_end_addr;
 	}
-	if (!boot_range_free(mem, h->load_addr, mem_end - h->load_addr))
-		return errbuf_set(err, "Multiboot: image at 0x%x-0x%llx: %s",
+	why = boot_bios_conflict(mem, h->load_addr, mem_end - h->load_addr);
+	if (why)
+		return errbuf_set(err, "Multiboot: image at 0x%x-0x%llx %s",
 				  h->load_addr, (unsigned long long)mem_end,
-				  BOOT_FREE_RAM_HINT);
+				  why);
 	if (h->entry_addr < h->load_addr || h->entry_addr >= mem_end)
 		return errbuf_set(err, "Multiboot: entry_addr 0x%x is outside the image 0x%x-0x%llx",
 				  h->entry_addr, h->load_addr,
@@ -133,6 +159,8 @@ static int mb_load_kludge(struct guest_mem *mem, const uint8_t *image,
 	out->entry = h->entry_addr;
 	out->low = h->load_addr;
 	out->high = mem_end;
+	out->nr_ranges = 1;
+	out->ranges[0] = (struct elf_range){ h->load_addr, mem_end };
 	return 0;
 }
 
@@ -183,13 +211,98 @@ static int mb_place_module(struct guest_mem *mem, const struct boot_config *cfg,
 	return 0;
 }
 
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Is [start, start + len) clear of the kernel, the module and the BIOS? */
+static bool mb_block_free(struct guest_mem *mem, const struct elf_loaded *k,
+			  uint64_t mod_start, uint64_t mod_size,
+			  uint64_t start, uint64_t len)
+{
+	unsigned int i;
+
+	if (start + len > (1ULL << 32) || boot_bios_conflict(mem, start, len))
+		return false;
+	if (mod_size && overlaps(start, len, mod_start, mod_size))
+		return false;
+	for (i = 0; i < k->nr_ranges; i++)
+		if (overlaps(start, len, k->ranges[i].start,
+			     k->ranges[i].end - k->ranges[i].start))
+			return false;
+	return true;
+}
+
+static int mb_choose_layout(struct guest_mem *mem, const struct elf_loaded *k,
+			    uint64_t mod_start, uint64_t mod_size,
+			    struct mb_layout *l, struct errbuf *err)
+{
+	uint64_t best = UINT64_MAX, c;
+	unsigned int i;
+
+	if (mb_block_free(mem, k, mod_start, mod_size, MB_USUAL_START,
+			  MB_USUAL_END - MB_USUAL_START)) {
+		*l = (struct mb_layout){ BOOT_GDT_GPA, BOOT_INFO_GPA,
+					 BOOT_STACK_TOP, BOOT_MB_EXTRA_GPA,
+					 BOOT_CMDLINE_GPA };
+		return 0;
+	}
+	/* The first free place is right after something: try each end. */
+	for (i = 0; i <= k->nr_ranges + 1; i++) {
+		if (i < k->nr_ranges)
+			c = k->ranges[i].end;
+		else if (i == k->nr_ranges)
+			c = mod_size ? mod_start + mod_size : BOOT_BDA_END;
+		else
+			c = BOOT_HIGH_GPA;
+		c = (c + 0xfff) & ~0xfffULL;
+		if (c < best && mb_block_free(mem, k, mod_start, mod_size, c,
+					      MB_BLOCK_SIZE))
+			best = c;
+	}
+	if (best == UINT64_MAX)
+		return errbuf_set(err, "Multiboot: no free 0x%llx bytes for the boot information clear of the kernel, the module and the BIOS areas (try more --mem)",
+				  (unsigned long long)MB_BLOCK_SIZE);
+	*l = (struct mb_layout){ best, best + 0x100, best + MB_BLOCK_STACK_TOP,
+				 best + MB_BLOCK_EXTRA,
+				 best + MB_BLOCK_CMDLINE };
+	return 0;
+}
+
+/* argv[0] is the kernel's file name, then the user's words. */
+static int mb_write_cmdline(struct guest_mem *mem, const struct boot_config *cfg,
+			    uint64_t gpa, struct errbuf *err)
+{
+	const char *name = cfg->kernel_name ? cfg->kernel_name : MB_LOADER_NAME;
+	const char *args = cfg->cmdline ? cfg->cmdline : "";
+	size_t nlen = strlen(name), alen = strlen(args);
+	size_t len = nlen + (alen ? 1 + alen : 0) + 1;
+	char *dst;
+
+	if (len > BOOT_CMDLINE_MAX)
+		return errbuf_set(err, "command line too long (%zu bytes with the kernel's name, at most %llu)",
+				  len - 1,
+				  (unsigned long long)BOOT_CMDLINE_MAX - 1);
+	dst = guest_mem_ptr(mem, gpa, len);
+	if (!dst)
+		return errbuf_set(err, "guest memory too small for the command line");
+	memcpy(dst, name, nlen);
+	if (alen) {
+		dst[nlen] = ' ';
+		memcpy(dst + nlen + 1, args, alen);
+	}
+	dst[len - 1] = '\0';
+	return 0;
+}
+
 static int mb_write_info(struct guest_mem *mem, const struct boot_config *cfg,
-			 uint64_t mod_start, struct errbuf *err)
+			 const struct mb_layout *l, uint64_t mod_start,
+			 struct errbuf *err)
 {
 	struct e820_range ranges[GUEST_MEM_MAX_RANGES];
-	struct mb_area area = { mem, BOOT_MB_EXTRA_GPA,
-				BOOT_MB_EXTRA_GPA + BOOT_MB_EXTRA_SIZE };
-	uint8_t *info = guest_mem_ptr(mem, BOOT_INFO_GPA, MBI_SIZE);
+	struct mb_area area = { mem, l->extra, l->extra + BOOT_MB_EXTRA_SIZE };
+	uint8_t *info = guest_mem_ptr(mem, l->info, MBI_SIZE);
 	uint32_t flags = MBI_MEMORY | MBI_MMAP | MBI_LOADER_NAME;
 	uint64_t mmap, name;
 	int i, n;
@@ -219,18 +332,10 @@ static int mb_write_info(struct guest_mem *mem, const struct boot_config *cfg,
 	name = mb_put_string(&area, MB_LOADER_NAME);
 	put_le32(info + MBI_LOADER_NAME_PTR, name);
 
-	if (cfg->cmdline) {
-		size_t len = strlen(cfg->cmdline) + 1;
-		void *dst = guest_mem_ptr(mem, BOOT_CMDLINE_GPA, len);
-
-		if (len > BOOT_CMDLINE_MAX || !dst)
-			return errbuf_set(err, "command line too long (%zu bytes, at most %llu)",
-					  len - 1,
-					  (unsigned long long)BOOT_CMDLINE_MAX - 1);
-		memcpy(dst, cfg->cmdline, len);
-		put_le32(info + MBI_CMDLINE_PTR, BOOT_CMDLINE_GPA);
-		flags |= MBI_CMDLINE;
-	}
+	if (mb_write_cmdline(mem, cfg, l->cmdline, err))
+		return -1;
+	put_le32(info + MBI_CMDLINE_PTR, l->cmdline);
+	flags |= MBI_CMDLINE;
 
 	if (cfg->initrd) {
 		uint64_t mod = mb_alloc(&area, MB_MODULE_SIZE);
@@ -257,6 +362,7 @@ int load_multiboot(struct guest_mem *mem, const uint8_t *image, size_t size,
 		   struct errbuf *err)
 {
 	struct elf_loaded loaded;
+	struct mb_layout layout = { 0 };
 	struct mb_header h;
 	uint64_t mod_start = 0;
 	uint32_t unsupported;
@@ -287,14 +393,17 @@ int load_multiboot(struct guest_mem *mem, const uint8_t *image, size_t size,
 	if (cfg->initrd &&
 	    mb_place_module(mem, cfg, loaded.high, &mod_start, err))
 		return -1;
-	if (mb_write_info(mem, cfg, mod_start, err))
+	if (mb_choose_layout(mem, &loaded, mod_start,
+			     cfg->initrd ? cfg->initrd_size : 0, &layout, err) ||
+	    mb_write_info(mem, cfg, &layout, mod_start, err))
 		return -1;
 
 	memset(entry, 0, sizeof(*entry));
 	entry->mode = BOOT_MODE_PROTECTED32;
 	entry->rip = loaded.entry;
-	entry->rsp = BOOT_STACK_TOP;
+	entry->rsp = layout.stack_top;
 	entry->rax = MB_BOOT_MAGIC;
-	entry->rbx = BOOT_INFO_GPA;
-	return boot_write_cpu_tables(mem, entry->mode, err);
+	entry->rbx = layout.info;
+	entry->gdt = layout.gdt;
+	return boot_write_gdt(mem, layout.gdt, err);
 }

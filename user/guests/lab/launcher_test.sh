@@ -4,7 +4,8 @@
 # on /dev/kvm (the reference) and, where the module can already do it,
 # on /dev/vmxlab, and checks exit statuses and messages. Prints kselftest
 # TAP and a "# Totals:" line. mklabtest.sh prepends the payload lines
-# that define $MBTEST (the Multiboot test kernel's path).
+# that define $MBTEST (the Multiboot test kernel's path) and $MBTEST_LOW
+# (the same kernel linked at 0x8000).
 #
 # Lab time runs slow: keep sleeps short.
 
@@ -50,14 +51,24 @@ expect_run()
 mbtest_every_mode()
 {
 	for chip in kernel split user; do
+		# The TSC-deadline timer is the in-kernel LAPIC's (issue 11).
+		td=yes
+		[ $chip = user ] && td=no
 		for cpus in 1 2; do
 			expect_run "mbtest on $1, irqchip $chip, $cpus CPU(s)" 1 '^PASS' -- \
 				--kernel $MBTEST --device $1 --cpus $cpus \
 				--irqchip $chip --mem 64 --initrd $W/mod.bin \
-				--cmdline "mbtest module=vmxlab-module-payload modname=mod.bin"
+				--cmdline "argv0=mbtest.elf tscdeadline=$td module=vmxlab-module-payload modname=mod.bin"
 			grep -E '^(not )?ok|checks passed' $W/out | sed 's/^/#   /'
 		done
 	done
+	# A Multiboot kernel at 0x8000, in the launcher's usual low area
+	# (issue 15): it boots, and its command line starts with its name.
+	expect_run "mbtest at 0x8000 on $1" 1 '^PASS' -- \
+		--kernel $MBTEST_LOW --device $1 --cpus 2 --mem 64 \
+		--initrd $W/mod.bin \
+		--cmdline "argv0=mbtest-low.elf module=vmxlab-module-payload modname=mod.bin"
+	grep -E '^(not )?ok|command line' $W/out | sed 's/^/#   /'
 }
 
 printf 'vmxlab-module-payload\n' >$W/mod.bin

@@ -12,8 +12,11 @@
  * "FAIL", and the number of failures is written to the debug exit port,
  * so the launcher exits with status 1 when everything passed.
  *
- * Command line words it understands: "module=TEXT" (the module must
- * start with TEXT), "modname=NAME" (the module's string), and
+ * Command line words it understands (after argv[0], the kernel's file
+ * name): "module=TEXT" (the module must start with TEXT), "modname=NAME"
+ * (the module's string), "argv0=NAME" (the first word must end in NAME),
+ * "tscdeadline=yes|no" (CPUID.1:ECX[24] must be set, and the LAPIC
+ * TSC-deadline timer must interrupt, or the bit must be clear), and
  * "bench=irq", which skips the checks and measures interrupt latency
  * instead (see bench_irq()).
  */
@@ -95,6 +98,19 @@ static inline uint64_t rdtsc(void)
 
 	__asm__ volatile("rdtsc" : "=A"(v));
 	return v;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "A"(v));
+}
+
+static inline uint32_t cpuid_ecx(uint32_t leaf)
+{
+	uint32_t a = leaf, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return c;
 }
 
 static inline uint32_t mmio_read(uint32_t addr)
@@ -384,6 +400,16 @@ static void test_cmdline_and_module(void)
 	puts_serial("# command line: ");
 	puts_serial(cmdline);
 	puts_serial("\n");
+	name = cmdline_value(cmdline, "argv0", &name_len);
+	if (name) {
+		size_t first = 0;
+
+		while (cmdline[first] && cmdline[first] != ' ')
+			first++;
+		check(first >= name_len &&
+		      str_eq_n(cmdline + first - name_len, name, name_len),
+		      "argv[0] is the kernel's file name");
+	}
 	want = cmdline_value(cmdline, "module", &want_len);
 	name = cmdline_value(cmdline, "modname", &name_len);
 	if (!want)
@@ -478,6 +504,39 @@ static void test_interrupts(void)
 	mmio_write(LAPIC + 0x320, VEC_TIMER);		/* one-shot */
 	mmio_write(LAPIC + 0x380, 100000);
 	check(wait_irqs(VEC_TIMER, 1), "LAPIC timer one-shot interrupt");
+	mmio_write(LAPIC + 0x320, 1u << 16);
+}
+
+#define MSR_TSC_DEADLINE	0x6e0
+#define LVT_TSC_DEADLINE	(2u << 17)
+
+/* The TSC-deadline timer, where the command line says it must be there. */
+static void test_tsc_deadline(void)
+{
+	const uint32_t *info = (const uint32_t *)boot_info;
+	const char *cmdline = (info[0] & 4) ? (const char *)info[4] : "";
+	bool has = cpuid_ecx(1) & (1u << 24);
+	const char *want;
+	size_t len;
+
+	want = cmdline_value(cmdline, "tscdeadline", &len);
+	if (!want)
+		return;
+	if (!str_eq_n(want, "yes", 3)) {
+		check(!has, "CPUID.1:ECX[24] (TSC deadline) clear");
+		return;
+	}
+	check(has, "CPUID.1:ECX[24] (TSC deadline) set");
+	if (!has)
+		return;
+	mmio_write(LAPIC + 0x320, VEC_TIMER | LVT_TSC_DEADLINE);
+	irq_count[VEC_TIMER] = 0;
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 100000);
+	check(wait_irqs(VEC_TIMER, 1), "LAPIC TSC-deadline timer interrupt");
+	/* a deadline in the past fires at once; zero disarms */
+	wrmsr(MSR_TSC_DEADLINE, 1);
+	check(wait_irqs(VEC_TIMER, 2), "TSC deadline in the past fires");
+	wrmsr(MSR_TSC_DEADLINE, 0);
 	mmio_write(LAPIC + 0x320, 1u << 16);
 }
 
@@ -601,6 +660,102 @@ static void bench_irq(void)
 	outl(DEBUG_EXIT, 0);
 }
 
+/* A decimal value of the command line, or def. */
+static uint32_t cmdline_u32(const char *cmdline, const char *key, uint32_t def)
+{
+	size_t len, i;
+	const char *v = cmdline_value(cmdline, key, &len);
+	uint32_t n = 0;
+
+	if (!v || !len)
+		return def;
+	for (i = 0; i < len && v[i] >= '0' && v[i] <= '9' && n < 100000000; i++)
+		n = n * 10 + (v[i] - '0');
+	return n;
+}
+
+/*
+ * "vmxlab bench latency --source timer": the TSC-deadline timer, from
+ * the deadline to the handler's first instruction (irq_dispatch's
+ * RDTSC), the guest halted and then spinning. No exit is on the measured
+ * path: the in-kernel LAPIC's timer fires in the host and injects. The
+ * samples go to guest memory at BENCH_BUF for the launcher to read after
+ * the guest ends; nothing is printed per sample.
+ */
+#define BENCH_BUF		0x400000u
+#define BENCH_BUF_MAGIC		0x54414c56u	/* "VLAT" */
+#define BENCH_MAX_SAMPLES	200000u
+#define BENCH_DEADLINE_DELTA	20000u		/* ticks ahead */
+
+struct bench_buf {
+	uint32_t magic, samples, modes, lost;
+	uint64_t ticks[];		/* modes * samples: halted, spinning */
+};
+
+static bool bench_timer_one(bool halt, uint64_t *latency)
+{
+	unsigned long spins = 0;
+	uint64_t deadline;
+
+	bench_handler_tsc = 0;
+	deadline = rdtsc() + BENCH_DEADLINE_DELTA;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	if (halt) {
+		__asm__ volatile("sti; hlt; cli");
+	} else {
+		__asm__ volatile("sti");
+		while (!bench_handler_tsc && ++spins < 100000000)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+	}
+	if (!bench_handler_tsc)
+		return false;
+	*latency = bench_handler_tsc - deadline;
+	return true;
+}
+
+static void bench_timer(const char *cmdline)
+{
+	volatile struct bench_buf *b = (volatile struct bench_buf *)BENCH_BUF;
+	uint32_t samples = cmdline_u32(cmdline, "samples", 10000);
+	uint32_t warmup = cmdline_u32(cmdline, "warmup", 1000);
+	uint32_t mode, i, lost = 0;
+
+	if (samples > BENCH_MAX_SAMPLES)
+		samples = BENCH_MAX_SAMPLES;
+	b->magic = 0;
+	if (!(cpuid_ecx(1) & (1u << 24))) {
+		puts_serial("bench timer: no TSC-deadline timer (CPUID.1:ECX[24])\nFAIL\n");
+		outl(DEBUG_EXIT, 1);
+		return;
+	}
+	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
+	mmio_write(LAPIC + 0x80, 0);
+	mmio_write(LAPIC + 0x320, VEC_BENCH | LVT_TSC_DEADLINE);
+	for (mode = 0; mode < 2; mode++) {
+		for (i = 0; i < warmup + samples && lost < 1000; i++) {
+			uint64_t t;
+
+			if (!bench_timer_one(mode == 0, &t)) {
+				lost++;
+				i--;
+				continue;
+			}
+			if (i >= warmup)
+				b->ticks[mode * samples + i - warmup] = t;
+		}
+	}
+	mmio_write(LAPIC + 0x320, 1u << 16);
+	b->samples = samples;
+	b->modes = 2;
+	b->lost = lost;
+	b->magic = lost < 1000 ? BENCH_BUF_MAGIC : 0;
+	puts_serial(lost < 1000 ? "bench timer: done\nPASS\n" :
+		    "bench timer: interrupts lost\nFAIL\n");
+	outl(DEBUG_EXIT, lost < 1000 ? 0 : 1);
+}
+
+/* "bench=irq" or "bench=timer": true if a benchmark ran instead. */
 static bool bench_requested(void)
 {
 	const uint32_t *info = (const uint32_t *)boot_info;
@@ -609,7 +764,15 @@ static bool bench_requested(void)
 	size_t len;
 
 	mode = cmdline_value(cmdline, "bench", &len);
-	return mode && len == 3 && str_eq_n(mode, "irq", 3);
+	if (mode && len == 3 && str_eq_n(mode, "irq", 3)) {
+		bench_irq();
+		return true;
+	}
+	if (mode && len == 5 && str_eq_n(mode, "timer", 5)) {
+		bench_timer(cmdline);
+		return true;
+	}
+	return false;
 }
 
 void mbtest_main(void);
@@ -621,10 +784,8 @@ void mbtest_main(void)
 	puts_serial("mbtest: vmxlab Multiboot test kernel\n");
 	idt_setup();
 	pic_mask_all();
-	if (bench_requested()) {
-		bench_irq();
+	if (bench_requested())
 		return;
-	}
 	test_boot_state();
 	test_fw_cfg(&cpus);
 	ram = fw_cfg_ram();
@@ -632,6 +793,7 @@ void mbtest_main(void)
 	test_cmdline_and_module();
 	test_platform();
 	test_interrupts();
+	test_tsc_deadline();
 	test_smp(cpus);
 
 	puts_serial("# ");

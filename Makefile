@@ -441,7 +441,7 @@ LAB_612_TESTS := vm_create vcpu_smoke exit_cpuid exit_hlt exit_io exit_misc \
 		 exit_mmio exit_msr regs_sregs host_state guest_memory \
 		 hostile_guest irqchip vm_lifecycle conformance launcher zz_linux \
 		 zz_load_unload
-LAB_612_LINUX_RUNS := vmxlab,kernel,1,net kvm,kernel,1,net
+LAB_612_LINUX_RUNS := vmxlab,kernel,1,net=vmxlab kvm,kernel,1,net=vhost-net
 
 lab-check: module selftests | deps-lab
 ifeq ($(KERNEL),)

@@ -1534,6 +1534,9 @@ host_divide_faults(bool is_signed, u8 size, u64 rax, u64 rdx,
 		return un / (src & mask) > mask;
 	sn = (__int128)(un << (128 - 2 * n)) >> (128 - 2 * n);
 	sd = (__int128)((unsigned __int128)(src & mask) << (128 - n)) >> (128 - n);
+	/* The one quotient __int128 cannot hold does not fit any size. */
+	if (sd == -1 && sn == (__int128)((unsigned __int128)1 << 127))
+		return true;
 	q = sn / sd;
 	return q > (__int128)(mask >> 1) || q < -(__int128)(mask >> 1) - 1;
 }

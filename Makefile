@@ -40,7 +40,7 @@ COMMON_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -W
 .PHONY: all deps deps-build deps-unit deps-lab deps-run deps-matrix deps-deb deps-fresh \
 	module launcher kernel-matrix man install uninstall install-launcher \
 	install-module install-dkms-src dkms-install dkms-uninstall deb host-check \
-	fresh-machine \
+	fresh-machine lab-check-612 \
 	selftests bench unit lab-check check run bench-exits bench-latency fuzz \
 	conformance lab-qemu \
 	clean
@@ -441,10 +441,10 @@ LAB_612_TESTS := vm_create vcpu_smoke exit_cpuid exit_hlt exit_io exit_misc \
 		 exit_mmio exit_msr regs_sregs host_state guest_memory \
 		 hostile_guest irqchip vm_lifecycle conformance launcher zz_linux \
 		 zz_load_unload
-# Each lab's real-time bound. The 1-CPU lab of make check took 2396 s on
-# this 2-core host with the net, QEMU-client and conformance tests in it;
-# the bound leaves room for a busier host.
-LAB_TIMEOUT ?= 3300
+# Each lab's real-time bound. With the net, QEMU-client and conformance
+# tests the 1-CPU lab of make check took 2396 s on this 2-core host and
+# the 2-CPU lab more than 3000 s (part of it beside other labs).
+LAB_TIMEOUT ?= 3500
 export LAB_TIMEOUT
 LAB_612_LINUX_RUNS := vmxlab,kernel,1,net=vmxlab kvm,kernel,1,net=vhost-net
 
@@ -453,9 +453,16 @@ ifeq ($(KERNEL),)
 ifneq ($(LAUNCHER_TEST),)
 	scripts/linux-guest.sh $(BUILD) $(BUILD)/selftests
 endif
+	tests/lab/lab-check.sh $(BUILD)
+
+# The bounded 6.12 boot (LAB_612_TESTS) after the 2-CPU lab: out of make
+# check until the 2-CPU lab leaves it room (that lab took 3000+ s with the
+# net and QEMU-client tests, see LAB_TIMEOUT).
+lab-check-612: module selftests | deps-lab
 	scripts/lab-kernel.sh --linux-runs "$(LAB_612_LINUX_RUNS)" 6.12 \
 		$(BUILD) $(filter $(LAB_612_TESTS),$(notdir $(SELFTESTS) $(LAUNCHER_TEST)) zz_linux)
-	tests/lab/lab-check.sh $(BUILD) $(BUILD)/kernel-6.12
+	tests/lab/lab.sh --cpus 1 --build $(BUILD)/kernel-6.12 \
+		--init-extra $(BUILD)/kernel-6.12/lab-extra.sh
 else
 	scripts/lab-kernel.sh $(KERNEL) $(BUILD)
 	tests/lab/lab-check.sh $(BUILD)/kernel-$(KERNEL)
@@ -469,8 +476,7 @@ check:
 	$(MAKE) --no-print-directory host-check || rc=1; \
 	[ $$rc -ne 0 ] || $(MAKE) --no-print-directory lab-check || rc=1; \
 	scripts/summary.sh $(BUILD)/unit/results $(BUILD)/host/results \
-		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 \
-		$(BUILD)/kernel-6.12/lab/results-cpus1 || rc=1; \
+		$(BUILD)/lab/results-cpus1 $(BUILD)/lab/results-cpus2 || rc=1; \
 	exit $$rc
 
 # The main job: Debian's kernel under vmxlab, here or in the lab.

@@ -711,7 +711,8 @@ static void fuzz_one(FIXTURE_DATA(net) *self)
 /* Random vhost ioctls, ring contents and traffic: no hang, no splat. */
 TEST_F_TIMEOUT(net, random_ioctls_and_rings, 300)
 {
-	unsigned int i, calls = 4000;
+	unsigned int i, calls = lab_cmdline_number("vmxlab_vhost_fuzz_calls",
+						  4000);
 	uint64_t seed = getenv("VHOST_FUZZ_SEED") ?
 			strtoull(getenv("VHOST_FUZZ_SEED"), NULL, 0) :
 			(uint64_t)time(NULL);

@@ -94,6 +94,8 @@ static int vcpu_complete_userspace_io(struct vmxlab_vcpu *vcpu)
 		return vmx_complete_mmio_read(vcpu);
 	case COMPLETE_OUTS_MMIO:
 		return vmx_complete_outs_mmio(vcpu);
+	case COMPLETE_MMIO_PUSHA:
+		return vmx_complete_mmio_pusha(vcpu);
 	}
 	return 1;
 }

@@ -70,6 +70,7 @@ enum vcpu_completion {
 	COMPLETE_PIO_STRING_IN,	/* copy the PIO page to ES:RDI, then step */
 	COMPLETE_MMIO_READ,	/* put run->mmio.data in the destination */
 	COMPLETE_OUTS_MMIO,	/* OUTS read its element from MMIO: send it */
+	COMPLETE_MMIO_PUSHA,	/* a slot written to userspace: the next one */
 };
 
 /* A port I/O exit in flight; for INS and OUTS, the string's geometry. */
@@ -124,8 +125,8 @@ struct vmxlab_vcpu {
 	struct vcpu_pio pio;		/* COMPLETE_PIO_* */
 	struct mmio_insn mmio;		/* COMPLETE_MMIO_READ */
 	u64 mmio_gpa;			/* where it goes */
-	u64 mmio_read[2];		/* string elements read so far */
-	int mmio_reads;
+	u64 mmio_read[MMIO_INSN_STACK_SLOTS];	/* elements or slots read */
+	int mmio_reads;			/* ... or PUSHA's slots written */
 
 	/* Interrupts: the in-kernel LAPIC, or what userspace injects. */
 	struct lapic *lapic;

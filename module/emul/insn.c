@@ -367,6 +367,21 @@ static void decode_stack_op(struct mmio_decoder *d, struct mmio_insn *insn,
 		set_reg(d, insn, num, size);
 }
 
+/* 60 PUSHA, 61 POPA (not in 64-bit mode, where they are #UD). */
+static void decode_stack_all(struct mmio_decoder *d, struct mmio_insn *insn,
+			     u8 op)
+{
+	if (d->mode == MMIO_INSN_LONG64) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->size = stack_operand_size(d);
+	insn->stack_size = insn->size * MMIO_INSN_STACK_SLOTS;
+	insn->op = op == 0x60 ? MMIO_OP_PUSHA : MMIO_OP_POPA;
+	insn->is_read = op == 0x61;
+	insn->is_write = op == 0x60;
+}
+
 /* 06, 0E, 16, 1E (not in 64-bit mode), 0F A0, 0F A8: PUSH Sreg. */
 static void decode_push_sreg(struct mmio_decoder *d, struct mmio_insn *insn,
 			     u8 seg)
@@ -738,6 +753,9 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 		break;
 	case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x9c:
 		decode_stack_op(d, insn, op);
+		break;
+	case 0x60: case 0x61:
+		decode_stack_all(d, insn, op);
 		break;
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
 	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
@@ -1328,6 +1346,8 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 	case MMIO_OP_PUSH:
 	case MMIO_OP_POP:
 	case MMIO_OP_MUL_DIV:
+	case MMIO_OP_PUSHA:
+	case MMIO_OP_POPA:
 		/*
 		 * The caller moves the value between memory and stack, or
 		 * calls mmio_insn_mul_div(), which may have to raise #DE.
@@ -1347,6 +1367,38 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 	default:
 		mmio_insn_complete_read(insn, gprs, mem);
 		return false;
+	}
+}
+
+/*
+ * PUSHA stores rAX first, just below the stack pointer, and rDI last, at
+ * the new top; POPA reads rDI first, at the top, and rAX last. Slot @slot
+ * (0-7, in that order of access) holds this register...
+ */
+u8 mmio_insn_slot_reg(const struct mmio_insn *insn, unsigned int slot)
+{
+	return insn->op == MMIO_OP_PUSHA ? slot : 7 - slot;
+}
+
+/* ... at this offset from the stack pointer before the instruction. */
+s64 mmio_insn_slot_offset(const struct mmio_insn *insn, unsigned int slot)
+{
+	if (insn->op == MMIO_OP_PUSHA)
+		return -(s64)insn->size * (slot + 1);
+	return (s64)insn->size * slot;
+}
+
+/* POPA's registers from its slots; rSP's slot is read by no one. */
+void mmio_insn_popa(const struct mmio_insn *insn, u64 *gprs,
+		    const u64 *slots)
+{
+	unsigned int slot;
+	u8 reg;
+
+	for (slot = 0; slot < MMIO_INSN_STACK_SLOTS; slot++) {
+		reg = mmio_insn_slot_reg(insn, slot);
+		if (reg != MMIO_INSN_RSP)
+			put_reg(&gprs[reg], insn->size, false, slots[slot]);
 	}
 }
 

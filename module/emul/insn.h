@@ -64,6 +64,8 @@ enum mmio_insn_op {
 	MMIO_OP_STACK_POP,	/* the top of a stack in MMIO to reg */
 	MMIO_OP_STORE_SREG,	/* a segment selector, alu says which */
 	MMIO_OP_MUL_DIV,	/* F6/F7 /4-/7 on rAX (and rDX), enum mmio_insn_muldiv */
+	MMIO_OP_PUSHA,		/* the eight GPRs onto a stack partly in MMIO */
+	MMIO_OP_POPA,		/* ... and back, the slot of rSP skipped */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */
@@ -155,6 +157,13 @@ u64 mmio_insn_bit(enum mmio_insn_bit kind, u8 size, u64 a, u64 bit,
 		  u64 *rflags);
 u64 mmio_insn_imul(u8 size, u64 a, u64 b, u64 *rflags);
 bool mmio_insn_condition(u8 cond, u64 rflags);
+
+/* PUSHA and POPA touch their eight slots in this order. */
+#define MMIO_INSN_STACK_SLOTS	8
+u8 mmio_insn_slot_reg(const struct mmio_insn *insn, unsigned int slot);
+s64 mmio_insn_slot_offset(const struct mmio_insn *insn, unsigned int slot);
+void mmio_insn_popa(const struct mmio_insn *insn, u64 *gprs,
+		    const u64 *slots);
 bool mmio_insn_mul_div(enum mmio_insn_muldiv kind, u8 size, u64 *rax,
 		       u64 *rdx, u64 src, u64 *rflags);
 const char *mmio_insn_strerror(int err);

@@ -468,6 +468,128 @@ static int mmio_pop(struct vmxlab_vcpu *vcpu, u64 gpa)
 	return mmio_put(vcpu, gpa, value);
 }
 
+/* ---------------------------------------------- PUSHA and POPA */
+
+static bool is_stack_all(const struct mmio_insn *insn)
+{
+	return insn->op == MMIO_OP_PUSHA || insn->op == MMIO_OP_POPA;
+}
+
+static u64 slot_linear(struct vmxlab_vcpu *vcpu, unsigned int slot)
+{
+	return stack_linear(vcpu, stack_moved(vcpu,
+			    mmio_insn_slot_offset(&vcpu->mmio, slot)));
+}
+
+/*
+ * Every slot translated before the first access, so that a #PF (or a
+ * slot we cannot emulate) costs no device access: 1 to go on, else
+ * 0 with *ret the run loop's answer.
+ */
+static bool stack_all_translates(struct vmxlab_vcpu *vcpu, int *ret)
+{
+	bool write = vcpu->mmio.op == MMIO_OP_PUSHA, is_ram;
+	unsigned int slot;
+	u64 gpa, la;
+	int r;
+
+	for (slot = 0; slot < MMIO_INSN_STACK_SLOTS; slot++) {
+		la = slot_linear(vcpu, slot);
+		r = string_operand(vcpu, la, write, &gpa, &is_ram);
+		if (r <= 0) {
+			*ret = r ? string_unsupported(vcpu, la, r) : 1;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* All slots done: POPA sets its registers, then RSP and RIP move. */
+static int stack_all_finish(struct vmxlab_vcpu *vcpu)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	s64 delta = insn->op == MMIO_OP_PUSHA ? -(s64)insn->stack_size :
+						insn->stack_size;
+
+	if (insn->op == MMIO_OP_POPA)
+		mmio_insn_popa(insn, vcpu->vmx.regs.gpr, vcpu->mmio_read);
+	vmcs_write(GUEST_RSP, stack_moved(vcpu, delta));
+	mmio_advance(vcpu, insn->len);
+	return 1;
+}
+
+/*
+ * One slot: RAM or a device (1), or an exit to userspace (0) after which
+ * the next KVM_RUN comes back for the rest; -EAGAIN after a #PF.
+ */
+static int stack_all_slot(struct vmxlab_vcpu *vcpu, unsigned int slot)
+{
+	const struct mmio_insn *insn = &vcpu->mmio;
+	bool push = insn->op == MMIO_OP_PUSHA, is_ram;
+	u64 *gpr = vcpu->vmx.regs.gpr, la = slot_linear(vcpu, slot), gpa;
+	u64 *value = &vcpu->mmio_read[slot];
+	u8 reg = mmio_insn_slot_reg(insn, slot);
+	int r;
+
+	if (!push && reg == MMIO_INSN_RSP)
+		return 1;
+	r = string_operand(vcpu, la, push, &gpa, &is_ram);
+	if (r <= 0)
+		return r ? string_unsupported(vcpu, la, r) : -EAGAIN;
+	if (push) {
+		/* PUSHA stores rSP as it was before the instruction. */
+		gpr[VCPU_RSP] = vmcs_read(GUEST_RSP);
+		*value = gpr[reg] & vmx_addr_mask(insn->size);
+	}
+	if (is_ram) {
+		r = push ? mmu_write_gpa(vcpu->vm, gpa, value, insn->size) :
+			   mmu_read_gpa(vcpu->vm, gpa, value, insn->size);
+		return r ? string_unsupported(vcpu, la, r) : 1;
+	}
+	if (push && !mmio_put(vcpu, gpa, *value)) {
+		vcpu->completion = COMPLETE_MMIO_PUSHA;
+		return 0;
+	}
+	if (!push && mmio_get(vcpu, gpa, value))
+		return 0;
+	return 1;
+}
+
+/* vcpu->mmio_reads slots are done: the rest, each perhaps an exit. */
+static int stack_all_continue(struct vmxlab_vcpu *vcpu)
+{
+	int r;
+
+	while (vcpu->mmio_reads < MMIO_INSN_STACK_SLOTS) {
+		r = stack_all_slot(vcpu, vcpu->mmio_reads);
+		/* The page tables changed under us: the guest takes its #PF. */
+		if (r == -EAGAIN)
+			return 1;
+		/* A write that went to userspace is done; a read is not yet. */
+		if (r == 1 || vcpu->completion == COMPLETE_MMIO_PUSHA)
+			vcpu->mmio_reads++;
+		if (r != 1)
+			return r;
+	}
+	return stack_all_finish(vcpu);
+}
+
+static int mmio_stack_all(struct vmxlab_vcpu *vcpu)
+{
+	int ret;
+
+	if (!stack_all_translates(vcpu, &ret))
+		return ret;
+	vcpu->mmio_reads = 0;
+	return stack_all_continue(vcpu);
+}
+
+/* A PUSHA slot that userspace took: on with the next one. */
+int vmx_complete_mmio_pusha(struct vmxlab_vcpu *vcpu)
+{
+	return stack_all_continue(vcpu);
+}
+
 /* ---------------------------------------------- everything else */
 
 /* MUL, IMUL, DIV, IDIV of rAX by an MMIO operand; #DE as the CPU. */
@@ -506,6 +628,12 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 	}
 	if (insn->op == MMIO_OP_PUSH)
 		return mmio_push_done(vcpu, value);
+	if (insn->op == MMIO_OP_POPA) {
+		if (vcpu->mmio_reads >= MMIO_INSN_STACK_SLOTS)
+			return string_unsupported(vcpu, 0, -EPROTO);
+		vcpu->mmio_read[vcpu->mmio_reads++] = value;
+		return stack_all_continue(vcpu);
+	}
 	if (insn->op == MMIO_OP_MUL_DIV)
 		return mmio_mul_div_done(vcpu, value);
 	/* RSP moves first: POP RSP leaves the value popped. */
@@ -544,6 +672,8 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 
 	if (is_string(insn))
 		return mmio_string(vcpu);
+	if (is_stack_all(insn))
+		return mmio_stack_all(vcpu);
 	vcpu->mmio_gpa = gpa;
 	if (insn->op == MMIO_OP_POP)
 		return mmio_pop(vcpu, gpa);

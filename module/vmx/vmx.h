@@ -139,6 +139,7 @@ int vmx_complete_outs_mmio(struct vmxlab_vcpu *vcpu);
 int vmx_mmio_write(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 value);
 int vmx_mmio_read(struct vmxlab_vcpu *vcpu, u64 gpa, u8 size, u64 *value);
 int vmx_complete_mmio_read(struct vmxlab_vcpu *vcpu);
+int vmx_complete_mmio_pusha(struct vmxlab_vcpu *vcpu);
 
 /* Register access for the vCPU ioctls (vCPU loaded). */
 void vmx_get_regs(struct vmxlab_vcpu *vcpu, struct kvm_regs *regs);

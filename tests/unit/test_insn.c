@@ -407,6 +407,8 @@ TEST(unsupported_opcodes)
 		{ "0F BA /3 (undefined)", "\x0f\xba\x1f\x01", 4,
 		  MMIO_INSN_LONG64 },
 		{ "push %es in 64-bit mode", "\x06", 1, MMIO_INSN_LONG64 },
+		{ "pusha in 64-bit mode", "\x60", 1, MMIO_INSN_LONG64 },
+		{ "popa in 64-bit mode", "\x61", 1, MMIO_INSN_LONG64 },
 		{ "call *(%rdi)", "\xff\x17", 2, MMIO_INSN_LONG64 },
 		{ "82 in 64-bit mode", "\x82\x0f\x01", 3, MMIO_INSN_LONG64 },
 		{ "add $1,%al (no memory)", "\x04\x01", 2, MMIO_INSN_LONG64 },
@@ -1146,6 +1148,10 @@ static const struct vector more32[] = {
 	  .alu = 0xc),
 	V("imul $0x12345678,(%eax),%eax", "\x69\x00\x78\x56\x34\x12",
 	  LOAD(4, AX), .op = MMIO_OP_IMUL, .has_imm = true, .imm = 0x12345678),
+	V("pushal (stack in MMIO)", "\x60", .op = MMIO_OP_PUSHA, .size = 4,
+	  .stack_size = 32, .is_write = true),
+	V("popaw", "\x66\x61", .op = MMIO_OP_POPA, .size = 2,
+	  .stack_size = 16, .is_read = true),
 };
 
 static const struct vector more16[] = {
@@ -1162,6 +1168,10 @@ static const struct vector more16[] = {
 	  .imm = 0xb),
 	V("setc (%di)", "\x0f\x92\x05", .op = MMIO_OP_SETCC, .alu = 2,
 	  .size = 1, .is_write = true),
+	V("pushaw", "\x60", .op = MMIO_OP_PUSHA, .size = 2, .stack_size = 16,
+	  .is_write = true),
+	V("popal", "\x66\x61", .op = MMIO_OP_POPA, .size = 4,
+	  .stack_size = 32, .is_read = true),
 };
 
 TEST(more_vectors)
@@ -1174,6 +1184,62 @@ TEST(more_vectors)
 				   MMIO_INSN_REAL));
 	EXPECT_EQ(0, check_vectors(_metadata, more16, ARRAY_LEN(more16),
 				   MMIO_INSN_PROT16));
+}
+
+/* The SDM's order: PUSHA stores rAX first, just below the old rSP. */
+TEST(pusha_slots_in_the_cpus_order)
+{
+	struct mmio_insn insn;
+	unsigned int slot;
+
+	ASSERT_EQ(0, mmio_insn_decode(&insn, (const u8 *)"\x60", 1,
+				      MMIO_INSN_PROT32));
+	for (slot = 0; slot < MMIO_INSN_STACK_SLOTS; slot++) {
+		EXPECT_EQ(slot, mmio_insn_slot_reg(&insn, slot));
+		EXPECT_EQ(-4 * (s64)(slot + 1),
+			  mmio_insn_slot_offset(&insn, slot));
+	}
+	ASSERT_EQ(0, mmio_insn_decode(&insn, (const u8 *)"\x66\x60", 2,
+				      MMIO_INSN_PROT32));
+	EXPECT_EQ(-16, mmio_insn_slot_offset(&insn, 7));
+	EXPECT_EQ(MMIO_INSN_RDI, mmio_insn_slot_reg(&insn, 7));
+}
+
+/* POPA reads rDI first, at rSP; rSP's own slot changes nothing. */
+TEST(popa_sets_all_but_rsp)
+{
+	u64 gprs[MMIO_INSN_NR_GPRS], slots[MMIO_INSN_STACK_SLOTS];
+	struct mmio_insn insn;
+	unsigned int slot, reg;
+
+	for (reg = 0; reg < MMIO_INSN_NR_GPRS; reg++)
+		gprs[reg] = 0xa5a5a5a5a5a5a500ULL | reg;
+	for (slot = 0; slot < MMIO_INSN_STACK_SLOTS; slot++)
+		slots[slot] = 0x11111100ULL * (slot + 1) | slot;
+	ASSERT_EQ(0, mmio_insn_decode(&insn, (const u8 *)"\x61", 1,
+				      MMIO_INSN_PROT32));
+	EXPECT_EQ(MMIO_INSN_RDI, mmio_insn_slot_reg(&insn, 0));
+	EXPECT_EQ(0, mmio_insn_slot_offset(&insn, 0));
+	EXPECT_EQ(28, mmio_insn_slot_offset(&insn, 7));
+	mmio_insn_popa(&insn, gprs, slots);
+	for (reg = 0; reg < 8; reg++) {
+		/* A 32-bit write clears bits 63:32. */
+		u64 want = reg == MMIO_INSN_RSP ? 0xa5a5a5a5a5a5a500ULL | reg :
+						  (u32)slots[7 - reg];
+
+		EXPECT_EQ(want, gprs[reg]);
+	}
+	EXPECT_EQ(0xa5a5a5a5a5a5a508ULL, gprs[MMIO_INSN_R8]);
+
+	/* POPAW keeps the upper 48 bits of each register. */
+	for (reg = 0; reg < MMIO_INSN_NR_GPRS; reg++)
+		gprs[reg] = 0xa5a5a5a5a5a5a500ULL | reg;
+	ASSERT_EQ(0, mmio_insn_decode(&insn, (const u8 *)"\x61", 1,
+				      MMIO_INSN_REAL));
+	mmio_insn_popa(&insn, gprs, slots);
+	EXPECT_EQ(0xa5a5a5a5a5a50000ULL | (u16)slots[7], gprs[MMIO_INSN_RAX]);
+	EXPECT_EQ(0xa5a5a5a5a5a50000ULL | (u16)slots[0], gprs[MMIO_INSN_RDI]);
+	EXPECT_EQ(0xa5a5a5a5a5a5a504ULL, gprs[MMIO_INSN_RSP]);
 }
 
 /* a SHIFT count on this CPU, with CL as the count. */

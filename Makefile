@@ -191,10 +191,10 @@ $(HARNESS): | deps-unit
 # directories come before module/: both sides have an io_bus.h.
 LAUNCHER_DIRS := user user/boot user/firmware user/devices user/virtio \
 		 user/irqchip user/bench
-LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) \
+LAUNCHER_SRCS := $(wildcard $(addsuffix /*.c,$(LAUNCHER_DIRS))) module/net/vring.c \
 		 $(addprefix module/irq/,ioapic.c pic.c irq_route.c lapic.c apic_bus.c pit.c)
 LAUNCHER_HDRS := $(wildcard $(addsuffix /*.h,$(LAUNCHER_DIRS)) \
-		   module/irq/*.h include/*.h)
+		   module/irq/*.h module/net/vring.h include/*.h)
 LAUNCHER_CFLAGS = $(COMMON_CFLAGS) -DVMXLAB_HOST -Iuser -Iuser/irqchip -Imodule \
 		   -DVMXLAB_VERSION='"$(VERSION)"' \
 		   $(COMMON_CFLAGS_EXTRA) \

@@ -165,17 +165,33 @@ static int avail_refresh(struct vring_queue *vr)
 	return 0;
 }
 
+/* May a descriptor be writable (or not) at this point of its chain? */
+static bool desc_dir_ok(struct vring_queue *vr, bool writable,
+			bool after_writable)
+{
+	switch (vr->dir) {
+	case VRING_DEVICE_READS:
+		return !writable;
+	case VRING_DEVICE_WRITES:
+		return writable;
+	default:
+		return writable || !after_writable;
+	}
+}
+
 static int chain_walk(struct vring_queue *vr, struct vring_chain *chain, u16 head)
 {
-	bool writable = vr->dir == VRING_DEVICE_WRITES;
+	bool after_writable = false;
 	u16 i = head;
 	u32 count;
 
 	chain->head = head;
 	chain->nr_seg = 0;
+	chain->nr_out = 0;
 	chain->len = 0;
 	for (count = 0; count < vr->num; count++) {
 		u8 d[DESC_SIZE];
+		bool writable;
 		u16 flags;
 		int err;
 
@@ -186,14 +202,18 @@ static int chain_walk(struct vring_queue *vr, struct vring_chain *chain, u16 hea
 		if (err)
 			return err;
 		flags = le16_at(d + 12);
+		writable = flags & VRING_DESC_F_WRITE;
 		if (flags & VRING_DESC_F_INDIRECT)
 			return -EINVAL;		/* not offered */
-		if (!!(flags & VRING_DESC_F_WRITE) != writable)
+		if (!desc_dir_ok(vr, writable, after_writable))
 			return -EINVAL;
 		err = chain_add(vr, chain, le64_at(d), le32_at(d + 8),
 				writable);
 		if (err)
 			return err;
+		if (!writable)
+			chain->nr_out = chain->nr_seg;
+		after_writable |= writable;
 		if (!(flags & VRING_DESC_F_NEXT))
 			return 0;
 		i = le16_at(d + 14);

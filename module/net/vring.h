@@ -6,8 +6,10 @@
  *
  * Portable, like module/irq/: built into vmxlab.ko (module/net/vhost.c,
  * whose host reads and writes are copy_from_user/copy_to_user on the
- * owner's mm) and into host unit tests (tests/unit/test_vring.c, over a
- * bounded buffer). The host supplies the four functions at the end.
+ * owner's mm), into the launcher (user/virtio/virtqueue.c, its own
+ * virtio devices' rings, on the launcher's own memory) and into host
+ * unit tests (tests/unit/test_vring.c, over a bounded buffer). The host
+ * supplies the five functions at the end.
  *
  * Every ring is hostile. avail->idx is read once per batch and may run at
  * most @num entries ahead; every head and next is below @num; a chain has
@@ -15,7 +17,8 @@
  * copy is used; every buffer is translated through the memory table with
  * overflow-checked arithmetic (it may span regions; a writable one never
  * lands in a read-only region); a device-read ring takes readable
- * descriptors only and a device-write ring writable ones only; indirect
+ * descriptors only, a device-write ring writable ones only, and any other
+ * ring readable ones before writable ones (virtio 1.x, 2.7.4); indirect
  * descriptors are not offered, so one is an error. Any of these, or a
  * failed access, is a negative errno and the ring is broken until it is
  * set up again.
@@ -52,6 +55,7 @@ struct vring_mem {
 enum vring_dir {
 	VRING_DEVICE_READS,	/* transmit: the driver's data to the device */
 	VRING_DEVICE_WRITES,	/* receive: buffers the device fills */
+	VRING_DEVICE_BOTH,	/* any device: readable first, then writable */
 };
 
 struct vring_queue {
@@ -74,6 +78,7 @@ struct vring_seg {
 struct vring_chain {
 	u16 head;
 	u32 nr_seg;
+	u32 nr_out;			/* of them, from readable descriptors */
 	u64 len;			/* bytes in all segments */
 	struct vring_seg seg[VRING_MAX_IOV];
 };

@@ -1,28 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Split virtqueue: descriptor table, available ring, used ring.
- *   desc:  { le64 addr; le32 len; le16 flags; le16 next; } [size]
- *   avail: le16 flags; le16 idx; le16 ring[size]; (le16 used_event)
- *   used:  le16 flags; le16 idx; { le32 id; le32 len; } ring[size];
+ * The launcher's virtqueues on module/net/vring.c: guest RAM becomes the
+ * walker's memory table (its host addresses are the launcher's own), a
+ * chain's segments become iovecs, and the walker's host calls are plain
+ * memory accesses.
  */
 #include <string.h>
 
-#include "le.h"
 #include "virtio/virtqueue.h"
 
 #define DESC_SIZE	16
 
+int vring_host_read(void *host, u64 uaddr, void *buf, u32 len)
+{
+	memcpy(buf, (const void *)(uintptr_t)uaddr, len);
+	return 0;
+}
+
+int vring_host_write(void *host, u64 uaddr, const void *buf, u32 len)
+{
+	memcpy((void *)(uintptr_t)uaddr, buf, len);
+	return 0;
+}
+
+void vring_host_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void vring_host_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+void vring_host_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void add_region(struct vring_mem *vmem, uint64_t gpa, uint64_t size,
+		       void *host)
+{
+	if (!size)
+		return;
+	vmem->region[vmem->nr++] = (struct vring_region){
+		.gpa = gpa, .size = size, .uaddr = (uintptr_t)host,
+	};
+}
+
+/* The host address of a ring part, which must lie in guest RAM whole. */
+static uint64_t ring_host(const struct guest_mem *mem, uint64_t gpa,
+			  uint64_t len)
+{
+	return (uintptr_t)guest_mem_ptr(mem, gpa, len);
+}
+
 int virtq_setup(struct virtqueue *vq, const struct guest_mem *mem,
 		uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
 {
+	uint64_t d, a, u;
+
 	memset(vq, 0, sizeof(*vq));
-	if (!size || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
+	if (size > VIRTQ_MAX_SIZE)
 		return -1;
-	if ((desc & 15) || (avail & 1) || (used & 3))
+	d = ring_host(mem, desc, (uint64_t)size * DESC_SIZE);
+	a = ring_host(mem, avail, 6 + 2 * (uint64_t)size);
+	u = ring_host(mem, used, 6 + 8 * (uint64_t)size);
+	if (!d || !a || !u)
 		return -1;
-	if (!guest_mem_ptr(mem, desc, (uint64_t)size * DESC_SIZE) ||
-	    !guest_mem_ptr(mem, avail, 6 + 2 * (uint64_t)size) ||
-	    !guest_mem_ptr(mem, used, 6 + 8 * (uint64_t)size))
+	add_region(&vq->vmem, 0, mem->low_size, mem->host);
+	add_region(&vq->vmem, GUEST_MEM_HIGH_START, mem->size - mem->low_size,
+		   mem->host + mem->low_size);
+	/* Alignment, a power-of-two size and no wrap: the walker's checks. */
+	if (vring_mem_check(&vq->vmem) ||
+	    vring_setup(&vq->vr, NULL, &vq->vmem, VRING_DEVICE_BOTH, size, d,
+			a, u, 0))
 		return -1;
 	vq->mem = mem;
 	vq->size = size;
@@ -33,89 +85,39 @@ int virtq_setup(struct virtqueue *vq, const struct guest_mem *mem,
 	return 0;
 }
 
-static uint16_t avail_idx(const struct virtqueue *vq)
-{
-	const uint8_t *p = guest_mem_ptr(vq->mem, vq->avail_gpa + 2, 2);
-
-	return __atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE);
-}
-
 int virtq_pop(struct virtqueue *vq, struct virtq_chain *chain)
 {
-	const uint8_t *ring;
-	uint16_t idx, next;
-	unsigned int count = 0;
+	struct vring_chain vc;
+	unsigned int i;
+	int rc;
 
 	if (!vq->ready)
 		return 0;
-	idx = avail_idx(vq);
-	if (idx == vq->last_avail)
-		return 0;
-	if ((uint16_t)(idx - vq->last_avail) > vq->size)
-		return -1;		/* the driver claims more than the ring holds */
-
-	ring = guest_mem_ptr(vq->mem, vq->avail_gpa + 4, 2 * vq->size);
-	chain->head = get_le16(ring + 2 * (vq->last_avail % vq->size));
-	if (chain->head >= vq->size)
-		return -1;
-	chain->nr_out = chain->nr_in = 0;
+	rc = vring_pop(&vq->vr, &vc);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	chain->head = vc.head;
+	chain->nr_out = vc.nr_out;
+	chain->nr_in = vc.nr_seg - vc.nr_out;
 	chain->out_len = chain->in_len = 0;
-
-	next = chain->head;
-	for (;;) {
-		const uint8_t *d = guest_mem_ptr(vq->mem,
-						 vq->desc_gpa + DESC_SIZE * next,
-						 DESC_SIZE);
-		uint64_t addr = get_le64(d);
-		uint32_t len = get_le32(d + 8);
-		uint16_t flags = get_le16(d + 12);
-		struct iovec *iov;
-		void *host;
-
-		if (count == VIRTQ_MAX_CHAIN || (flags & VIRTQ_DESC_F_INDIRECT))
-			return -1;
-		host = guest_mem_ptr(vq->mem, addr, len);
-		if (!host && len)
-			return -1;
-		if (flags & VIRTQ_DESC_F_WRITE) {
-			chain->in_len += len;
-			chain->nr_in++;
-		} else {
-			if (chain->nr_in)
-				return -1;	/* readable after writable */
-			chain->out_len += len;
-			chain->nr_out++;
-		}
-		iov = &chain->iov[count++];
-		iov->iov_base = host;
-		iov->iov_len = len;
-		if (!(flags & VIRTQ_DESC_F_NEXT))
-			break;
-		next = get_le16(d + 14);
-		if (next >= vq->size)
-			return -1;
+	for (i = 0; i < vc.nr_seg; i++) {
+		chain->iov[i].iov_base = (void *)(uintptr_t)vc.seg[i].uaddr;
+		chain->iov[i].iov_len = vc.seg[i].len;
+		if (i < vc.nr_out)
+			chain->out_len += vc.seg[i].len;
+		else
+			chain->in_len += vc.seg[i].len;
 	}
-	vq->last_avail++;
 	return 1;
 }
 
 void virtq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
-	uint8_t *used = guest_mem_ptr(vq->mem, vq->used_gpa,
-				      4 + 8 * (uint64_t)vq->size);
-	uint8_t *elem = used + 4 + 8 * (vq->used_idx % vq->size);
-
-	put_le32(elem, head);
-	put_le32(elem + 4, len);
-	vq->used_idx++;
-	/* the entry must be visible before the index that publishes it */
-	__atomic_store_n((uint16_t *)(used + 2), vq->used_idx, __ATOMIC_RELEASE);
+	/* A failure leaves the ring broken, and the next pop says so. */
+	vring_push(&vq->vr, head, len);
 }
 
-bool virtq_should_notify(const struct virtqueue *vq)
+bool virtq_should_notify(struct virtqueue *vq)
 {
-	const uint8_t *p = guest_mem_ptr(vq->mem, vq->avail_gpa, 2);
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !(get_le16(p) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	return vring_should_notify(&vq->vr);
 }

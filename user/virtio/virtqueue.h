@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A split virtqueue (virtio 1.x, 2.7) processed by the device side: take
- * the next available descriptor chain as host buffers, give it back in
- * the used ring with the length written. Guest memory is untrusted: each
- * descriptor is bounds-checked, chains are limited in length (no loops),
- * and a bad chain is reported rather than followed. Portable; one
+ * A split virtqueue (virtio 1.x, 2.7) processed by the device side, for
+ * the launcher's own virtio devices: take the next available descriptor
+ * chain as host buffers, give it back in the used ring with the length
+ * written. The walking is module/net/vring.c's, the one the module's
+ * vhost-style net path uses, so both sides check a hostile ring the same
+ * way (bounded chains, each descriptor copied once and checked, buffers
+ * only in guest RAM); this file maps guest RAM and the iovecs. One
  * virtqueue is driven by one thread at a time.
  */
 #ifndef VMXLAB_USER_VIRTQUEUE_H
@@ -15,9 +17,10 @@
 #include <sys/uio.h>
 
 #include "guest_mem.h"
+#include "net/vring.h"
 
 #define VIRTQ_MAX_SIZE		256
-#define VIRTQ_MAX_CHAIN		64
+#define VIRTQ_MAX_CHAIN		VRING_MAX_IOV
 
 #define VIRTQ_DESC_F_NEXT	1
 #define VIRTQ_DESC_F_WRITE	2
@@ -30,9 +33,9 @@ struct virtqueue {
 	uint64_t desc_gpa;
 	uint64_t avail_gpa;
 	uint64_t used_gpa;
-	uint16_t last_avail;		/* next avail entry to take */
-	uint16_t used_idx;		/* next used entry to fill */
 	bool ready;
+	struct vring_queue vr;		/* the walker's state */
+	struct vring_mem vmem;		/* guest RAM, as the walker sees it */
 };
 
 struct virtq_chain {
@@ -55,6 +58,6 @@ int virtq_pop(struct virtqueue *vq, struct virtq_chain *chain);
 void virtq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 
 /* Does the driver want an interrupt now (no VIRTQ_AVAIL_F_NO_INTERRUPT)? */
-bool virtq_should_notify(const struct virtqueue *vq);
+bool virtq_should_notify(struct virtqueue *vq);
 
 #endif

@@ -9,7 +9,8 @@
  * owner's mm), into the launcher (user/virtio/virtqueue.c, its own
  * virtio devices' rings, on the launcher's own memory) and into host
  * unit tests (tests/unit/test_vring.c, over a bounded buffer). The host
- * supplies the five functions at the end.
+ * supplies the functions at the end (a host process has its barriers
+ * here).
  *
  * Every ring is hostile. avail->idx is read once per batch and may run at
  * most @num entries ahead; every head and next is below @num; a chain has
@@ -113,8 +114,26 @@ bool vring_enable_notify(struct vring_queue *vr);
 /* The host: copy from and to host addresses (0 or -EFAULT), barriers. */
 int vring_host_read(void *host, u64 uaddr, void *buf, u32 len);
 int vring_host_write(void *host, u64 uaddr, const void *buf, u32 len);
+#ifdef VMXLAB_HOST
+/* A host process (the launcher, unit tests): the compiler's fences. */
+static inline void vring_host_mb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void vring_host_rmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+static inline void vring_host_wmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+#else
 void vring_host_mb(void);	/* full barrier */
 void vring_host_rmb(void);	/* reads before later reads */
 void vring_host_wmb(void);	/* writes before later writes */
+#endif
 
 #endif

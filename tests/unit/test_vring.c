@@ -59,21 +59,6 @@ int vring_host_write(void *host, u64 uaddr, const void *buf, u32 len)
 	return 0;
 }
 
-void vring_host_mb(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-void vring_host_rmb(void)
-{
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-}
-
-void vring_host_wmb(void)
-{
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
 static void put16(u8 *p, u16 v)
 {
 	p[0] = v;

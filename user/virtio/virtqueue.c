@@ -3,7 +3,7 @@
  * The launcher's virtqueues on module/net/vring.c: guest RAM becomes the
  * walker's memory table (its host addresses are the launcher's own), a
  * chain's segments become iovecs, and the walker's host calls are plain
- * memory accesses.
+ * memory accesses (the barriers are in vring.h).
  */
 #include <string.h>
 
@@ -21,21 +21,6 @@ int vring_host_write(void *host, u64 uaddr, const void *buf, u32 len)
 {
 	memcpy((void *)(uintptr_t)uaddr, buf, len);
 	return 0;
-}
-
-void vring_host_mb(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-void vring_host_rmb(void)
-{
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-}
-
-void vring_host_wmb(void)
-{
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 static void add_region(struct vring_mem *vmem, uint64_t gpa, uint64_t size,

@@ -583,6 +583,7 @@ static struct vmxlab_vcpu *vcpu_alloc(struct vmxlab_vm *vm, unsigned int id)
 	vmxlab_count(VMXLAB_LIVE_VCPUS, 1);
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->tsc_offset = vm->tsc_offset;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = vmxlab_page_alloc();

@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
 #include "vmxlab.h"
 #include "irq/kernel/irqchip.h"
@@ -184,6 +185,8 @@ int vmxlab_create_vm(unsigned long type)
 		return -ENOMEM;
 	}
 	vmxlab_count(VMXLAB_LIVE_VMS, 1);
+	/* As KVM: the vCPUs' TSCs start at 0 together, not at the host's. */
+	vm->tsc_offset = -rdtsc();
 	mutex_init(&vm->lock);
 	kref_init(&vm->refs);
 	vm_eventfds_init(vm);

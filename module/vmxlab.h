@@ -60,6 +60,7 @@ struct vmxlab_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	s64 kvmclock_offset;		/* KVM_SET_CLOCK: ns added to boot time */
+	u64 tsc_offset;			/* a new vCPU's: its TSC starts at 0 */
 };
 
 /* Work left over from an exit to userspace, finished by the next KVM_RUN. */

@@ -287,7 +287,7 @@ static void vmx_set_controls(struct vmxlab_vcpu *vcpu)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write(MSR_BITMAP, __pa(vmx->msr_bitmap));
 	vmcs_write(EPT_POINTER, vcpu->vm->mmu.eptp);
-	vmcs_write(TSC_OFFSET, 0);
+	vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
 	vmcs_write(VMCS_LINK_POINTER, -1ull);
 	if (vmx->vpid)
 		vmcs_write(VIRTUAL_PROCESSOR_ID, vmx->vpid);

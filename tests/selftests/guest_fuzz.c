@@ -824,13 +824,13 @@ static bool kvm_emulates_fnstcw_fnstsw_to_mmio(
 }
 
 /*
- * KVM starts a new vCPU's TSC at 0; vmxlab's guest reads the host's TSC
- * (issue 15 item 8 is about TSC_ADJUST and TSC writes). A program that
- * makes an address of what RDTSC returned touches low RAM on KVM and,
- * on vmxlab, wherever the host's TSC points, often MMIO. vmxlab's to
- * fix (start the TSC offset at minus the host's TSC). Pattern: the
- * program has RDTSC or RDTSCP, and at the difference vmxlab takes an
- * MMIO exit where KVM takes none; what follows is not compared.
+ * Both start a new VM's TSC at 0 (vmxlab since the fuzzer showed it read
+ * the host's), but the ticks a program sees still depend on how long
+ * the VM has lived, which differs between the two runs. A program that
+ * makes an address of what RDTSC returned may land in MMIO on one side
+ * only. Timing, nobody's. Pattern: the program has RDTSC or RDTSCP, and
+ * at the difference vmxlab takes an MMIO exit where KVM takes none; what
+ * follows is not compared.
  */
 static bool guest_tsc_differs_at_start(const char *v, const char *k, int *a,
 				       int *b,

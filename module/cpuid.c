@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPUID: what vmxlab can offer a guest (KVM_GET_SUPPORTED_CPUID, the
- * host's CPUID less what vmxlab does not virtualize, never VMX itself),
+ * host's CPUID less what vmxlab does not virtualize, never VMX itself,
+ * and the KVM leaves at 0x40000000 with kvmclock),
  * the table userspace sets per vCPU (KVM_SET_CPUID2), and the CPUID exit
  * answered from that table.
  */
@@ -10,6 +11,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/fpu/xcr.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 
 #include "vmxlab.h"
@@ -168,6 +170,31 @@ static void add_subleaves(struct cpuid_table *t, u32 func)
 	}
 }
 
+/*
+ * The KVM leaves: the signature, and kvmclock (pvclock.c) through both
+ * MSR pairs; NOP_IO_DELAY because no port needs the guest's delays.
+ */
+static void add_kvm_leaves(struct cpuid_table *t)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	e = add_leaf(t, KVM_CPUID_SIGNATURE, 0, false);
+	if (!e)
+		return;
+	e->eax = KVM_CPUID_FEATURES;
+	memcpy(&e->ebx, "KVMK", 4);
+	memcpy(&e->ecx, "VMKV", 4);
+	memcpy(&e->edx, "M\0\0\0", 4);
+	e = add_leaf(t, KVM_CPUID_FEATURES, 0, false);
+	if (!e)
+		return;
+	e->eax = BIT(KVM_FEATURE_CLOCKSOURCE) | BIT(KVM_FEATURE_NOP_IO_DELAY) |
+		 BIT(KVM_FEATURE_CLOCKSOURCE2);
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+}
+
 static void build_supported(struct cpuid_table *t)
 {
 	u32 max, func;
@@ -190,6 +217,7 @@ static void build_supported(struct cpuid_table *t)
 		mask_basic(&t->e[i]);
 	for (; i < t->nent; i++)
 		mask_extended(&t->e[i]);
+	add_kvm_leaves(t);
 }
 
 long vmxlab_get_supported_cpuid(struct kvm_cpuid2 __user *ucpuid)

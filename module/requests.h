@@ -25,6 +25,7 @@ enum vcpu_request {
 	VCPU_REQ_EVENT,		/* an interrupt, NMI, INIT or SIPI may be due */
 	VCPU_REQ_NMI,		/* KVM_NMI: inject an NMI */
 	VCPU_REQ_EOI_EXIT,	/* split irqchip: KVM_EXIT_IOAPIC_EOI of eoi_exit_vector */
+	VCPU_REQ_CLOCK_UPDATE,	/* kvmclock: write the vCPU's pvclock page */
 	VCPU_NR_REQUESTS
 };
 

@@ -179,7 +179,7 @@ static long vm_get_clock(struct vmxlab_vm *vm, void __user *argp)
 	struct kvm_clock_data data = {};
 
 	data.realtime = ktime_get_real_ns();
-	data.clock = ktime_get_boottime_ns() + vm->kvmclock_offset;
+	data.clock = ktime_get_boottime_ns() + READ_ONCE(vm->kvmclock_offset);
 	data.flags = KVM_CLOCK_REALTIME;
 	return copy_to_user(argp, &data, sizeof(data)) ? -EFAULT : 0;
 }
@@ -201,7 +201,8 @@ static long vm_set_clock(struct vmxlab_vm *vm, void __user *argp)
 		if (now_real > data.realtime)
 			clock += now_real - data.realtime;
 	}
-	vm->kvmclock_offset = clock - ktime_get_boottime_ns();
+	WRITE_ONCE(vm->kvmclock_offset, clock - ktime_get_boottime_ns());
+	vm_pvclock_changed(vm);
 	return 0;
 }
 

@@ -116,8 +116,9 @@ struct vmxlab_vcpu {
 	/* Machine-check banks (mce.c). */
 	u64 mcg_cap, mcg_status, mcg_ctl;
 	u64 mce_banks[VMXLAB_MCE_BANKS * 4];
-	/* kvmclock (pvclock.c): the guest's MSRs, as written. */
+	/* kvmclock (pvclock.c): the guest's MSRs, as written, and its page. */
 	u64 kvm_system_time, kvm_wall_clock;
+	u32 pvclock_version;		/* of the page, odd while it changes */
 	u32 mp_state;
 	bool ran;			/* KVM_RUN was called: CPUID is fixed */
 
@@ -193,6 +194,8 @@ bool vcpu_pvclock_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
 			  bool host, int *err);
 bool vcpu_pvclock_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
 			  bool host, int *err);
+void vcpu_pvclock_update(struct vmxlab_vcpu *vcpu);
+void vm_pvclock_changed(struct vmxlab_vm *vm);
 
 /* MSR list and user-facing MSR access (msr.c). */
 long vmxlab_get_msr_index_list(struct kvm_msr_list __user *ulist);

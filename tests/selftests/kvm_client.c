@@ -7,6 +7,10 @@
  * ioctls and their round trips, also from one VM into another.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
@@ -267,6 +271,136 @@ TEST_F(client, tsc_khz)
 	ASSERT_LT(0, khz);
 	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_TSC_KHZ, khz));
 	EXPECT_EQ(khz, ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
+}
+
+/*
+ * kvmclock as a Linux guest uses it: the KVM leaves offer it, the guest
+ * gives each MSR a GPA, and reads the time from the page without an
+ * exit. That time is the VM's clock (KVM_GET_CLOCK), advances as the
+ * host's does, jumps with KVM_SET_CLOCK, and the wall clock adds up to
+ * the host's real time.
+ */
+struct pvclock_page {
+	uint32_t version, pad0;
+	uint64_t tsc_timestamp, system_time;
+	uint32_t mul;
+	int8_t shift;
+	uint8_t flags, pad[2];
+};
+
+static struct pvclock_page pvclock __attribute__((aligned(64)));
+static struct {
+	uint32_t version, sec, nsec;
+} wall_clock __attribute__((aligned(64)));
+
+static uint64_t guest_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t kvmclock_ns(void)
+{
+	volatile struct pvclock_page *p = &pvclock;
+	uint64_t ticks, ns;
+	uint32_t version;
+
+	do {
+		version = p->version;
+		asm volatile("" ::: "memory");
+		ticks = guest_rdtsc() - p->tsc_timestamp;
+		ticks = p->shift < 0 ? ticks >> -p->shift : ticks << p->shift;
+		ns = p->system_time +
+		     (uint64_t)(((unsigned __int128)ticks * p->mul) >> 32);
+		asm volatile("" ::: "memory");
+	} while ((version & 1) || version != p->version);
+	return ns;
+}
+
+static void guest_kvmclock(void)
+{
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uintptr_t)&pvclock | 1);
+	wrmsr(MSR_KVM_WALL_CLOCK_NEW, (uintptr_t)&wall_clock);
+	GUEST_SYNC(kvmclock_ns(), wall_clock.version, wall_clock.sec);
+	GUEST_SYNC(kvmclock_ns(), pvclock.version, pvclock.mul);
+	GUEST_SYNC(kvmclock_ns());
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+#define SEC_NS		1000000000ULL
+
+TEST_F(client, kvmclock_page_in_the_guest)
+{
+	struct kvm_cpuid_entry2 *sig, *feat;
+	struct kvm_clock_data c = {};
+	struct kvm_cpuid2 *cpuid;
+	uint64_t ns1, ns2, host1, host2;
+	struct ucall uc;
+	struct timespec real;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_kvmclock,
+				       &self->vcpu);
+	cpuid = supported_cpuid(self->vm);
+	ASSERT_NE(NULL, cpuid);
+	sig = cpuid_find(cpuid, 0x40000000, 0);
+	feat = cpuid_find(cpuid, 0x40000001, 0);
+	ASSERT_NE(NULL, sig);
+	ASSERT_NE(NULL, feat);
+	EXPECT_LE(0x40000001U, sig->eax);
+	EXPECT_EQ(0, memcmp(&sig->ebx, "KVMK", 4));
+	EXPECT_EQ(0, memcmp(&sig->ecx, "VMKV", 4));
+	EXPECT_EQ(0, memcmp(&sig->edx, "M\0\0\0", 4));
+	/* CLOCKSOURCE and CLOCKSOURCE2: both MSR pairs. */
+	EXPECT_EQ(0x9U, feat->eax & 0x9);
+	free(cpuid);
+
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &c));
+	clock_gettime(CLOCK_REALTIME, &real);
+	host1 = boottime_ns();
+	ns1 = uc.args[0];
+	/* Read first, so no later, but for the two clocks' own rounding. */
+	EXPECT_LE(ns1, c.clock + 1000000);
+	EXPECT_GT(ns1 + SEC_NS, c.clock)
+		TH_LOG("guest %llu ns, KVM_GET_CLOCK %llu ns",
+		       (unsigned long long)ns1, (unsigned long long)c.clock);
+	/* Wall clock: real time at kvmclock 0, to within two seconds. */
+	EXPECT_EQ(0, uc.args[1] & 1);
+	EXPECT_NE(0, uc.args[1]);
+	EXPECT_GT(uc.args[2] + c.clock / SEC_NS + 2, (uint64_t)real.tv_sec);
+	EXPECT_LT(uc.args[2] + c.clock / SEC_NS, (uint64_t)real.tv_sec + 2);
+
+	usleep(50000);
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	host2 = boottime_ns();
+	ns2 = uc.args[0];
+	EXPECT_EQ(0, uc.args[1] & 1);
+	EXPECT_LE(1U << 31, uc.args[2]);
+	EXPECT_LE(ns1 + 50000000ULL, ns2);
+	EXPECT_GE(ns1 + (host2 - host1) + SEC_NS / 10, ns2)
+		TH_LOG("guest +%llu ns, host +%llu ns",
+		       (unsigned long long)(ns2 - ns1),
+		       (unsigned long long)(host2 - host1));
+
+	/* 1000 s later, the page says so. */
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_GET_CLOCK, &c));
+	c.clock += 1000 * SEC_NS;
+	c.flags = 0;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_CLOCK, &c));
+	RUN_UCALL(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_LE(ns2 + 1000 * SEC_NS, uc.args[0]);
+	EXPECT_GT(ns2 + 1010 * SEC_NS, uc.args[0]);
+	RUN_DONE(self->vcpu);
 }
 
 /* The VM's clock goes on from what KVM_SET_CLOCK put, never back. */

@@ -23,6 +23,8 @@ say "init running"
 say "kernel $(uname -r)"
 say "cpus $(grep -c ^processor /proc/cpuinfo)"
 say "cmdline $(cat /proc/cmdline)"
+cs=/sys/devices/system/clocksource/clocksource0
+say "clocksources $(cat $cs/available_clocksource), using $(cat $cs/current_clocksource)"
 echo "--- /proc/interrupts"
 cat /proc/interrupts
 

@@ -117,6 +117,8 @@ EOF
 	[ "$rc" -eq 0 ] || ok=0
 	grep -q "vmxlab-guest: cpus $cpus\$" $out || ok=0
 	grep -q "vmxlab-guest: powering off" $out || ok=0
+	# kvmclock, as the KVM leaves offer it on either device.
+	grep -q "vmxlab-guest: clocksources .*kvm-clock" $out || ok=0
 	if [ "$net" = net ] && ! grep -q "vmxlab-guest: ping ok" $out; then
 		ok=0
 	fi

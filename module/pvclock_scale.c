@@ -10,8 +10,9 @@
 
 struct pvclock_scale pvclock_scale_for(u64 hz)
 {
+	const u64 num = NSEC_PER_SEC_U64 << 32;	/* fits: < 2^62 */
 	struct pvclock_scale s = { 0, 0 };
-	unsigned __int128 num = (unsigned __int128)NSEC_PER_SEC_U64 << 32;
+	u64 q, r;
 
 	if (!hz)
 		return s;
@@ -20,12 +21,14 @@ struct pvclock_scale pvclock_scale_for(u64 hz)
 		s.shift--;
 	while (s.shift >= 0 && hz << s.shift <= NSEC_PER_SEC_U64)
 		s.shift++;
-	/* mul = 10^9 * 2^32 / (hz * 2^shift) */
-	if (s.shift < 0)
-		num <<= -s.shift;
-	else
-		hz <<= s.shift;
-	s.mul = (u32)(num / hz);
+	/* mul = 10^9 * 2^32 / (hz * 2^shift), in 64 bits and exact. */
+	if (s.shift >= 0) {
+		s.mul = (u32)(num / (hz << s.shift));
+		return s;
+	}
+	q = num / hz;
+	r = num % hz;
+	s.mul = (u32)((q << -s.shift) + (r << -s.shift) / hz);
 	return s;
 }
 

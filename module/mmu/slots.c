@@ -784,15 +784,29 @@ static int gpa_to_user(struct vmxlab_mmu *mmu, u64 gpa, unsigned int len,
 		return -EFAULT;
 	*uaddr = (void __user *)(slot->userspace_addr +
 				 (gpa - (slot->base_gfn << PAGE_SHIFT)));
-	/* What vmxlab writes for the guest (INS, MMIO emulation) counts. */
-	if (write && slot_logging(slot)) {
-		u64 idx = (gpa >> PAGE_SHIFT) - slot->base_gfn;
-		u64 last = ((gpa + len - 1) >> PAGE_SHIFT) - slot->base_gfn;
+	return 0;
+}
 
+/*
+ * What vmxlab wrote for the guest (INS, MMIO emulation, kvmclock) counts
+ * as dirty, marked once it is written: marked before, a KVM_GET_DIRTY_LOG
+ * in between could take the bit and copy the page without the write.
+ */
+static void gpa_written(struct vmxlab_vm *vm, u64 gpa, unsigned int len)
+{
+	struct mem_slot *slot;
+	u64 idx, last;
+
+	mutex_lock(&vm->mmu.lock);
+	slot = slot_for_gfn(&vm->mmu, gpa >> PAGE_SHIFT);
+	if (slot && slot_logging(slot) &&
+	    gpa + len <= (slot->base_gfn + slot->npages) << PAGE_SHIFT) {
+		idx = (gpa >> PAGE_SHIFT) - slot->base_gfn;
+		last = ((gpa + len - 1) >> PAGE_SHIFT) - slot->base_gfn;
 		for (; idx <= last; idx++)
 			mark_dirty(slot, idx);
 	}
-	return 0;
+	mutex_unlock(&vm->mmu.lock);
 }
 
 /* The slot's user address of @gpa, from the VM's own mm only. */
@@ -827,7 +841,10 @@ int mmu_write_gpa(struct vmxlab_vm *vm, u64 gpa, const void *buf,
 
 	if (err)
 		return err;
-	return copy_to_user(uaddr, buf, len) ? -EFAULT : 0;
+	if (copy_to_user(uaddr, buf, len))
+		return -EFAULT;
+	gpa_written(vm, gpa, len);
+	return 0;
 }
 
 /* Compare-and-exchange of a guest page-table entry, as the CPU's walker does. */
@@ -857,7 +874,10 @@ int mmu_cmpxchg_gpa(struct vmxlab_vm *vm, u64 gpa, u64 old, u64 new,
 	}
 	if (err < 0)
 		return err;
-	return err ? -EAGAIN : 0;
+	if (err)
+		return -EAGAIN;
+	gpa_written(vm, gpa, len);
+	return 0;
 }
 
 /* Is @gpa in a slot (writable, if @write)? */

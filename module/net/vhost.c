@@ -52,6 +52,7 @@ enum { VNET_RX, VNET_TX, VNET_NR_QUEUES };
 /* Work per pass and queue before the worker yields and comes back. */
 #define VNET_BUDGET_PACKETS	64
 #define VNET_BUDGET_BYTES	(512 * 1024)
+#define VNET_HDR_LEN		12	/* struct virtio_net_hdr_v1 */
 
 #define VNET_FEATURES		BIT_ULL(VIRTIO_F_VERSION_1)
 
@@ -247,6 +248,10 @@ static void vnet_handle_rx(struct vnet_dev *dev)
 		rc = vring_pop(&q->ring, &dev->chain);
 		if (rc <= 0)
 			break;		/* no buffers: the guest kicks when it adds */
+		if (dev->chain.len < VNET_HDR_LEN) {
+			rc = -EINVAL;	/* no room for the header: as vhost-net */
+			break;
+		}
 		iov_iter_init(&msg.msg_iter, READ, dev->iov, chain_to_iov(dev),
 			      dev->chain.len);
 		len = q->sock->ops->recvmsg(q->sock, &msg, dev->chain.len,
@@ -347,15 +352,19 @@ static int vnet_backend_start(struct vnet_dev *dev, unsigned int index,
 		fput(tap);
 		return -ENOTSOCK;	/* as vhost-net, whatever tun said */
 	}
+	/* A backend that replaces another goes on from where it stopped. */
+	vnet_backend_stop(dev, index);
 	err = vring_setup(&q->ring, dev, dev->mem,
 			  index == VNET_TX ? VRING_DEVICE_READS :
 			  VRING_DEVICE_WRITES,
 			  q->num, q->desc, q->avail, q->used, q->base);
+	if (!err)
+		err = vring_load_used_idx(&q->ring);
 	if (err) {
+		q->ring.ready = false;
 		fput(tap);
 		return err;
 	}
-	vnet_backend_stop(dev, index);
 	q->tap = tap;
 	q->sock = sock;
 	if (index == VNET_RX)
@@ -620,7 +629,9 @@ static long vnet_ioctl(struct file *file, unsigned int ioctl,
 	struct vnet_dev *dev = file->private_data;
 	long ret;
 
-	mutex_lock(&dev->mutex);
+	/* The worker may sleep on the owner's memory with the mutex held. */
+	if (mutex_lock_killable(&dev->mutex))
+		return -EINTR;
 	if (ioctl == VHOST_SET_OWNER)
 		ret = vnet_set_owner(dev);
 	else if (!dev->mm || dev->mm != current->mm)

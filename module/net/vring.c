@@ -221,6 +221,11 @@ static int chain_walk(struct vring_queue *vr, struct vring_chain *chain, u16 hea
 	return -ELOOP;			/* longer than the table: a loop */
 }
 
+int vring_load_used_idx(struct vring_queue *vr)
+{
+	return ring_read16(vr, vr->used + 2, &vr->used_idx);
+}
+
 int vring_pop(struct vring_queue *vr, struct vring_chain *chain)
 {
 	u16 head;

@@ -96,6 +96,12 @@ int vring_setup(struct vring_queue *vr, void *host, const struct vring_mem *mem,
 		enum vring_dir dir, u16 num, u64 desc, u64 avail, u64 used,
 		u16 base);
 
+/*
+ * Take the used index the driver sees (used->idx), as vhost does when a
+ * ring starts: entries the device took but never returned are not
+ * skipped. 0 or -EFAULT.
+ */
+int vring_load_used_idx(struct vring_queue *vr);
 /* 1: a chain was taken; 0: none is available; < 0: the ring is broken. */
 int vring_pop(struct vring_queue *vr, struct vring_chain *chain);
 /* Put back the chain vring_pop() gave last (nothing to put in it). */

@@ -67,14 +67,14 @@ static struct kvm_cpuid_entry2 *add_leaf(struct cpuid_table *t, u32 func,
 	return e;
 }
 
-static u64 supported_xcr0(void)
+u64 vmxlab_supported_xcr0(void)
 {
 	return vmx_host_xcr0() & VMXLAB_XCR0_MASK;
 }
 
 static void mask_basic(struct kvm_cpuid_entry2 *e)
 {
-	u64 xcr0 = supported_xcr0();
+	u64 xcr0 = vmxlab_supported_xcr0();
 
 	switch (e->function) {
 	case 0:
@@ -164,7 +164,7 @@ static void add_subleaves(struct cpuid_table *t, u32 func)
 		add_leaf(t, func, 0, true);
 		add_leaf(t, func, 1, true);
 		for (i = 2; i < 64; i++)
-			if (supported_xcr0() & BIT_ULL(i))
+			if (vmxlab_supported_xcr0() & BIT_ULL(i))
 				add_leaf(t, func, i, true);
 		break;
 	}
@@ -366,7 +366,7 @@ u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu)
 
 	if (!e)
 		return XFEATURE_MASK_FP;
-	return (e->eax | ((u64)e->edx << 32)) & supported_xcr0();
+	return (e->eax | ((u64)e->edx << 32)) & vmxlab_supported_xcr0();
 }
 
 /* Bytes of XSAVE area the enabled components need (standard format). */

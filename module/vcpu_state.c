@@ -18,9 +18,10 @@
 #include "irq/kernel/irqchip.h"
 #include "mem.h"
 
+/* As KVM: the state a guest may have, not all the host has (PKRU, AMX). */
 static u64 xsave_features(void)
 {
-	return vmx_host_xcr0() ?: XFEATURE_MASK_FPSSE;
+	return vmxlab_supported_xcr0() ?: XFEATURE_MASK_FPSSE;
 }
 
 /* KVM_GET_XSAVE, and KVM_GET_XSAVE2 with its KVM_CAP_XSAVE2 size. */

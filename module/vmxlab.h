@@ -169,6 +169,8 @@ void vcpu_cpuid(struct vmxlab_vcpu *vcpu, u32 *eax, u32 *ebx, u32 *ecx,
 		u32 *edx);
 const struct kvm_cpuid_entry2 *vcpu_find_cpuid(struct vmxlab_vcpu *vcpu,
 					       u32 function, u32 index);
+/* The XCR0 bits any guest may set: the host's that vmxlab virtualizes. */
+u64 vmxlab_supported_xcr0(void);
 u64 vcpu_supported_xcr0(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_x2apic(struct vmxlab_vcpu *vcpu);
 bool vcpu_has_tsc_adjust(struct vmxlab_vcpu *vcpu);

@@ -83,6 +83,10 @@ int vmxlab_check_extension(long cap)
 		return VMXLAB_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return VMXLAB_MAX_SLOTS;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;	/* the ring's page */
+	case KVM_CAP_COALESCED_PIO:
+		return 1;
 	default:
 		return 0;
 	}

@@ -16,6 +16,7 @@
 
 #include "vmxlab.h"
 #include "irq/kernel/irqchip.h"
+#include "coalesced.h"
 #include "eventfd.h"
 #include "io_bus.h"
 #include "mem.h"
@@ -60,6 +61,7 @@ static void vm_destroy(struct kref *kref)
 	irqchip_stop_sources(vm);
 	vm_free_vcpus(vm);
 	irqchip_destroy(vm);
+	vm_coalesced_destroy(vm);
 	io_bus_destroy(vm);
 	mmu_destroy(vm);
 	vmxlab_free(vm, sizeof(*vm));
@@ -154,6 +156,9 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 	case KVM_GET_CLOCK:
 	case KVM_SET_CLOCK:
 		return vm_clock_ioctl(vm, ioctl, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return vm_coalesced_ioctl(vm, ioctl, argp);
 	default:
 		/* -ENOTTY, what KVM answers for a VM ioctl it does not know. */
 		return irqchip_vm_ioctl(vm, ioctl, argp, arg);
@@ -190,7 +195,9 @@ int vmxlab_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	kref_init(&vm->refs);
 	vm_eventfds_init(vm);
-	err = io_bus_init(vm);
+	err = vm_coalesced_init(vm);
+	if (!err)
+		err = io_bus_init(vm);
 	if (!err)
 		err = mmu_init(vm);
 	if (err) {

@@ -22,7 +22,7 @@
 #include "vmx/vmx.h"
 
 /* kvm_run page plus the PIO data page, as KVM lays out the vCPU mapping. */
-#define VMXLAB_VCPU_MMAP_PAGES	2
+#define VMXLAB_VCPU_MMAP_PAGES	3	/* kvm_run, PIO data, coalesced ring */
 #define VMXLAB_MAX_VCPUS	64
 #define VMXLAB_MAX_CPUID	128
 #define VMXLAB_MCE_BANKS	32	/* KVM_CAP_MCE, as KVM_MAX_MCE_BANKS */
@@ -61,6 +61,12 @@ struct vmxlab_vm {
 	u64 identity_map_addr;
 	s64 kvmclock_offset;		/* KVM_SET_CLOCK: ns added to boot time */
 	u64 tsc_offset;			/* a new vCPU's: its TSC starts at 0 */
+	/* Coalesced MMIO/PIO (coalesced.c): zones, and the ring they fill. */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	spinlock_t coalesced_lock;	/* appending to the ring */
+	struct mutex coalesced_mutex;	/* the zone list */
+	struct list_head coalesced_zones;
+	unsigned int nr_coalesced_zones;
 };
 
 /* Work left over from an exit to userspace, finished by the next KVM_RUN. */

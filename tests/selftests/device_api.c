@@ -66,8 +66,9 @@ TEST_F(dev, vcpu_mmap_size)
 	size = ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	ASSERT_GE(size, (int)sizeof(struct kvm_run));
 	EXPECT_EQ(0, size % page);
-	/* The PIO data page follows the kvm_run page. */
+	/* The PIO data page follows the kvm_run page, then the ring. */
 	EXPECT_GE(size, (KVM_PIO_PAGE_OFFSET + 1) * page);
+	EXPECT_GE(size, (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * page);
 	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 1));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -141,7 +142,6 @@ TEST_F(dev, vm_check_extension)
 TEST(vmxlab_unimplemented_caps_report_zero)
 {
 	static const long caps[] = {
-		KVM_CAP_COALESCED_MMIO,
 		KVM_CAP_X2APIC_API, KVM_CAP_SYNC_REGS, KVM_CAP_DIRTY_LOG_RING,
 	};
 	unsigned int i;

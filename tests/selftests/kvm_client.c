@@ -338,6 +338,13 @@ static uint64_t boottime_ns(void)
 
 #define SEC_NS		1000000000ULL
 
+#define ASSERT_MMIO_READ(run, gpa, size)				\
+	do {								\
+		EXPECT_FALSE((run)->mmio.is_write);			\
+		EXPECT_EQ((uint64_t)(gpa), (run)->mmio.phys_addr);	\
+		ASSERT_EQ((uint32_t)(size), (run)->mmio.len);		\
+	} while (0)
+
 TEST_F(client, kvmclock_page_in_the_guest)
 {
 	struct kvm_cpuid_entry2 *sig, *feat;
@@ -401,6 +408,99 @@ TEST_F(client, kvmclock_page_in_the_guest)
 	EXPECT_LE(ns2 + 1000 * SEC_NS, uc.args[0]);
 	EXPECT_GT(ns2 + 1010 * SEC_NS, uc.args[0]);
 	RUN_DONE(self->vcpu);
+}
+
+/*
+ * Coalesced MMIO and PIO: writes to a registered zone do not exit and
+ * land, in order, in the ring at page KVM_COALESCED_MMIO_PAGE_OFFSET of
+ * the vCPU mmap; a read of the zone exits; once unregistered, a write
+ * exits again. QEMU registers such zones for its devices' write-only
+ * registers.
+ */
+#define COAL_GPA	0xd0000000ULL	/* no slot: MMIO */
+#define COAL_PORT	0x5100
+#define COAL_DONE_PORT	0x5108
+
+static void guest_outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %b0, %w1" :: "a"(v), "Nd"(port));
+}
+
+static void guest_coalesced(void)
+{
+	volatile uint32_t *mmio = (volatile uint32_t *)COAL_GPA;
+	uint32_t v;
+
+	mmio[0] = 0x11111111;
+	mmio[1] = 0x22222222;
+	*(volatile uint8_t *)(COAL_GPA + 9) = 0x33;
+	asm volatile("outw %w0, %w1" :: "a"(0x4444), "Nd"(COAL_PORT));
+	v = mmio[2];
+	guest_outb(COAL_DONE_PORT, (uint8_t)v);
+	mmio[3] = 0x55555555;
+	guest_outb(COAL_DONE_PORT, 1);
+}
+
+TEST_F(client, coalesced_mmio_and_pio)
+{
+	struct kvm_coalesced_mmio_zone mz = { .addr = COAL_GPA, .size = 0x100 };
+	struct kvm_coalesced_mmio_zone pz = { .addr = COAL_PORT, .size = 4,
+					      .pio = 1 };
+	struct kvm_coalesced_mmio_ring *ring;
+	struct kvm_run *run;
+	long page = sysconf(_SC_PAGESIZE);
+	int off;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_coalesced,
+				       &self->vcpu);
+	run = self->vcpu->run;
+	off = ioctl(self->vm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	ASSERT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET, off);
+	ASSERT_LT(0, ioctl(self->vm->sys_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_COALESCED_PIO));
+	ASSERT_LE((off + 1) * page, self->vm->run_size);
+	ring = (void *)((char *)run + off * page);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_REGISTER_COALESCED_MMIO, &mz));
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_REGISTER_COALESCED_MMIO, &pz));
+	mz.pio = 2;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_REGISTER_COALESCED_MMIO, &mz));
+	EXPECT_EQ(EINVAL, errno);
+	mz.pio = 0;
+
+	/* Three MMIO writes and an OUT: no exit, until the read. */
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO_READ(run, COAL_GPA + 8, 4);
+	ASSERT_EQ(0U, ring->first);
+	ASSERT_EQ(4U, ring->last);
+	EXPECT_EQ(COAL_GPA, ring->coalesced_mmio[0].phys_addr);
+	EXPECT_EQ(4U, ring->coalesced_mmio[0].len);
+	EXPECT_EQ(0x11111111U, *(uint32_t *)ring->coalesced_mmio[0].data);
+	EXPECT_EQ(COAL_GPA + 4, ring->coalesced_mmio[1].phys_addr);
+	EXPECT_EQ(0x22222222U, *(uint32_t *)ring->coalesced_mmio[1].data);
+	EXPECT_EQ(COAL_GPA + 9, ring->coalesced_mmio[2].phys_addr);
+	EXPECT_EQ(1U, ring->coalesced_mmio[2].len);
+	EXPECT_EQ(0x33, ring->coalesced_mmio[2].data[0]);
+	EXPECT_EQ(0U, ring->coalesced_mmio[2].pio);
+	EXPECT_EQ((uint64_t)COAL_PORT, ring->coalesced_mmio[3].phys_addr);
+	EXPECT_EQ(2U, ring->coalesced_mmio[3].len);
+	EXPECT_EQ(1U, ring->coalesced_mmio[3].pio);
+	EXPECT_EQ(0x4444, *(uint16_t *)ring->coalesced_mmio[3].data);
+	ring->first = 4;		/* drained, as QEMU does */
+	memcpy(run->mmio.data, &(uint32_t){ 7 }, 4);
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+	EXPECT_EQ(COAL_DONE_PORT, run->io.port);
+	EXPECT_EQ(7, *((uint8_t *)run + run->io.data_offset));
+
+	/* Unregistered (by a range inside the zone): the write exits. */
+	mz.addr = COAL_GPA + 0xc;
+	mz.size = 4;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_UNREGISTER_COALESCED_MMIO, &mz));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	EXPECT_TRUE(run->mmio.is_write);
+	EXPECT_EQ(COAL_GPA + 0xc, run->mmio.phys_addr);
+	EXPECT_EQ(4U, ring->last);
+	RUN_EXIT(self->vcpu, KVM_EXIT_IO);
 }
 
 /* The VM's clock goes on from what KVM_SET_CLOCK put, never back. */

@@ -392,6 +392,28 @@ static int handle_invalid_state(struct vmxlab_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * A task switch (JMP, CALL or IRET to another task, or an event through
+ * a task gate) is not emulated: userspace gets an internal error with
+ * the exit reason and the qualification (the new TSS selector in bits
+ * 15:0, the source in 31:30), as for any exit vmxlab does not handle,
+ * and the host log says which it was.
+ */
+static int handle_task_switch(struct vmxlab_vcpu *vcpu)
+{
+	static const char *const source[] = { "CALL", "IRET", "JMP", "task gate" };
+	u64 data[] = {
+		vcpu->vmx.exit_reason, raw_smp_processor_id(), exit_qual(),
+		vmcs_read(GUEST_RIP),
+	};
+
+	pr_info_ratelimited("vcpu%u: task switch by %s to TSS %#llx at rip %#llx: not emulated\n",
+			    vcpu->id, source[(data[2] >> 30) & 3],
+			    data[2] & 0xffff, data[3]);
+	return vmx_internal_error(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				  ARRAY_SIZE(data), data);
+}
+
 static int handle_nop(struct vmxlab_vcpu *vcpu)
 {
 	return vmx_skip_and_resume(vcpu);
@@ -503,6 +525,7 @@ static const exit_handler_fn exit_handlers[VMX_NR_EXIT_REASONS] = {
 	[EXIT_REASON_INVVPID]			= inject_ud,
 	[EXIT_REASON_WBINVD]			= handle_nop,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_TASK_SWITCH]		= handle_task_switch,
 	[EXIT_REASON_VMFUNC]			= inject_ud,
 	[11 /* GETSEC */]			= inject_ud,
 };

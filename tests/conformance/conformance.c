@@ -37,6 +37,7 @@ static const struct area areas[] = {
 	{ "tsc", tsc_checks },
 	{ "xsave", xsave_checks },
 	{ "smep-smap-umip", paging_checks },
+	{ "legacy-modes", legacy_checks },
 };
 
 static size_t area_size(int i)
@@ -44,7 +45,7 @@ static size_t area_size(int i)
 	static const size_t *const sizes[] = {
 		&nr_exception_checks, &nr_cr_checks, &nr_pcid_checks,
 		&nr_syscall_checks, &nr_debug_checks, &nr_tsc_checks,
-		&nr_xsave_checks, &nr_paging_checks,
+		&nr_xsave_checks, &nr_paging_checks, &nr_legacy_checks,
 	};
 
 	return *sizes[i];

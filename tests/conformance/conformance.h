@@ -47,10 +47,10 @@ struct area {
 
 extern const struct check exception_checks[], cr_checks[], pcid_checks[],
 	syscall_checks[], debug_checks[], tsc_checks[], xsave_checks[],
-	paging_checks[];
+	paging_checks[], legacy_checks[];
 extern const size_t nr_exception_checks, nr_cr_checks, nr_pcid_checks,
 	nr_syscall_checks, nr_debug_checks, nr_tsc_checks, nr_xsave_checks,
-	nr_paging_checks;
+	nr_paging_checks, nr_legacy_checks;
 
 /* Host setup for checks that go to CPL 3: the identity map user-accessible. */
 void setup_user_mode(struct vm *vm, struct vcpu *vcpu);

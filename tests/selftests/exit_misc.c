@@ -12,8 +12,10 @@
  *   a triple fault is KVM_EXIT_SHUTDOWN;
  *   fetching code from a guest-physical address with no slot is
  *   KVM_EXIT_INTERNAL_ERROR (emulation failure), and KVM queues a #UD that
- *   the guest takes on the next KVM_RUN.
+ *   the guest takes on the next KVM_RUN;
+ *   a 32-bit task switch: KVM emulates it, vmxlab refuses it cleanly.
  */
+#include <string.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 #include <linux/kvm_para.h>
@@ -301,6 +303,107 @@ TEST_F(misc, code_fetch_from_no_slot)
 	RUN_UCALL(self->vcpu, UCALL_UNHANDLED, &self->uc);
 	EXPECT_EQ((uint64_t)UD_VECTOR, self->uc.args[0]);
 	EXPECT_EQ(NOSLOT_GPA, self->uc.args[2]);
+}
+
+/*
+ * A 32-bit JMP to another TSS. KVM emulates the task switch: the new
+ * task's OUT runs. vmxlab does not emulate task switches; it refuses
+ * cleanly, with an internal error that names the exit (9, task switch)
+ * and the TSS selector in the qualification (docs/conformance.md).
+ */
+#define TS_GDT_GPA	0x13000ULL
+#define TS_TSS_A_GPA	0x14000ULL	/* the current task's */
+#define TS_TSS_B_GPA	0x14100ULL	/* the new task's */
+#define TS_CODE_GPA	0x15000ULL
+#define TS_NEW_EIP	0x15100ULL
+#define TS_PORT		0xf7
+#define TS_SEL_B	0x20
+
+static uint64_t tss_desc(uint32_t base, uint8_t type)
+{
+	return 103 | (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)(0x80 | type) << 40 | (uint64_t)(base >> 24) << 56;
+}
+
+static void ts_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .db = 1, .s = 1, .g = 1,
+	};
+}
+
+TEST_F(misc, task_switch_by_jmp)
+{
+	static const uint8_t jmp[] = { 0xea, 0, 0, 0, 0, TS_SEL_B, 0 };
+	static const uint8_t task_b[] = { 0xe6, TS_PORT, 0xf4 };	/* out; hlt */
+	struct kvm_run *run;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = TS_CODE_GPA, .rsp = 0x17000,
+				 .rflags = 2 };
+	uint64_t *gdt;
+	uint32_t *tss;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create(variant->path);
+	self->vcpu = vcpu_create(self->vm, 0);
+	run = self->vcpu->run;
+	gdt = gpa_to_hva(self->vm, TS_GDT_GPA);
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffULL;		/* 0x08: code, flat */
+	gdt[2] = 0x00cf93000000ffffULL;		/* 0x10: data, flat */
+	gdt[3] = tss_desc(TS_TSS_A_GPA, 0xb);	/* 0x18: busy, TR */
+	gdt[4] = tss_desc(TS_TSS_B_GPA, 0x9);	/* 0x20: available */
+	tss = gpa_to_hva(self->vm, TS_TSS_B_GPA);
+	memset(tss, 0, 104);
+	tss[8] = TS_NEW_EIP;	/* EIP */
+	tss[9] = 2;		/* EFLAGS */
+	tss[14] = 0x16000;	/* ESP */
+	tss[18] = 0x10;		/* ES */
+	tss[19] = 0x08;		/* CS */
+	tss[20] = 0x10;		/* SS */
+	tss[21] = 0x10;		/* DS */
+	tss[22] = 0x10;		/* FS */
+	tss[23] = 0x10;		/* GS */
+	tss[25] = 104 << 16;	/* no I/O bitmap */
+	memcpy(gpa_to_hva(self->vm, TS_CODE_GPA), jmp, sizeof(jmp));
+	memcpy(gpa_to_hva(self->vm, TS_NEW_EIP), task_b, sizeof(task_b));
+
+	vcpu_sregs_get(self->vcpu, &sregs);
+	ts_seg(&sregs.cs, 0x08, 11);
+	ts_seg(&sregs.ds, 0x10, 3);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){ .base = TS_TSS_A_GPA, .limit = 103,
+					 .selector = 0x18, .type = 11,
+					 .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .type = 2, .unusable = 1 };
+	sregs.gdt.base = TS_GDT_GPA;
+	sregs.gdt.limit = 5 * 8 - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	sregs.cr0 = 0x31;	/* PE, ET, NE */
+	sregs.cr3 = sregs.cr4 = sregs.efer = 0;
+	vcpu_sregs_set(self->vcpu, &sregs);
+	vcpu_regs_set(self->vcpu, &regs);
+
+	if (strcmp(variant->path, VMXLAB_DEV)) {
+		RUN_EXIT(self->vcpu, KVM_EXIT_IO);
+		EXPECT_EQ(TS_PORT, run->io.port);
+		vcpu_sregs_get(self->vcpu, &sregs);
+		EXPECT_EQ(TS_SEL_B, sregs.tr.selector);
+		return;
+	}
+	RUN_EXIT(self->vcpu, KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ((uint32_t)KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+		  run->internal.suberror);
+	ASSERT_LE(4U, run->internal.ndata);
+	EXPECT_EQ(9ULL, run->internal.data[0]);		/* task switch */
+	EXPECT_EQ((uint64_t)TS_SEL_B, run->internal.data[2] & 0xffff);
+	EXPECT_EQ(2ULL, run->internal.data[2] >> 30);	/* by JMP */
+	EXPECT_EQ(TS_CODE_GPA, run->internal.data[3]);
+	/* And again: the refusal holds, nothing moved. */
+	RUN_EXIT(self->vcpu, KVM_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(TS_CODE_GPA, run->internal.data[3]);
 }
 
 TEST_HARNESS_MAIN

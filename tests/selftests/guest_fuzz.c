@@ -79,6 +79,7 @@ struct program_result {
 	uint64_t where[4];
 	bool reads_tsc;		/* the program has RDTSC or RDTSCP */
 	bool has_pusha;		/* a 60 byte, outside 64-bit mode */
+	bool has_lgdt;		/* 0F 01 /2 or /3 on memory */
 };
 
 struct tally {
@@ -773,16 +774,19 @@ static void skip_to_ends(const char *v, const char *k, int *a, int *b)
 	*b += strlen(k + *b);
 }
 
-/* LGDT, LIDT (0F 01 /2, /3) with their 6- or 10-byte operand in MMIO. */
-static bool kvm_emulates_lgdt_lidt_from_mmio(const char *v, const char *k,
-					     int *a, int *b,
-					     const struct program_result *mine)
+/*
+ * LGDT, LIDT (0F 01 /2, /3) with their 6- or 10-byte operand in MMIO:
+ * vmxlab reads limit and base (two 'r' exits) and loads the table from
+ * the device's random bytes; KVM 6.1's emulator reads such operands
+ * with read_std, which cannot reach MMIO, and re-enters the guest at the
+ * same instruction without an exit. KVM's. Pattern: the program has
+ * LGDT or LIDT on memory; from the difference on, not compared.
+ */
+static bool lgdt_lidt_operand_read_in_other_pieces(
+	const char *v, const char *k, int *a, int *b,
+	const struct program_result *mine)
 {
-	const uint8_t *op = opcode_of(mine);
-
-	if (!unemulated_by_vmxlab(v + *a, op) || op[0] != 0x0f ||
-	    op[1] != 0x01 || (op[2] >> 6) == 3 ||
-	    ((op[2] >> 3) & 7) < 2 || ((op[2] >> 3) & 7) > 3)
+	if (!mine->has_lgdt)
 		return false;
 	skip_to_ends(v, k, a, b);
 	return true;
@@ -877,8 +881,8 @@ static const struct diff_rule diff_rules[] = {
 	{ "rep_ins_into_ram_batches_differ", rep_ins_into_ram_batches_differ },
 	{ "vmxlab_checks_rep_ins_destination_first",
 	  vmxlab_checks_rep_ins_destination_first },
-	{ "kvm_emulates_lgdt_lidt_from_mmio",
-	  kvm_emulates_lgdt_lidt_from_mmio },
+	{ "lgdt_lidt_operand_read_in_other_pieces",
+	  lgdt_lidt_operand_read_in_other_pieces },
 	{ "kvm_emulates_far_pointer_loads_from_mmio",
 	  kvm_emulates_far_pointer_loads_from_mmio },
 	{ "kvm_emulates_fnstcw_fnstsw_to_mmio",
@@ -945,8 +949,8 @@ static void print_program(struct __test_metadata *_metadata, uint64_t seed,
 
 /*
  * What the differential's rules ask of program @index of @seed: whether
- * it has RDTSC (0F 31) or RDTSCP (0F 01 F9), and PUSHA (60, outside
- * 64-bit mode). Any such byte counts, operand or not.
+ * it has RDTSC (0F 31) or RDTSCP (0F 01 F9), PUSHA (60, outside 64-bit
+ * mode), LGDT or LIDT on memory. Any such bytes count, operand or not.
  */
 static void program_traits(uint64_t seed, long index,
 			   struct program_result *r)
@@ -968,6 +972,10 @@ static void program_traits(uint64_t seed, long index,
 			r->reads_tsc = true;
 		if (page[i] == 0x60 && r->mode < LONG)
 			r->has_pusha = true;
+		if (i + 2 < len && page[i] == 0x0f && page[i + 1] == 0x01 &&
+		    (page[i + 2] >> 6) != 3 && ((page[i + 2] >> 3) & 7) >= 2 &&
+		    ((page[i + 2] >> 3) & 7) <= 3)
+			r->has_lgdt = true;
 	}
 }
 

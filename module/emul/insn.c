@@ -382,6 +382,23 @@ static void decode_stack_all(struct mmio_decoder *d, struct mmio_insn *insn,
 	insn->is_write = op == 0x60;
 }
 
+/* D9 /7 FNSTCW, DD /7 FNSTSW to memory: a 2-byte store of an x87 word. */
+static void decode_x87_store(struct mmio_decoder *d, struct mmio_insn *insn,
+			     u8 op)
+{
+	decode_modrm(d);
+	if (d->err)
+		return;
+	if (((d->modrm >> 3) & 7) != 7) {
+		fail(d, MMIO_INSN_EUNSUPPORTED);
+		return;
+	}
+	insn->op = MMIO_OP_STORE_FPU;
+	insn->alu = op == 0xdd;
+	insn->size = 2;
+	insn->is_write = true;
+}
+
 /* 06, 0E, 16, 1E (not in 64-bit mode), 0F A0, 0F A8: PUSH Sreg. */
 static void decode_push_sreg(struct mmio_decoder *d, struct mmio_insn *insn,
 			     u8 seg)
@@ -786,6 +803,9 @@ static void decode_opcode(struct mmio_decoder *d, struct mmio_insn *insn,
 		break;
 	case 0x60: case 0x61:
 		decode_stack_all(d, insn, op);
+		break;
+	case 0xd9: case 0xdd:
+		decode_x87_store(d, insn, op);
 		break;
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7:
 	case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
@@ -1379,6 +1399,7 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 	case MMIO_OP_PUSHA:
 	case MMIO_OP_POPA:
 	case MMIO_OP_LOAD_DTR:
+	case MMIO_OP_STORE_FPU:
 		/*
 		 * The caller moves the value between memory and stack, or
 		 * calls mmio_insn_mul_div(), which may have to raise #DE.

@@ -67,6 +67,7 @@ enum mmio_insn_op {
 	MMIO_OP_PUSHA,		/* the eight GPRs onto a stack partly in MMIO */
 	MMIO_OP_POPA,		/* ... and back, the slot of rSP skipped */
 	MMIO_OP_LOAD_DTR,	/* LGDT (alu 0), LIDT (alu 1): limit, then base */
+	MMIO_OP_STORE_FPU,	/* FNSTCW (alu 0), FNSTSW (alu 1): the x87 word */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
 	MMIO_OP_STOS,		/* rAX to ES:rDI */

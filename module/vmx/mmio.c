@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "vmxlab: " fmt
 
 #include <linux/kvm.h>
+#include <asm/fpu/api.h>
 #include <asm/trapnr.h>
 
 #include "../vmxlab.h"
@@ -653,6 +654,29 @@ static int mmio_load_dtr(struct vmxlab_vcpu *vcpu, u64 gpa)
 	return dtr_continue(vcpu);
 }
 
+/* ---------------------------------------------- FNSTCW and FNSTSW */
+
+/*
+ * The guest's x87 control (0) or status (1) word. The guest's FPU state
+ * is the task's while it is in KVM_RUN: in the registers, unless the
+ * kernel saved it away, in which case it comes back first (as KVM's
+ * emulator does).
+ */
+static u16 guest_x87_word(bool status)
+{
+	u16 word;
+
+	fpregs_lock();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	if (status)
+		asm volatile("fnstsw %0" : "=m"(word));
+	else
+		asm volatile("fnstcw %0" : "=m"(word));
+	fpregs_unlock();
+	return word;
+}
+
 /* ---------------------------------------------- everything else */
 
 /* MUL, IMUL, DIV, IDIV of rAX by an MMIO operand; #DE as the CPU. */
@@ -759,6 +783,8 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 				   stack_moved(vcpu, -(s64)insn->stack_size));
 		if (insn->op == MMIO_OP_STORE_SREG || insn->from_sreg)
 			value = (u16)vmcs_read(GUEST_ES_SELECTOR + 2 * insn->alu);
+		if (insn->op == MMIO_OP_STORE_FPU)
+			value = guest_x87_word(insn->alu);
 		mmio_advance(vcpu, insn->len);
 		return mmio_put(vcpu, gpa, value);
 	}

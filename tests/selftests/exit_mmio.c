@@ -891,6 +891,36 @@ TEST_F(mmio, lgdt_lidt_from_mmio)
 	EXPECT_EQ(4, exits);
 }
 
+/*
+ * FNSTCW and FNSTSW into MMIO: a 2-byte write of the guest's x87 control
+ * word (as FLDCW set it) and status word (TOP is 7 after one push), as
+ * KVM's emulator does.
+ */
+static void guest_x87_words(void)
+{
+	uint16_t cw = 0x037a;
+
+	asm volatile("fninit; fldcw %0; fld1" :: "m"(cw));
+	asm volatile("fnstcw (%0)" :: "r"(MMIO_GPA + 0x300) : "memory");
+	asm volatile("fnstsw (%0)" :: "r"(MMIO_GPA + 0x302) : "memory");
+	asm volatile("fninit");
+	GUEST_DONE();
+}
+
+TEST_F(mmio, fnstcw_fnstsw_to_mmio)
+{
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_x87_words,
+				       &self->vcpu);
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_GPA + 0x300, 2);
+	EXPECT_EQ(0x037aULL, mmio_data(self->vcpu));
+	RUN_EXIT(self->vcpu, KVM_EXIT_MMIO);
+	ASSERT_MMIO(self->vcpu, 1, MMIO_GPA + 0x302, 2);
+	EXPECT_EQ(0x3800ULL, mmio_data(self->vcpu) & 0x3800);
+	RUN_DONE(self->vcpu);
+}
+
 /* MOVS, STOS and LODS touching MMIO: one exit per element, as on KVM. */
 static void guest_mmio_strings(void)
 {

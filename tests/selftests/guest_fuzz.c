@@ -812,21 +812,6 @@ static bool kvm_emulates_far_pointer_loads_from_mmio(
 	return true;
 }
 
-/* FNSTCW, FNSTSW (D9 /7, DD /7) storing into MMIO: KVM runs them. */
-static bool kvm_emulates_fnstcw_fnstsw_to_mmio(
-	const char *v, const char *k, int *a, int *b,
-	const struct program_result *mine)
-{
-	const uint8_t *op = opcode_of(mine);
-
-	if (!unemulated_by_vmxlab(v + *a, op) ||
-	    (op[0] != 0xd9 && op[0] != 0xdd) || ((op[1] >> 3) & 7) != 7 ||
-	    (op[1] >> 6) == 3)
-		return false;
-	skip_to_ends(v, k, a, b);
-	return true;
-}
-
 /*
  * Both start a new VM's TSC at 0 (vmxlab since the fuzzer showed it read
  * the host's), but the ticks a program sees still depend on how long
@@ -885,8 +870,6 @@ static const struct diff_rule diff_rules[] = {
 	  lgdt_lidt_operand_read_in_other_pieces },
 	{ "kvm_emulates_far_pointer_loads_from_mmio",
 	  kvm_emulates_far_pointer_loads_from_mmio },
-	{ "kvm_emulates_fnstcw_fnstsw_to_mmio",
-	  kvm_emulates_fnstcw_fnstsw_to_mmio },
 	{ "guest_tsc_differs_at_start", guest_tsc_differs_at_start },
 	{ "kvm_keeps_one_pusha_write", kvm_keeps_one_pusha_write },
 };

@@ -104,6 +104,46 @@ static void guest_double_fault(void)
 }
 
 /*
+ * A fault inside an exception handler (SDM vol. 3, 6.14.1): a #UD in the
+ * #GP handler is delivered on the handler's own stack (its gate made
+ * IST 0 for this: IST1 would start the nested frame over the outer one),
+ * the handler goes on after it, and the outer fault returns as usual.
+ */
+static volatile int nested_vector = -1;
+static volatile uint64_t nested_rip, nested_rsp, outer_regs;
+extern char nested_ud[];
+
+static bool nest_a_fault(struct guest_ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR || nested_vector >= 0)
+		return false;
+	outer_regs = (uintptr_t)regs;
+	nested_vector = guest_asm_safe("nested_ud: ud2");
+	nested_rip = guest_last_fault.rip;
+	nested_rsp = guest_last_fault.rsp;
+	return false;	/* the outer #GP's own fixup goes on */
+}
+
+static void guest_nested_fault(void)
+{
+	volatile uint64_t *gate = (volatile uint64_t *)(IDT_GPA + 16 * UD_VECTOR);
+	uint64_t saved = *gate;
+	int v;
+
+	*gate = saved & ~(7ULL << 32);
+	guest_exception_hook = nest_a_fault;
+	v = guest_asm_safe("mov (%%rax), %%rax", "a"(NONCANONICAL));
+	guest_exception_hook = NULL;
+	*gate = saved;
+	GUEST_ASSERT_EQ(v, GP_VECTOR);
+	GUEST_ASSERT_EQ(guest_last_fault.error_code, 0);
+	GUEST_ASSERT_EQ(nested_vector, UD_VECTOR);
+	GUEST_ASSERT_EQ(nested_rip, (uintptr_t)nested_ud);
+	/* Pushed below the outer handler's frame, on the same stack. */
+	GUEST_ASSERT(nested_rsp < outer_regs && nested_rsp > outer_regs - 4096);
+}
+
+/*
  * Real mode: #UD from the CPU and #GP from the hypervisor (RDMSR of no
  * MSR) go through the IVT, push FLAGS, CS and IP (the faulting one) and
  * no error code. Each handler reports the IP it found and skips the
@@ -197,6 +237,7 @@ const struct check exception_checks[] = {
 	{ .name = "bp-trap-rip", .guest = guest_int3 },
 	{ .name = "int-n", .guest = guest_int_n },
 	{ .name = "double-fault", .guest = guest_double_fault },
+	{ .name = "fault-in-a-handler", .guest = guest_nested_fault },
 };
 const size_t nr_exception_checks = sizeof(exception_checks) /
 				   sizeof(exception_checks[0]);

@@ -744,7 +744,9 @@ TEST_F(mmio, fuzz_real_mode_ins_past_the_limit_raises_gp)
  * protected mode, were not emulated. PUSHA stores EAX first, just below
  * ESP, and EDI last; POPA reads EDI first and skips ESP's slot, so
  * 8 writes and 7 reads. KVM sends only the last of PUSHA's writes to
- * userspace (docs/fuzzing.md, kvm_keeps_one_pusha_write).
+ * userspace (docs/fuzzing.md, kvm_keeps_one_pusha_write), and its POPA
+ * reads the wrong slots; the test holds vmxlab to the SDM and records
+ * what KVM does.
  */
 #define PM_CODE_GPA	0x10000ULL
 #define PUSHA_PORT	0xf5
@@ -789,6 +791,25 @@ TEST_F(mmio, pusha_popa_with_the_stack_in_mmio)
 		ASSERT_MMIO(self->vcpu, 1, top - 4 * (slot + 1), 4);
 		want = slot == 4 ? top : 0xa0000000 + slot;
 		EXPECT_EQ(want, mmio_data(self->vcpu)) TH_LOG("slot %d", slot);
+	}
+	if (!is_vmxlab(variant->path)) {
+		/*
+		 * KVM 6.1's POPA from MMIO moves ESP on each of its restarts
+		 * (in the lab: reads at top-32, -28, -20, ... and ESP ends
+		 * 100 bytes above top). Only its end is checked here.
+		 */
+		for (slot = 0; slot < 16; slot++) {
+			ASSERT_EQ(0, vcpu_run(self->vcpu));
+			if (run->exit_reason != KVM_EXIT_MMIO)
+				break;
+			EXPECT_FALSE(run->mmio.is_write);
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		}
+		EXPECT_EQ(KVM_EXIT_IO, run->exit_reason);
+		vcpu_regs_get(self->vcpu, &regs);
+		TH_LOG("KVM: POPA took %d reads, ESP %#llx after it (top %#x)",
+		       slot, (unsigned long long)regs.rsp, top);
+		return;
 	}
 	for (slot = 0; slot < 8; slot++) {
 		if (slot == 3)		/* ESP's slot: not read */

@@ -79,6 +79,7 @@ struct program_result {
 	uint64_t where[4];
 	bool reads_tsc;		/* the program has RDTSC or RDTSCP */
 	bool has_pusha;		/* a 60 byte, outside 64-bit mode */
+	bool has_popa;		/* a 61 byte, outside 64-bit mode */
 	bool has_lgdt;		/* 0F 01 /2 or /3 on memory */
 };
 
@@ -861,6 +862,24 @@ static bool kvm_keeps_one_pusha_write(const char *v, const char *k, int *a,
 	return false;
 }
 
+/*
+ * KVM's POPA with its stack in MMIO: each restart after a read moves ESP
+ * again, so KVM reads the wrong slots and leaves ESP far above where the
+ * SDM puts it (exit_mmio's pusha_popa test records it); vmxlab reads the
+ * seven slots and moves ESP by 32. KVM's bug. Pattern: the program has
+ * POPA (a 61 byte outside 64-bit mode); from the difference on, not
+ * compared (KVM's registers are no longer the program's).
+ */
+static bool kvm_popa_from_mmio_moves_esp(const char *v, const char *k,
+					 int *a, int *b,
+					 const struct program_result *mine)
+{
+	if (!mine->has_popa)
+		return false;
+	skip_to_ends(v, k, a, b);
+	return true;
+}
+
 static const struct diff_rule diff_rules[] = {
 	{ "kvm_batches_rep_ins_into_mmio", kvm_batches_rep_ins_into_mmio },
 	{ "rep_ins_into_ram_batches_differ", rep_ins_into_ram_batches_differ },
@@ -872,6 +891,7 @@ static const struct diff_rule diff_rules[] = {
 	  kvm_emulates_far_pointer_loads_from_mmio },
 	{ "guest_tsc_differs_at_start", guest_tsc_differs_at_start },
 	{ "kvm_keeps_one_pusha_write", kvm_keeps_one_pusha_write },
+	{ "kvm_popa_from_mmio_moves_esp", kvm_popa_from_mmio_moves_esp },
 };
 
 #define NR_DIFF_RULES	(sizeof(diff_rules) / sizeof(diff_rules[0]))
@@ -932,8 +952,8 @@ static void print_program(struct __test_metadata *_metadata, uint64_t seed,
 
 /*
  * What the differential's rules ask of program @index of @seed: whether
- * it has RDTSC (0F 31) or RDTSCP (0F 01 F9), PUSHA (60, outside 64-bit
- * mode), LGDT or LIDT on memory. Any such bytes count, operand or not.
+ * it has RDTSC (0F 31) or RDTSCP (0F 01 F9), PUSHA or POPA (60, 61,
+ * outside 64-bit mode), LGDT or LIDT on memory. Any such bytes count, operand or not.
  */
 static void program_traits(uint64_t seed, long index,
 			   struct program_result *r)
@@ -955,6 +975,8 @@ static void program_traits(uint64_t seed, long index,
 			r->reads_tsc = true;
 		if (page[i] == 0x60 && r->mode < LONG)
 			r->has_pusha = true;
+		if (page[i] == 0x61 && r->mode < LONG)
+			r->has_popa = true;
 		if (i + 2 < len && page[i] == 0x0f && page[i + 1] == 0x01 &&
 		    (page[i + 2] >> 6) != 3 && ((page[i + 2] >> 3) & 7) >= 2 &&
 		    ((page[i + 2] >> 3) & 7) <= 3)

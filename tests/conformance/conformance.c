@@ -56,6 +56,38 @@ void setup_user_mode(struct vm *vm, struct vcpu *vcpu)
 	vm_enable_user_mode(vm);
 }
 
+int expect_hlt(struct vcpu *vcpu, char *why, size_t size)
+{
+	char buf[200];
+
+	if (!vcpu_run(vcpu) && vcpu->run->exit_reason == KVM_EXIT_HLT)
+		return 0;
+	snprintf(why, size, "expected HLT, got %s",
+		 exit_str(vcpu, buf, sizeof(buf)));
+	return -1;
+}
+
+int expect_out16(struct vcpu *vcpu, uint16_t port, uint16_t want,
+		 uint16_t mask, const char *what, char *why, size_t size)
+{
+	struct kvm_run *run = vcpu->run;
+	uint16_t got = 0;
+	char buf[200];
+
+	if (vcpu_run(vcpu) || run->exit_reason != KVM_EXIT_IO ||
+	    run->io.port != port || run->io.size != 2) {
+		snprintf(why, size, "expected the OUT of %s, got %s", what,
+			 exit_str(vcpu, buf, sizeof(buf)));
+		return -1;
+	}
+	memcpy(&got, (char *)run + run->io.data_offset, 2);
+	if ((got & mask) != want) {
+		snprintf(why, size, "%s %#x, not %#x", what, got & mask, want);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *const devices[] = { VMXLAB_DEV, KVM_DEV };
 
 /* Run the vCPU to the check's end; 0 on success, else why says. */

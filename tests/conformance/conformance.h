@@ -55,6 +55,15 @@ extern const size_t nr_exception_checks, nr_cr_checks, nr_pcid_checks,
 /* Host setup for checks that go to CPL 3: the identity map user-accessible. */
 void setup_user_mode(struct vm *vm, struct vcpu *vcpu);
 
+/*
+ * For host_only checks: run to the next exit, which must be a 2-byte OUT
+ * to @port whose value, under @mask, is @want (@what names it in why).
+ */
+int expect_out16(struct vcpu *vcpu, uint16_t port, uint16_t want,
+		 uint16_t mask, const char *what, char *why, size_t size);
+/* ... and to the next exit, which must be KVM_EXIT_HLT. */
+int expect_hlt(struct vcpu *vcpu, char *why, size_t size);
+
 /* ------------------------------------------------------------ guest side */
 
 /*

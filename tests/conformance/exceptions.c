@@ -188,40 +188,19 @@ asm(
 static int expect_rm_out(struct vcpu *vcpu, uint16_t want, char *why,
 			 size_t size)
 {
-	struct kvm_run *run = vcpu->run;
-	uint16_t got = 0;
-	char buf[200];
-
-	if (vcpu_run(vcpu) || run->exit_reason != KVM_EXIT_IO ||
-	    run->io.port != RM_CONF_PORT || run->io.size != 2) {
-		snprintf(why, size, "expected OUT of IP %#x, got %s", want,
-			 exit_str(vcpu, buf, sizeof(buf)));
-		return -1;
-	}
-	memcpy(&got, (char *)run + run->io.data_offset, 2);
-	if (got != want) {
-		snprintf(why, size, "handler saw IP %#x, not %#x", got, want);
-		return -1;
-	}
-	return 0;
+	return expect_out16(vcpu, RM_CONF_PORT, want, 0xffff,
+			    "the IP the handler saw", why, size);
 }
 
 static int real_mode_faults(struct vm *vm, struct vcpu *vcpu, char *why,
 			    size_t size)
 {
-	char buf[200];
-
 	vm_load(vm, RM_CONF_GPA, rm_conf_start, rm_conf_end);
 	vcpu_set_real_mode(vcpu, RM_CONF_GPA >> 4, 0, 0);
 	if (expect_rm_out(vcpu, rm_conf_ud - rm_conf_start, why, size) ||
 	    expect_rm_out(vcpu, rm_conf_gp - rm_conf_start, why, size))
 		return -1;
-	if (vcpu_run(vcpu) || vcpu->run->exit_reason != KVM_EXIT_HLT) {
-		snprintf(why, size, "expected HLT, got %s",
-			 exit_str(vcpu, buf, sizeof(buf)));
-		return -1;
-	}
-	return 0;
+	return expect_hlt(vcpu, why, size);
 }
 
 const struct check exception_checks[] = {

@@ -19,7 +19,7 @@
 
 #define V86_CODE_GPA	0x10000	/* v86 CS 0x1000; in asm too: no suffix */
 #define V86_IDT_GPA	0x12000ULL
-#define V86_PM_STACK	0x18000ULL
+#define PM32_STACK	0x18000
 #define V86_RING0_STACK	0x1f000ULL
 #define V86_PORT	0x2f4
 #define V86_SS		0x2000
@@ -62,39 +62,16 @@ asm(
 "	.popsection\n"
 );
 
-/* The next exit is a 2-byte OUT to @port of @want (under @mask). */
-static int expect_masked_out(struct vcpu *vcpu, uint16_t port, uint16_t want,
-			     uint16_t mask, const char *what, char *why,
-			     size_t size)
-{
-	struct kvm_run *run = vcpu->run;
-	uint16_t got = 0;
-	char buf[200];
-
-	if (vcpu_run(vcpu) || run->exit_reason != KVM_EXIT_IO ||
-	    run->io.port != port || run->io.size != 2) {
-		snprintf(why, size, "expected the OUT of %s, got %s", what,
-			 exit_str(vcpu, buf, sizeof(buf)));
-		return -1;
-	}
-	memcpy(&got, (char *)run + run->io.data_offset, 2);
-	if ((got & mask) != want) {
-		snprintf(why, size, "%s %#x, not %#x", what, got & mask, want);
-		return -1;
-	}
-	return 0;
-}
-
 static int expect_out(struct vcpu *vcpu, uint16_t want, uint16_t mask,
 		      const char *what, char *why, size_t size)
 {
-	return expect_masked_out(vcpu, V86_PORT, want, mask, what, why, size);
+	return expect_out16(vcpu, V86_PORT, want, mask, what, why, size);
 }
 
 static int expect_out_on(struct vcpu *vcpu, uint16_t port, uint16_t want,
 			 const char *what, char *why, size_t size)
 {
-	return expect_masked_out(vcpu, port, want, 0xffff, what, why, size);
+	return expect_out16(vcpu, port, want, 0xffff, what, why, size);
 }
 
 /* A 32-bit interrupt gate to @handler through the 32-bit code segment. */
@@ -104,28 +81,38 @@ static uint64_t gate32(uint32_t handler)
 	       0x8eULL << 40 | (uint64_t)(handler >> 16) << 48;
 }
 
-static int v86_hlt_is_gp(struct vm *vm, struct vcpu *vcpu, char *why,
-			 size_t size)
+/*
+ * Flat 32-bit protected mode at @code_gpa, where [start, end) of this
+ * program is copied, with an IDT at @idt_gpa whose only gate is #GP's,
+ * to @gp; the TSS gives SS0:ESP0 for a fault at CPL 3 or in v86 mode.
+ */
+static void pm32_setup(struct vm *vm, struct vcpu *vcpu, uint32_t code_gpa,
+		       const char *start, const char *end, const char *gp,
+		       uint64_t idt_gpa, uint32_t esp0)
 {
-	uint32_t gp = V86_CODE_GPA + (v86_gp - v86_start);
+	uint64_t *idt = gpa_to_hva(vm, idt_gpa);
 	uint8_t *tss = gpa_to_hva(vm, TSS_GPA);
-	uint64_t *idt = gpa_to_hva(vm, V86_IDT_GPA);
+	uint32_t ss0 = SEL_DATA;
 	struct kvm_sregs sregs;
-	uint32_t esp0 = V86_RING0_STACK, ss0 = SEL_DATA;
-	char buf[200];
 
-	vm_load(vm, V86_CODE_GPA, v86_start, v86_end);
+	vm_load(vm, code_gpa, start, end);
 	memset(idt, 0, 256 * 8);
-	idt[GP_VECTOR] = gate32(gp);
+	idt[GP_VECTOR] = gate32(code_gpa + (gp - start));
 	/* The 32-bit TSS fields: ESP0 at 4, SS0 at 8. */
 	memcpy(tss + 4, &esp0, 4);
 	memcpy(tss + 8, &ss0, 4);
-	vcpu_set_protected_mode(vcpu, V86_CODE_GPA, V86_PM_STACK, 0);
+	vcpu_set_protected_mode(vcpu, code_gpa, PM32_STACK, 0);
 	vcpu_sregs_get(vcpu, &sregs);
-	sregs.idt.base = V86_IDT_GPA;
+	sregs.idt.base = idt_gpa;
 	sregs.idt.limit = 256 * 8 - 1;
 	vcpu_sregs_set(vcpu, &sregs);
+}
 
+static int v86_hlt_is_gp(struct vm *vm, struct vcpu *vcpu, char *why,
+			 size_t size)
+{
+	pm32_setup(vm, vcpu, V86_CODE_GPA, v86_start, v86_end, v86_gp,
+		   V86_IDT_GPA, V86_RING0_STACK);
 	/* The frame: 9 dwords (GS..EIP) and the error code below ESP0. */
 	if (expect_out(vcpu, v86_code - v86_start, 0xffff, "EIP", why, size) ||
 	    expect_out(vcpu, 2, 2, "EFLAGS.VM", why, size) ||
@@ -134,12 +121,7 @@ static int v86_hlt_is_gp(struct vm *vm, struct vcpu *vcpu, char *why,
 	    expect_out(vcpu, (uint16_t)(V86_RING0_STACK - 40), 0xffff,
 		       "ESP", why, size))
 		return -1;
-	if (vcpu_run(vcpu) || vcpu->run->exit_reason != KVM_EXIT_HLT) {
-		snprintf(why, size, "expected HLT, got %s",
-			 exit_str(vcpu, buf, sizeof(buf)));
-		return -1;
-	}
-	return 0;
+	return expect_hlt(vcpu, why, size);
 }
 
 /*
@@ -160,9 +142,7 @@ extern char se32_start[], se32_entry[], se32_user[], se32_gp[], se32_end[];
 asm(
 "	.pushsection .text, \"ax\"\n"
 "	.code32\n"
-"se32_start:\n"
-"	sysenter\n"
-"se32_entry:\n"
+"	.macro se32_report\n"		/* OUT of CS, SS and ESP */
 "	mov $" GUEST_STR(SE32_PORT) ", %dx\n"
 "	mov %cs, %ax\n"
 "	out %ax, %dx\n"
@@ -170,17 +150,16 @@ asm(
 "	out %ax, %dx\n"
 "	mov %esp, %eax\n"
 "	out %ax, %dx\n"
+"	.endm\n"
+"se32_start:\n"
+"	sysenter\n"
+"se32_entry:\n"
+"	se32_report\n"
 "	mov $(" GUEST_STR(SE32_CODE_GPA) " + se32_user - se32_start), %edx\n"
 "	mov $" GUEST_STR(SE32_USER_ESP) ", %ecx\n"
 "	sysexit\n"
 "se32_user:\n"
-"	mov $" GUEST_STR(SE32_PORT) ", %dx\n"
-"	mov %cs, %ax\n"
-"	out %ax, %dx\n"
-"	mov %ss, %ax\n"
-"	out %ax, %dx\n"
-"	mov %esp, %eax\n"
-"	out %ax, %dx\n"
+"	se32_report\n"
 "	mov $0x174, %ecx\n"		/* SYSENTER_CS: #GP at CPL 3 */
 "	rdmsr\n"
 "se32_gp:\n"
@@ -198,22 +177,10 @@ asm(
 static int sysenter_32(struct vm *vm, struct vcpu *vcpu, char *why,
 		       size_t size)
 {
-	uint64_t *idt = gpa_to_hva(vm, SE32_IDT_GPA);
-	uint8_t *tss = gpa_to_hva(vm, TSS_GPA);
-	uint32_t esp0 = SE32_ESP - 0x800, ss0 = SEL_DATA;
-	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	vm_load(vm, SE32_CODE_GPA, se32_start, se32_end);
-	memset(idt, 0, 256 * 8);
-	idt[GP_VECTOR] = gate32(SE32_CODE_GPA + (se32_gp - se32_start));
-	memcpy(tss + 4, &esp0, 4);
-	memcpy(tss + 8, &ss0, 4);
-	vcpu_set_protected_mode(vcpu, SE32_CODE_GPA, 0x18000, 0);
-	vcpu_sregs_get(vcpu, &sregs);
-	sregs.idt.base = SE32_IDT_GPA;
-	sregs.idt.limit = 256 * 8 - 1;
-	vcpu_sregs_set(vcpu, &sregs);
+	pm32_setup(vm, vcpu, SE32_CODE_GPA, se32_start, se32_end, se32_gp,
+		   SE32_IDT_GPA, SE32_ESP - 0x800);
 	vcpu_regs_get(vcpu, &regs);
 	regs.rflags = 0x3002;		/* IOPL 3: the OUTs at CPL 3 */
 	vcpu_regs_set(vcpu, &regs);
@@ -262,17 +229,8 @@ asm(
 static int sysenter_32_cs0(struct vm *vm, struct vcpu *vcpu, char *why,
 			   size_t size)
 {
-	uint64_t *idt = gpa_to_hva(vm, SE32_IDT_GPA);
-	struct kvm_sregs sregs;
-
-	vm_load(vm, SE32_CODE_GPA, se32z_start, se32z_end);
-	memset(idt, 0, 256 * 8);
-	idt[GP_VECTOR] = gate32(SE32_CODE_GPA + (se32z_gp - se32z_start));
-	vcpu_set_protected_mode(vcpu, SE32_CODE_GPA, 0x18000, 0);
-	vcpu_sregs_get(vcpu, &sregs);
-	sregs.idt.base = SE32_IDT_GPA;
-	sregs.idt.limit = 256 * 8 - 1;
-	vcpu_sregs_set(vcpu, &sregs);
+	pm32_setup(vm, vcpu, SE32_CODE_GPA, se32z_start, se32z_end, se32z_gp,
+		   SE32_IDT_GPA, SE32_ESP - 0x800);
 	if (vcpu_set_msr(vcpu, 0x174, 0) != 1) {
 		snprintf(why, size, "KVM_SET_MSRS of SYSENTER_CS failed");
 		return -1;

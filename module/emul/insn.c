@@ -614,33 +614,6 @@ static void decode_store_sreg(struct mmio_decoder *d, struct mmio_insn *insn)
 	insn->is_write = true;
 }
 
-/*
- * 0F 01 /2 LGDT, /3 LIDT: a 2-byte limit, then a base of 4 bytes (of
- * which a 16-bit operand size keeps 24 bits) or, in 64-bit mode, 8.
- * insn->size is the limit's; the executor reads the base after it.
- */
-static void decode_group7(struct mmio_decoder *d, struct mmio_insn *insn)
-{
-	u8 reg;
-
-	decode_modrm(d);
-	if (d->err)
-		return;
-	reg = (d->modrm >> 3) & 7;
-	if (reg != 2 && reg != 3) {
-		fail(d, MMIO_INSN_EUNSUPPORTED);
-		return;
-	}
-	insn->op = MMIO_OP_LOAD_DTR;
-	insn->alu = reg - 2;
-	insn->size = 2;
-	insn->is_read = true;
-	if (d->mode == MMIO_INSN_LONG64)
-		insn->dtr_base_bits = 64;
-	else
-		insn->dtr_base_bits = d->opsize == 2 ? 24 : 32;
-}
-
 static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 {
 	u8 op = fetch_byte(d);
@@ -653,9 +626,6 @@ static void decode_0f(struct mmio_decoder *d, struct mmio_insn *insn)
 		return;
 	}
 	switch (op) {
-	case 0x01:
-		decode_group7(d, insn);
-		break;
 	case 0xb6:
 		decode_movx(d, insn, 1, false);
 		break;
@@ -1398,7 +1368,6 @@ bool mmio_insn_execute(const struct mmio_insn *insn, u64 *gprs, u64 *rflags,
 	case MMIO_OP_MUL_DIV:
 	case MMIO_OP_PUSHA:
 	case MMIO_OP_POPA:
-	case MMIO_OP_LOAD_DTR:
 	case MMIO_OP_STORE_FPU:
 		/*
 		 * The caller moves the value between memory and stack, or

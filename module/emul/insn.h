@@ -66,7 +66,6 @@ enum mmio_insn_op {
 	MMIO_OP_MUL_DIV,	/* F6/F7 /4-/7 on rAX (and rDX), enum mmio_insn_muldiv */
 	MMIO_OP_PUSHA,		/* the eight GPRs onto a stack partly in MMIO */
 	MMIO_OP_POPA,		/* ... and back, the slot of rSP skipped */
-	MMIO_OP_LOAD_DTR,	/* LGDT (alu 0), LIDT (alu 1): limit, then base */
 	MMIO_OP_STORE_FPU,	/* FNSTCW (alu 0), FNSTSW (alu 1): the x87 word */
 	/* String operations last: mmio.c treats op >= MMIO_OP_MOVS so. */
 	MMIO_OP_MOVS,		/* seg:rSI to ES:rDI, one element */
@@ -134,7 +133,6 @@ struct mmio_insn {
 	bool to_reg;		/* ALU result goes to reg, memory is a source */
 	bool count_cl;		/* shifts: the count is CL, not imm */
 	u8 stack_size;		/* PUSH, POP: bytes the stack pointer moves */
-	u8 dtr_base_bits;	/* LOAD_DTR: 24, 32 or 64 bits of base kept */
 	bool from_flags;	/* PUSHF: the value is RFLAGS */
 	bool from_sreg;		/* PUSH Sreg: the selector of segment alu */
 	/* MOVS, CMPS, STOS, LODS, SCAS */

@@ -591,69 +591,6 @@ int vmx_complete_mmio_pusha(struct vmxlab_vcpu *vcpu)
 	return stack_all_continue(vcpu);
 }
 
-/* ---------------------------------------------- LGDT and LIDT */
-
-/* 48 bits of linear address, 57 with CR4.LA57: the rest copy the top. */
-static bool dtr_base_canonical(struct vmxlab_vcpu *vcpu, u64 base)
-{
-	int shift = 64 - (vmx_read_cr4(vcpu) & X86_CR4_LA57 ? 57 : 48);
-
-	return (u64)((s64)(base << shift) >> shift) == base;
-}
-
-/*
- * The operand: a 2-byte limit, then the base, both in the MMIO page the
- * hardware named (an operand across a page is not emulated). Each read
- * may be an exit; vcpu->mmio_reads counts the two.
- */
-static int dtr_continue(struct vmxlab_vcpu *vcpu)
-{
-	struct mmio_insn *insn = &vcpu->mmio;
-	u64 base, limit, *val = vcpu->mmio_read;
-	bool idt = insn->alu;
-
-	while (vcpu->mmio_reads < 2) {
-		u64 gpa = vcpu->mmio_gpa + (vcpu->mmio_reads ? 2 : 0);
-
-		/* A 24-bit base is read as 4 bytes, as the CPU does. */
-		insn->size = !vcpu->mmio_reads ? 2 :
-			     insn->dtr_base_bits == 64 ? 8 : 4;
-		if (mmio_get(vcpu, gpa, &val[vcpu->mmio_reads]))
-			return 0;	/* userspace's; mmio_read_done() goes on */
-		vcpu->mmio_reads++;
-	}
-	limit = val[0] & 0xffff;
-	base = val[1];
-	if (insn->dtr_base_bits == 24)
-		base &= 0xffffff;
-	else if (insn->dtr_base_bits == 32)
-		base = (u32)base;
-	if (!dtr_base_canonical(vcpu, base)) {
-		vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
-		return 1;
-	}
-	vmcs_write(idt ? GUEST_IDTR_BASE : GUEST_GDTR_BASE, base);
-	vmcs_write(idt ? GUEST_IDTR_LIMIT : GUEST_GDTR_LIMIT, limit);
-	mmio_advance(vcpu, insn->len);
-	return 1;
-}
-
-static int mmio_load_dtr(struct vmxlab_vcpu *vcpu, u64 gpa)
-{
-	unsigned int bytes = vcpu->mmio.dtr_base_bits == 64 ? 10 : 6;
-
-	/* CPL 0 only (the CPU checks before it reads, but be sure). */
-	if (vmx_guest_cpl()) {
-		vmx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
-		return 1;
-	}
-	if ((gpa & ~PAGE_MASK) + bytes > PAGE_SIZE)
-		return string_unsupported(vcpu, gpa, -EOPNOTSUPP);
-	vcpu->mmio_gpa = gpa;
-	vcpu->mmio_reads = 0;
-	return dtr_continue(vcpu);
-}
-
 /* ---------------------------------------------- FNSTCW and FNSTSW */
 
 /*
@@ -715,12 +652,6 @@ static int mmio_read_done(struct vmxlab_vcpu *vcpu, u64 value)
 	}
 	if (insn->op == MMIO_OP_PUSH)
 		return mmio_push_done(vcpu, value);
-	if (insn->op == MMIO_OP_LOAD_DTR) {
-		if (vcpu->mmio_reads >= 2)
-			return string_unsupported(vcpu, 0, -EPROTO);
-		vcpu->mmio_read[vcpu->mmio_reads++] = value;
-		return dtr_continue(vcpu);
-	}
 	if (insn->op == MMIO_OP_POPA) {
 		if (vcpu->mmio_reads >= MMIO_INSN_STACK_SLOTS)
 			return string_unsupported(vcpu, 0, -EPROTO);
@@ -767,8 +698,6 @@ int vmx_emulate_mmio(struct vmxlab_vcpu *vcpu, u64 gpa)
 		return mmio_string(vcpu);
 	if (is_stack_all(insn))
 		return mmio_stack_all(vcpu);
-	if (insn->op == MMIO_OP_LOAD_DTR)
-		return mmio_load_dtr(vcpu, gpa);
 	vcpu->mmio_gpa = gpa;
 	if (insn->op == MMIO_OP_POP)
 		return mmio_pop(vcpu, gpa);

@@ -7,11 +7,8 @@
  * the destination register as the instruction says. A KVM_MEM_READONLY
  * slot reads as memory and turns writes into MMIO exits.
  */
-#include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/time.h>
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
@@ -829,87 +826,6 @@ TEST_F(mmio, pusha_popa_with_the_stack_in_mmio)
 	EXPECT_EQ(0x5006ULL, regs.rcx);
 	EXPECT_EQ(0x5007ULL, regs.rax);
 	EXPECT_EQ((uint64_t)top, regs.rsp);
-}
-
-/*
- * LGDT and LIDT with their 10-byte operand in MMIO, in 64-bit mode: the
- * tables the guest reads back with SGDT/SIDT are what the device holds
- * (vmxlab reads limit, then base). KVM 6.1 reads descriptor-table
- * operands with read_std, which cannot reach MMIO: it returns to the
- * guest without an exit and the guest runs LGDT again, for ever. On KVM
- * a timer ends that and the test accepts it as KVM's known behaviour;
- * if KVM serves the reads, the values must be right there too.
- */
-static void on_dtr_alarm(int sig)
-{
-}
-#define DTR_GDT_OFF	0x200
-#define DTR_IDT_OFF	0x210
-
-struct __attribute__((packed)) dtr {
-	uint16_t limit;
-	uint64_t base;
-};
-
-static void guest_lgdt_lidt(void)
-{
-	struct dtr saved_gdt, saved_idt, gdt, idt;
-
-	asm volatile("sgdt %0; sidt %1" : "=m"(saved_gdt), "=m"(saved_idt));
-	asm volatile("lgdt (%0); sgdt %1; lgdt %2"
-		     : "+r"((uint64_t){ MMIO_GPA + DTR_GDT_OFF }), "=m"(gdt)
-		     : "m"(saved_gdt) : "memory");
-	asm volatile("lidt (%0); sidt %1; lidt %2"
-		     : "+r"((uint64_t){ MMIO_GPA + DTR_IDT_OFF }), "=m"(idt)
-		     : "m"(saved_idt) : "memory");
-	GUEST_SYNC(gdt.limit, gdt.base, idt.limit, idt.base);
-}
-
-TEST_F(mmio, lgdt_lidt_from_mmio)
-{
-	uint8_t device[0x20];
-	const struct dtr g = { 0x1234, 0x0000123456789000ULL };
-	const struct dtr i = { 0x0fff, 0xffff800000001000ULL };
-	struct kvm_run *run;
-	uint64_t off;
-	int exits = 0, r;
-
-	GUEST_DEVICE_OR_SKIP(variant->path);
-	memset(device, 0xcc, sizeof(device));
-	memcpy(device, &g, sizeof(g));
-	memcpy(device + DTR_IDT_OFF - DTR_GDT_OFF, &i, sizeof(i));
-	self->vm = vm_create_with_vcpu(variant->path, guest_lgdt_lidt,
-				       &self->vcpu);
-	run = self->vcpu->run;
-	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_dtr_alarm },
-		  NULL);
-	for (;;) {
-		setitimer(ITIMER_REAL, &(struct itimerval){
-				  .it_value.tv_usec = 200000 }, NULL);
-		r = vcpu_run(self->vcpu);
-		setitimer(ITIMER_REAL, &(struct itimerval){}, NULL);
-		if (r == -EINTR && strcmp(variant->path, VMXLAB_DEV)) {
-			TH_LOG("KVM: no exit for LGDT from MMIO (it re-runs it)");
-			return;
-		}
-		ASSERT_EQ(0, r) TH_LOG("KVM_RUN: %s", strerror(-r));
-		if (run->exit_reason != KVM_EXIT_MMIO)
-			break;
-		ASSERT_FALSE(run->mmio.is_write);
-		off = run->mmio.phys_addr - (MMIO_GPA + DTR_GDT_OFF);
-		ASSERT_GE(sizeof(device), off + run->mmio.len)
-			TH_LOG("read of %u at %#llx", run->mmio.len,
-			       (unsigned long long)run->mmio.phys_addr);
-		memcpy(run->mmio.data, device + off, run->mmio.len);
-		ASSERT_GT(8, ++exits);
-	}
-	ASSERT_UCALL(self->vcpu, UCALL_SYNC, &self->uc);
-	EXPECT_EQ(g.limit, self->uc.args[0]);
-	EXPECT_EQ(g.base, self->uc.args[1]);
-	EXPECT_EQ(i.limit, self->uc.args[2]);
-	EXPECT_EQ(i.base, self->uc.args[3]);
-	/* Two pieces each, however they are cut. */
-	EXPECT_EQ(4, exits);
 }
 
 /*

@@ -80,7 +80,6 @@ struct program_result {
 	bool reads_tsc;		/* the program has RDTSC or RDTSCP */
 	bool has_pusha;		/* a 60 byte, outside 64-bit mode */
 	bool has_popa;		/* a 61 byte, outside 64-bit mode */
-	bool has_lgdt;		/* 0F 01 /2 or /3 on memory */
 };
 
 struct tally {
@@ -777,17 +776,19 @@ static void skip_to_ends(const char *v, const char *k, int *a, int *b)
 
 /*
  * LGDT, LIDT (0F 01 /2, /3) with their 6- or 10-byte operand in MMIO:
- * vmxlab reads limit and base (two 'r' exits) and loads the table from
- * the device's random bytes; KVM 6.1's emulator reads such operands
- * with read_std, which cannot reach MMIO, and re-enters the guest at the
- * same instruction without an exit. KVM's. Pattern: the program has
- * LGDT or LIDT on memory; from the difference on, not compared.
+ * KVM reads the operand from the device; vmxlab does not emulate them
+ * (the hardware names the GPA of whichever piece it read first, and
+ * vmxlab's decoder does not compute effective addresses).
  */
-static bool lgdt_lidt_operand_read_in_other_pieces(
-	const char *v, const char *k, int *a, int *b,
-	const struct program_result *mine)
+static bool kvm_emulates_lgdt_lidt_from_mmio(const char *v, const char *k,
+					     int *a, int *b,
+					     const struct program_result *mine)
 {
-	if (!mine->has_lgdt)
+	const uint8_t *op = opcode_of(mine);
+
+	if (!unemulated_by_vmxlab(v + *a, op) || op[0] != 0x0f ||
+	    op[1] != 0x01 || (op[2] >> 6) == 3 ||
+	    ((op[2] >> 3) & 7) < 2 || ((op[2] >> 3) & 7) > 3)
 		return false;
 	skip_to_ends(v, k, a, b);
 	return true;
@@ -885,8 +886,8 @@ static const struct diff_rule diff_rules[] = {
 	{ "rep_ins_into_ram_batches_differ", rep_ins_into_ram_batches_differ },
 	{ "vmxlab_checks_rep_ins_destination_first",
 	  vmxlab_checks_rep_ins_destination_first },
-	{ "lgdt_lidt_operand_read_in_other_pieces",
-	  lgdt_lidt_operand_read_in_other_pieces },
+	{ "kvm_emulates_lgdt_lidt_from_mmio",
+	  kvm_emulates_lgdt_lidt_from_mmio },
 	{ "kvm_emulates_far_pointer_loads_from_mmio",
 	  kvm_emulates_far_pointer_loads_from_mmio },
 	{ "guest_tsc_differs_at_start", guest_tsc_differs_at_start },
@@ -953,7 +954,7 @@ static void print_program(struct __test_metadata *_metadata, uint64_t seed,
 /*
  * What the differential's rules ask of program @index of @seed: whether
  * it has RDTSC (0F 31) or RDTSCP (0F 01 F9), PUSHA or POPA (60, 61,
- * outside 64-bit mode), LGDT or LIDT on memory. Any such bytes count, operand or not.
+ * outside 64-bit mode). Any such bytes count, operand or not.
  */
 static void program_traits(uint64_t seed, long index,
 			   struct program_result *r)
@@ -977,10 +978,6 @@ static void program_traits(uint64_t seed, long index,
 			r->has_pusha = true;
 		if (page[i] == 0x61 && r->mode < LONG)
 			r->has_popa = true;
-		if (i + 2 < len && page[i] == 0x0f && page[i + 1] == 0x01 &&
-		    (page[i + 2] >> 6) != 3 && ((page[i + 2] >> 3) & 7) >= 2 &&
-		    ((page[i + 2] >> 3) & 7) <= 3)
-			r->has_lgdt = true;
 	}
 }
 

@@ -265,8 +265,7 @@ static bool insn_equal(const struct mmio_insn *a, const struct mmio_insn *b)
 	       a->rep == b->rep && a->repne == b->repne &&
 	       a->addr_size == b->addr_size &&
 	       a->seg == b->seg && a->stack_size == b->stack_size &&
-	       a->from_flags == b->from_flags && a->from_sreg == b->from_sreg &&
-	       a->dtr_base_bits == b->dtr_base_bits;
+	       a->from_flags == b->from_flags && a->from_sreg == b->from_sreg;
 }
 
 static void show(struct __test_metadata *_metadata, const char *what,
@@ -410,7 +409,7 @@ TEST(unsupported_opcodes)
 		  MMIO_INSN_LONG64 },
 		{ "push %es in 64-bit mode", "\x06", 1, MMIO_INSN_LONG64 },
 		{ "pusha in 64-bit mode", "\x60", 1, MMIO_INSN_LONG64 },
-		{ "sgdt (%rax) (0F 01 /0)", "\x0f\x01\x00", 3,
+		{ "lgdt (%rax) (0F 01 /2)", "\x0f\x01\x10", 3,
 		  MMIO_INSN_LONG64 },
 		{ "fldcw (%rdi) (D9 /5)", "\xd9\x2f", 2, MMIO_INSN_LONG64 },
 		{ "fstl (%rdi) (DD /2)", "\xdd\x17", 2, MMIO_INSN_LONG64 },
@@ -1134,11 +1133,6 @@ static const struct vector more64[] = {
 	  .is_write = true),
 	V("fnstsw 8(%rdi)", "\xdd\x7f\x08", .op = MMIO_OP_STORE_FPU, .alu = 1,
 	  .size = 2, .is_write = true),
-	V("lgdt (%rax)", "\x0f\x01\x10", .op = MMIO_OP_LOAD_DTR, .size = 2,
-	  .is_read = true, .dtr_base_bits = 64),
-	V("lidt 0x10(%rip)", "\x0f\x01\x1d\x10\x00\x00\x00",
-	  .op = MMIO_OP_LOAD_DTR, .alu = 1, .size = 2, .is_read = true,
-	  .dtr_base_bits = 64),
 };
 
 static const struct vector more32[] = {
@@ -1167,11 +1161,6 @@ static const struct vector more32[] = {
 	  LOAD(4, AX), .op = MMIO_OP_IMUL, .has_imm = true, .imm = 0x12345678),
 	V("pushal (stack in MMIO)", "\x60", .op = MMIO_OP_PUSHA, .size = 4,
 	  .stack_size = 32, .is_write = true),
-	V("lidtl (%eax)", "\x0f\x01\x18", .op = MMIO_OP_LOAD_DTR, .alu = 1,
-	  .size = 2, .is_read = true, .dtr_base_bits = 32),
-	V("lgdtw 4(%eax) (66: 24-bit base)", "\x66\x0f\x01\x50\x04",
-	  .op = MMIO_OP_LOAD_DTR, .size = 2, .is_read = true,
-	  .dtr_base_bits = 24),
 	V("popaw", "\x66\x61", .op = MMIO_OP_POPA, .size = 2,
 	  .stack_size = 16, .is_read = true),
 };
@@ -1192,8 +1181,6 @@ static const struct vector more16[] = {
 	  .size = 1, .is_write = true),
 	V("pushaw", "\x60", .op = MMIO_OP_PUSHA, .size = 2, .stack_size = 16,
 	  .is_write = true),
-	V("lgdtw (%bx)", "\x0f\x01\x17", .op = MMIO_OP_LOAD_DTR, .size = 2,
-	  .is_read = true, .dtr_base_bits = 24),
 	V("popal", "\x66\x61", .op = MMIO_OP_POPA, .size = 4,
 	  .stack_size = 32, .is_read = true),
 };

@@ -52,8 +52,14 @@
 #define MAX_EVENTFDS	4
 #define BUF_SIZE	(64 * 1024)
 #define DEFAULT_THREADS	3
+/*
+ * The scribbler's pause: every wake-up costs the lab's emulated CPU, and
+ * at 50 us it took a third of the storm's time.
+ */
+#define SCRIBBLE_US	500
 #define MAX_THREADS	8
-#define MAX_RUN_PAGES	4096
+/* Run pages mapped at once; then the ones no slot names are unmapped. */
+#define MAX_RUN_PAGES	64
 
 struct fuzz {
 	uint64_t rng;
@@ -66,13 +72,26 @@ struct fuzz {
 	int efd[MAX_EVENTFDS];
 	uint8_t *buf;		/* BUF_SIZE bytes, then an unmapped page */
 	uint8_t *mem;		/* guest memory for the slots */
-	/* Run pages stay mapped until the end: another thread may use one. */
+	/*
+	 * Every run page mapped. A mapping holds its vCPU, and so its VM,
+	 * alive: the ones no slot names any more are unmapped now and then
+	 * (sweep_run_pages()), so that closed vCPUs go during the storm as
+	 * a real client's would, and the process does not pile up
+	 * thousands of live vCPUs (which made every fork and the final
+	 * teardown slow). A thread that uses a slot's mapping, or maps one,
+	 * holds run_lock for reading; the sweep holds it for writing.
+	 */
+	pthread_rwlock_t run_lock;
 	void *run_pages[MAX_RUN_PAGES];
 	atomic_int nr_run_pages;
+	atomic_long run_pages_swept;
 	atomic_long calls, failures_by_errno[256], ok;
 	atomic_long runs, run_exits[64], forks, dups;
 	atomic_long bad_errno;
+	/* Where the lab's time goes: per ioctl number, and in forks. */
+	atomic_long ns_by_nr[256], calls_by_nr[256], fork_ns;
 	atomic_int stop;
+	long scribble_us;
 	int last_bad_errno;
 	unsigned long last_bad_ioctl;
 	long last_bad_call;
@@ -89,6 +108,23 @@ struct fuzz {
 static __thread uint64_t rng;
 static __thread int cur_thread;
 static __thread long cur_step;
+static __thread uint64_t call_start_ns;
+/* A forked child takes no locks: another thread may hold one in its copy. */
+static bool in_child;
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/* Every fuzzed ioctl: call_start() right before it, note() right after. */
+static void call_start(void)
+{
+	call_start_ns = now_ns();
+}
 
 static void seed_step(uint64_t seed, int thread, long step)
 {
@@ -187,6 +223,8 @@ static void note(struct fuzz *f, unsigned long ioctl_nr, long r)
 	int e = errno;
 	long call = f->calls++;
 
+	f->ns_by_nr[_IOC_NR(ioctl_nr)] += now_ns() - call_start_ns;
+	f->calls_by_nr[_IOC_NR(ioctl_nr)]++;
 	if (r >= 0) {
 		f->ok++;
 		return;
@@ -213,7 +251,10 @@ bad:
 
 static long fuzz_ioctl(struct fuzz *f, int fd, unsigned long nr, void *arg)
 {
-	long r = ioctl(fd, nr, arg);
+	long r;
+
+	call_start();
+	r = ioctl(fd, nr, arg);
 
 	note(f, nr, r);
 	return r;
@@ -243,21 +284,80 @@ static void close_vm(struct fuzz *f, int vm)
 static void create_vm(struct fuzz *f, int vm)
 {
 	close_vm(f, vm);
+	call_start();
 	f->vm_fd[vm] = ioctl(f->sys_fd, KVM_CREATE_VM, 0);
 	note(f, KVM_CREATE_VM, f->vm_fd[vm]);
 }
 
+static void run_lock_read(struct fuzz *f)
+{
+	if (!in_child)
+		pthread_rwlock_rdlock(&f->run_lock);
+}
+
+static void run_unlock(struct fuzz *f)
+{
+	if (!in_child)
+		pthread_rwlock_unlock(&f->run_lock);
+}
+
+static bool named_by_a_slot(struct fuzz *f, void *p)
+{
+	int vm, i;
+
+	for (vm = 0; vm < MAX_VMS; vm++)
+		for (i = 0; i < MAX_VCPUS; i++)
+			if (f->run[vm][i] == p)
+				return true;
+	return false;
+}
+
+/* Unmaps the run pages no slot names: with no thread between the two. */
+static void sweep_run_pages(struct fuzz *f)
+{
+	int i, kept = 0;
+
+	pthread_rwlock_wrlock(&f->run_lock);
+	for (i = 0; i < f->nr_run_pages && i < MAX_RUN_PAGES; i++) {
+		void *p = f->run_pages[i];
+
+		if (!p)
+			continue;
+		if (named_by_a_slot(f, p)) {
+			f->run_pages[kept++] = p;
+		} else {
+			munmap(p, f->run_size);
+			f->run_pages_swept++;
+		}
+	}
+	f->nr_run_pages = kept;
+	pthread_rwlock_unlock(&f->run_lock);
+}
+
 static void map_run(struct fuzz *f, int vm, int i)
 {
-	int slot = f->nr_run_pages++;
+	int slot;
 	void *p;
 
-	if (slot >= MAX_RUN_PAGES)
-		return;
+	run_lock_read(f);
+	slot = f->nr_run_pages++;
+	if (slot >= MAX_RUN_PAGES) {
+		run_unlock(f);
+		if (in_child)
+			return;
+		sweep_run_pages(f);
+		run_lock_read(f);
+		slot = f->nr_run_pages++;
+		if (slot >= MAX_RUN_PAGES) {
+			run_unlock(f);
+			return;
+		}
+	}
 	p = mmap(NULL, f->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 f->vcpu_fd[vm][i], 0);
 	f->run_pages[slot] = p == MAP_FAILED ? NULL : p;
 	f->run[vm][i] = f->run_pages[slot];
+	run_unlock(f);
 }
 
 /* Another name for a VM or vCPU file: closing one must not end it. */
@@ -295,12 +395,14 @@ static void one_step(struct fuzz *f);
  */
 static void fork_and_poke(struct fuzz *f)
 {
+	uint64_t start = now_ns();
 	pid_t pid = fork();
 	int i;
 
 	if (pid < 0)
 		return;
 	if (pid == 0) {
+		in_child = true;
 		rng ^= getpid();
 		for (i = 0; i < 40; i++)
 			one_step(f);
@@ -308,6 +410,7 @@ static void fork_and_poke(struct fuzz *f)
 	}
 	waitpid(pid, NULL, 0);
 	f->forks++;
+	f->fork_ns += now_ns() - start;
 }
 
 static void create_vcpu(struct fuzz *f, int vm, int i)
@@ -318,6 +421,7 @@ static void create_vcpu(struct fuzz *f, int vm, int i)
 	if (f->vm_fd[vm] < 0)
 		return;
 	close_vcpu(f, vm, i);
+	call_start();
 	fd = ioctl(f->vm_fd[vm], KVM_CREATE_VCPU, id);
 	note(f, KVM_CREATE_VCPU, fd);
 	if (fd < 0)
@@ -359,8 +463,11 @@ static void fuzz_system(struct fuzz *f)
 	case 4:
 		/* A VM of a random type: close it at once if it was made. */
 		{
-			long fd = ioctl(f->sys_fd, KVM_CREATE_VM,
-					(unsigned long)nasty_number(f));
+			unsigned long type = nasty_number(f);
+			long fd;
+
+			call_start();
+			fd = ioctl(f->sys_fd, KVM_CREATE_VM, type);
 
 			note(f, KVM_CREATE_VM, fd);
 			if (fd >= 0)
@@ -633,12 +740,14 @@ static void arm_run_timer(long ns)
 
 static void fuzz_run(struct fuzz *f, int vm, int i)
 {
-	struct kvm_run *run = f->run[vm][i];
+	struct kvm_run *run;
 	struct kvm_regs regs;
 	long r;
 
 	if (!have_run_timer)
 		return;
+	run_lock_read(f);
+	run = f->run[vm][i];
 	/*
 	 * IF set: the lab's CPU takes no external-interrupt exit from a
 	 * guest with IF clear, so one spinning so would hang the lab.
@@ -650,6 +759,7 @@ static void fuzz_run(struct fuzz *f, int vm, int i)
 	if (run && chance(f, 10))
 		run->immediate_exit = 1;
 	arm_run_timer(2000000);
+	call_start();
 	r = ioctl(f->vcpu_fd[vm][i], KVM_RUN, 0);
 	note(f, KVM_RUN, r);
 	arm_run_timer(0);
@@ -658,6 +768,7 @@ static void fuzz_run(struct fuzz *f, int vm, int i)
 		f->run_exits[run->exit_reason & 63]++;
 		run->immediate_exit = 0;
 	}
+	run_unlock(f);
 }
 
 static void fuzz_vcpu(struct fuzz *f, int vm, int i)
@@ -766,10 +877,17 @@ static void storm_setup(struct __test_metadata *_metadata, struct fuzz *f,
 		       const char *path)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
+	pthread_rwlockattr_t attr;
 	int vm, i;
 
 	memset(f, 0, sizeof(*f));
 	f->path = path;
+	/* A sweep must not wait for ever behind the threads' readers. */
+	ASSERT_EQ(0, pthread_rwlockattr_init(&attr));
+	ASSERT_EQ(0, pthread_rwlockattr_setkind_np(&attr,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP));
+	ASSERT_EQ(0, pthread_rwlock_init(&f->run_lock, &attr));
+	pthread_rwlockattr_destroy(&attr);
 	/* No SA_RESTART: the timer's signal ends a KVM_RUN with EINTR. */
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	f->sys_fd = open(path, O_RDWR | O_CLOEXEC);
@@ -848,6 +966,53 @@ static int storm_teardown(struct fuzz *f)
 	return close_stray_files();
 }
 
+static const char *ioctl_name(int nr)
+{
+	switch (nr) {
+	case _IOC_NR(KVM_CREATE_VM):		return "CREATE_VM";
+	case _IOC_NR(KVM_CREATE_VCPU):		return "CREATE_VCPU";
+	case _IOC_NR(KVM_SET_USER_MEMORY_REGION): return "SET_USER_MEMORY_REGION";
+	case _IOC_NR(KVM_CREATE_IRQCHIP):	return "CREATE_IRQCHIP";
+	case _IOC_NR(KVM_CREATE_PIT2):		return "CREATE_PIT2";
+	case _IOC_NR(KVM_RUN):			return "RUN";
+	case _IOC_NR(KVM_SET_MSRS):		return "SET_MSRS";
+	case _IOC_NR(KVM_IRQFD):		return "IRQFD";
+	case _IOC_NR(KVM_IOEVENTFD):		return "IOEVENTFD";
+	case _IOC_NR(KVM_SET_GSI_ROUTING):	return "SET_GSI_ROUTING";
+	case _IOC_NR(KVM_SET_LAPIC):		return "SET_LAPIC";
+	case _IOC_NR(KVM_SET_SREGS):		return "SET_SREGS";
+	}
+	return NULL;
+}
+
+/* The ioctl numbers that took most of the storm's time (the lab's budget). */
+static void report_costs(struct __test_metadata *_metadata, struct fuzz *f)
+{
+	bool shown[256] = {};
+	char line[512];
+	uint64_t total = 0;
+	int n = 0, k, nr, top;
+
+	for (nr = 0; nr < 256; nr++)
+		total += f->ns_by_nr[nr];
+	for (k = 0; k < 6; k++) {
+		top = -1;
+		for (nr = 0; nr < 256; nr++)
+			if (!shown[nr] && f->calls_by_nr[nr] &&
+			    (top < 0 || f->ns_by_nr[nr] > f->ns_by_nr[top]))
+				top = nr;
+		if (top < 0)
+			break;
+		shown[top] = true;
+		n += snprintf(line + n, sizeof(line) - n, " %s%s%#x: %ld ms in %ld",
+			      ioctl_name(top) ?: "", ioctl_name(top) ? "/" : "",
+			      top, (long)(f->ns_by_nr[top] / 1000000),
+			      (long)f->calls_by_nr[top]);
+	}
+	TH_LOG("time in calls: %ld ms, in forks: %ld ms; most:%s",
+	       (long)(total / 1000000), (long)(f->fork_ns / 1000000), line);
+}
+
 static void report(struct __test_metadata *_metadata, struct fuzz *f,
 		   uint64_t seed)
 {
@@ -868,6 +1033,7 @@ static void report(struct __test_metadata *_metadata, struct fuzz *f,
 			n += snprintf(line + n, sizeof(line) - n, " %d:%ld", e,
 				      (long)f->run_exits[e]);
 	TH_LOG("exit reasons after KVM_RUN:%s", n ? line : " none");
+	report_costs(_metadata, f);
 }
 
 /* After the storm, a clean VM still runs a guest to its end. */
@@ -932,7 +1098,7 @@ static void *scribble(void *arg)
 	rng = 0x5deece66dULL;
 	while (!f->stop) {
 		f->buf[below(f, BUF_SIZE)] ^= 1 << below(f, 8);
-		usleep(50);
+		usleep(f->scribble_us);
 	}
 	return NULL;
 }
@@ -1099,6 +1265,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 	pthread_t tid[MAX_THREADS], scribbler;
 	struct fuzz *f = &self->f;
 	long t, nr_replay, *replay;
+	uint64_t storm_ns, teardown_ns;
 	struct vcpu *vcpu;
 	int stray;
 	struct vm *vm;
@@ -1111,6 +1278,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 	ASSERT_GE(MAX_THREADS, threads);
 	nr_replay = replay_list(&replay);
 	storm_setup(_metadata, f, variant->path);
+	f->scribble_us = lab_cmdline_number("vmxlab_fuzz_scribble_us", SCRIBBLE_US);
 	storm_start(f, seed);
 	if (nr_replay) {
 		r.thread = lab_cmdline_number("vmxlab_fuzz_thread", 0);
@@ -1119,6 +1287,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 		threads = 0;
 	}
 	free(replay);
+	storm_ns = now_ns();
 	if (threads > 1)
 		ASSERT_EQ(0, pthread_create(&scribbler, NULL, scribble, f));
 	for (t = 0; t < threads; t++) {
@@ -1131,10 +1300,16 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 	if (threads > 1)
 		pthread_join(scribbler, NULL);
 	TH_LOG("%ld threads%s", threads, threads > 1 ? " and a scribbler" : "");
+	storm_ns = now_ns() - storm_ns;
 	report(_metadata, f, seed);
+	teardown_ns = now_ns();
 	stray = storm_teardown(f);
+	teardown_ns = now_ns() - teardown_ns;
 	TH_LOG("%d VM or vCPU files lost to races between the threads, closed at the end",
 	       stray);
+	TH_LOG("the storm took %ld ms (%ld run pages unmapped during it); closing everything after it %ld ms",
+	       (long)(storm_ns / 1000000), (long)f->run_pages_swept,
+	       (long)(teardown_ns / 1000000));
 	/* One thread races with nobody: every file it opened is accounted. */
 	if (threads <= 1)
 		EXPECT_EQ(0, stray);

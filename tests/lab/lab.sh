@@ -9,6 +9,7 @@
 # its /init. See shared/lab-notes.md for the facts this is built on.
 #
 # Usage: lab.sh --cpus N [--build DIR] [--timeout SECS] [--init-extra FILE]
+#               [--tests "NAME..."]
 #
 #   --cpus N           number of emulated CPUs (the lab runs in DIR/lab/cpusN)
 #   --build DIR        build tree (default: build/ at the top of the repo):
@@ -22,6 +23,8 @@
 #   --timeout SECS     real-time bound on the whole Bochs run (default 1500)
 #   --init-extra FILE  busybox sh fragment that /init sources after the
 #                      modules are loaded and before the test programs run
+#   --tests "NAME..."  run only these programs of DIR/selftests (each must
+#                      be there); the default is all of them
 #   --fetch-only       only fetch Debian's kernel into the cache (make run
 #                      boots the same kernel as its guest)
 #
@@ -88,10 +91,11 @@ cpus=
 build=$REPO/build
 timeout_secs=1500
 init_extra=
+only_tests=
 
 usage()
 {
-	echo "usage: $0 --cpus N [--build DIR] [--timeout SECS] [--init-extra FILE]" >&2
+	echo "usage: $0 --cpus N [--build DIR] [--timeout SECS] [--init-extra FILE] [--tests \"NAME...\"]" >&2
 	exit 2
 }
 
@@ -128,6 +132,8 @@ while [ $# -gt 0 ]; do
 	--build)	build=${2:-}; shift 2 || usage ;;
 	--timeout)	timeout_secs=${2:-}; shift 2 || usage ;;
 	--init-extra)	init_extra=${2:-}; shift 2 || usage ;;
+	--tests)	only_tests=${2:-}; shift 2 || usage
+			[ -n "$only_tests" ] || usage ;;
 	--fetch-only)	fetch_only=1; shift ;;
 	-h|--help)	usage ;;
 	*)		usage ;;
@@ -262,6 +268,17 @@ if [ -d "$build/selftests" ]; then
 					     { print }
 					     END { for (i = 0; i < n; i++) print last[i] }')
 fi
+if [ -n "$only_tests" ]; then
+	for name in $only_tests; do
+		[ -x "$build/selftests/$name" ] ||
+			die "--tests: no program $name in $build/selftests"
+	done
+	chosen=()
+	for name in ${tests[@]+"${tests[@]}"}; do
+		[[ " $only_tests " != *" $name "* ]] || chosen+=("$name")
+	done
+	tests=(${chosen[@]+"${chosen[@]}"})
+fi
 [ ${#tests[@]} -gt 0 ] || log "warning: no test programs in $build/selftests"
 
 rm -rf "$rundir"
@@ -278,7 +295,18 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
 cp "$LAB_SRC/init.sh" "$root/init"
 chmod 755 "$root/init"
-cp "$ko" "$root/lib/modules/vmxlab.ko"
+# The initramfs goes through the emulated BIOS at about 0.3 MB a second:
+# programs and the module go in without their debug sections (symbols
+# stay, for backtraces). Scripts and other files are copied as they are.
+copy_lean()
+{
+	if ! command -v strip >/dev/null ||
+	   ! strip --strip-debug -o "$2" "$1" 2>/dev/null; then
+		cp "$1" "$2"
+	fi
+}
+
+copy_lean "$ko" "$root/lib/modules/vmxlab.ko"
 for name in $LAB_MODULES; do
 	take_module "$cache/root" "$name" "$root/lib/modules"
 done
@@ -289,7 +317,8 @@ fi
 
 : >"$root/etc/lab-tests"
 for name in ${tests[@]+"${tests[@]}"}; do
-	cp "$build/selftests/$name" "$root/tests/"
+	copy_lean "$build/selftests/$name" "$root/tests/$name"
+	chmod 755 "$root/tests/$name"
 	echo "$name" >>"$root/etc/lab-tests"
 	if command -v readelf >/dev/null &&
 	   readelf -l "$build/selftests/$name" 2>/dev/null | grep -q INTERP; then

@@ -5,7 +5,9 @@
  * help: KVM reports the TSC-deadline timer as KVM_CAP_TSC_DEADLINE_TIMER,
  * not in CPUID, and a VMM that wants its guests to use it sets
  * CPUID.1:ECX[24] itself, as QEMU does. Features of the in-kernel LAPIC
- * are cleared when the LAPIC is the launcher's.
+ * are cleared when the LAPIC is the launcher's. KVM leaves the
+ * hypervisor-present bit, CPUID.1:ECX[31], to the VMM too: without it a
+ * guest never reads the KVM leaves, and so never finds kvm-clock.
  */
 #include "cpuid.h"
 
@@ -21,6 +23,7 @@ static void cpuid_leaf1(struct kvm_cpuid_entry2 *e, const struct cpuid_policy *p
 {
 	e->ebx = (e->ebx & 0x0000ffff) | (p->vcpu_id & 0xff) << 24 |
 		 (p->nr_vcpus & 0xff) << 16;
+	e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	if (!p->lapic_in_kernel) {
 		e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
 		return;

@@ -12,6 +12,7 @@
 
 #define CPUID_1_ECX_X2APIC	(1u << 21)
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR	(1u << 31)
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 
 struct cpuid_policy {

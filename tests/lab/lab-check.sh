@@ -12,8 +12,8 @@
 #
 # KDIR, if given, is a lab tree for another kernel (scripts/lab-kernel.sh:
 # make check's bounded run on 6.12): it boots with 1 CPU on the core the
-# 2-CPU lab leaves free when it ends first, with KDIR/lab-extra.sh as
-# its --init-extra if there is one. Its result is KDIR/lab/results-cpus1.
+# first lab to end leaves free, with KDIR/lab-extra.sh as its
+# --init-extra if there is one. Its result is KDIR/lab/results-cpus1.
 #
 # Every program runs in the 1-CPU lab. The 2-CPU lab, whose Bochs runs
 # two CPUs on one host core and so runs a test two to four times slower,
@@ -65,40 +65,62 @@ if [ "$LAB2_TESTS" != all ]; then
 	lab2_args=(--tests "${have# }")
 fi
 
-start=$SECONDS
-LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=80000 vmxlab_qemu_rows=none" \
-	"$LAB_SRC/lab.sh" --cpus 1 "${args[@]}" &
-pids+=($!)
-(
-	rc=0
+lab1()
+{
+	LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=80000 vmxlab_qemu_rows=none" \
+		"$LAB_SRC/lab.sh" --cpus 1 "${args[@]}"
+}
+
+lab2()
+{
 	LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=20000 vmxlab_fuzz_programs=60 vmxlab_vhost_fuzz_calls=1000 vmxlab_conformance_areas=debug,syscall-sysenter vmxlab_qemu_rows=none" \
 		"$LAB_SRC/lab.sh" --cpus 2 "${args[@]}" \
-		${lab2_args[@]+"${lab2_args[@]}"} || rc=2
-	if [ -n "$kdir" ]; then
-		extra=()
-		[ ! -f "$kdir/lab-extra.sh" ] || extra=(--init-extra "$kdir/lab-extra.sh")
-		# Its lines say which kernel: "[lab1-6.12] ".
-		tag=lab1-${kdir##*/kernel-}
-		"$LAB_SRC/lab.sh" --cpus 1 --build "$kdir" \
-			--timeout "${LAB_TIMEOUT:-3000}" ${extra[@]+"${extra[@]}"} 2>&1 |
-			sed -u "s/^\[lab1\]/[$tag]/; s/^lab1:/$tag:/" ||
-			rc=$((rc | 4))
-	fi
-	exit $rc
-) &
+		${lab2_args[@]+"${lab2_args[@]}"}
+}
+
+# Its lines say which kernel: "[lab1-6.12] ".
+lab_kernel()
+{
+	local extra=() tag=lab1-${kdir##*/kernel-}
+
+	[ ! -f "$kdir/lab-extra.sh" ] || extra=(--init-extra "$kdir/lab-extra.sh")
+	"$LAB_SRC/lab.sh" --cpus 1 --build "$kdir" \
+		--timeout "${LAB_TIMEOUT:-3000}" ${extra[@]+"${extra[@]}"} 2>&1 |
+		sed -u "s|^\[lab1\]|[$tag]|; s|^lab1:|$tag:|"
+}
+
+declare -A what
+start=$SECONDS
+lab1 &
 pids+=($!)
+what[$!]="the 1-CPU lab"
+lab2 &
+pids+=($!)
+what[$!]="the 2-CPU lab"
 
 rc=0
-if ! wait "${pids[0]}"; then
-	echo "lab-check: the 1-CPU lab FAILED"
-	rc=1
-fi
-wait "${pids[1]}" || {
-	lrc=$?
-	[ $((lrc & 2)) -eq 0 ] || echo "lab-check: the 2-CPU lab FAILED"
-	[ $((lrc & 4)) -eq 0 ] || echo "lab-check: the 1-CPU lab on $(basename "$kdir") FAILED"
-	rc=1
-}
+running=("${pids[@]}")
+while [ ${#running[@]} -gt 0 ]; do
+	status=0
+	wait -n -p ended "${running[@]}" || status=$?
+	if [ $status -ne 0 ]; then
+		echo "lab-check: ${what[$ended]} FAILED"
+		rc=1
+	fi
+	left=()
+	for pid in "${running[@]}"; do
+		[ "$pid" = "$ended" ] || left+=("$pid")
+	done
+	running=(${left[@]+"${left[@]}"})
+	# The other kernel's lab takes the core the first lab to end frees.
+	if [ -n "$kdir" ] && [ -z "${what[kernel]:-}" ]; then
+		lab_kernel &
+		pids+=($!)
+		running+=($!)
+		what[$!]="the 1-CPU lab on $(basename "$kdir")"
+		what[kernel]=started
+	fi
+done
 pids=()
 echo "lab-check: the labs finished in $((SECONDS - start)) s"
 exit $rc

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the launcher's CPUID policy (user/cpuid.c): what a
- * vCPU sees of the TSC-deadline timer, x2APIC, the KVM PV features and
- * its APIC ID, per irqchip home.
+ * vCPU sees of the TSC-deadline timer, x2APIC, the KVM PV features,
+ * the hypervisor-present bit and its APIC ID, per irqchip home.
  */
 #include <string.h>
 
@@ -64,6 +64,22 @@ TEST(launcher_lapic_hides_the_kernel_lapic_features)
 	EXPECT_TRUE(e[0].ecx & ECX_SSE3);
 	EXPECT_EQ(0xffff & ~0xc8d0u, e[1].eax);
 	EXPECT_EQ(0x010200ab, e[0].ebx);
+}
+
+/* KVM's supported CPUID leaves it clear; a guest must see a hypervisor. */
+TEST(hypervisor_bit_set_in_every_irqchip_home)
+{
+	struct cpuid_policy p = { 0, 1, true, true };
+	struct kvm_cpuid_entry2 e[4];
+
+	fill(e);
+	cpuid_apply_policy(e, 4, &p);
+	EXPECT_TRUE(e[0].ecx & CPUID_1_ECX_HYPERVISOR);
+	p.lapic_in_kernel = false;
+	fill(e);
+	cpuid_apply_policy(e, 4, &p);
+	EXPECT_TRUE(e[0].ecx & CPUID_1_ECX_HYPERVISOR);
+	EXPECT_TRUE(e[0].ecx & ECX_SSE3);
 }
 
 TEST_HARNESS_MAIN

@@ -5,8 +5,10 @@
 # zz_linux test). Lines starting "vmxlab-guest:" are what the test checks.
 # With vmxlab_net=1 on the command line it loads Debian's virtio-net
 # modules, addresses eth0 as 192.168.100.2 and pings the host's end of the
-# tap (192.168.100.1, see user/virtio/tap.h); with vmxlab_net_reprobe=1
-# too it then removes and reloads virtio_net and pings again.
+# tap (192.168.100.1, see user/virtio/tap.h); with vmxlab_host_ping=1 it
+# then waits (5 s at most) until the host has pinged it three times; with
+# vmxlab_net_reprobe=1 it then removes and reloads virtio_net and pings
+# again.
 /bin/busybox --install -s /bin
 export PATH=/bin
 
@@ -17,6 +19,13 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 say()
 {
 	echo "vmxlab-guest: $*"
+}
+
+# ICMP echo requests this guest has received (/proc/net/snmp's InEchos).
+echos_in()
+{
+	awk '$1 == "Icmp:" && !names { for (i = 2; i <= NF; i++) col[$i] = i; names = 1; next }
+	     $1 == "Icmp:" { print $(col["InEchos"]); exit }' /proc/net/snmp
 }
 
 say "init running"
@@ -39,6 +48,14 @@ if grep -qw vmxlab_net=1 /proc/cmdline; then
 		say "ping FAILED"
 		ip addr
 		cat /proc/interrupts
+	fi
+	if grep -qw vmxlab_host_ping=1 /proc/cmdline; then
+		i=0
+		while [ "$(echos_in)" -lt 3 ] && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		say "host pinged $(echos_in) times"
 	fi
 	# The driver goes and comes back: the device is reset (the launcher
 	# takes the rings back from a kernel backend) and set up again.

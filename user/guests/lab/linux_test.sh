@@ -9,8 +9,9 @@
 # default backend or BACKEND (user, vmxlab or vhost-net: who serves the
 # rings), and ",reprobe" after it has the guest reload virtio_net (a
 # device reset and a new set-up) and ping again. A run passes when the
-# launcher exits 0 after the guest's /init ran on CPUS CPUs (and pinged,
-# over the backend asked for).
+# launcher exits 0 after the guest's /init ran on CPUS CPUs (and, with
+# net, pinged the host over the backend asked for and answered the host's
+# three pings).
 #
 # The boot time is reported two ways: from starting the launcher to the
 # guest's /init, in the seconds of the machine running this (in the lab,
@@ -24,6 +25,7 @@ data=${LINUX_GUEST_DATA:-$(dirname "$0")/data/linux}
 timeout=${LINUX_GUEST_TIMEOUT:-12}
 tap=vmxtap0
 out=/tmp/linux-guest.out
+host_ping=/tmp/linux-guest.host-ping
 stamp=/tmp/linux-guest.stamp
 
 # The default splits the boots between the two labs of make check, which
@@ -109,19 +111,27 @@ EOF
 	cmdline="console=ttyS0 panic=-1"
 	if [ "$net" = net ]; then
 		args="$args --net tap=$tap${backend:+,backend=$backend}"
-		cmdline="$cmdline vmxlab_net=1${reprobe:+ vmxlab_net_reprobe=1}"
+		cmdline="$cmdline vmxlab_net=1 vmxlab_host_ping=1${reprobe:+ vmxlab_net_reprobe=1}"
 	fi
 	echo "# $name"
-	rm -f $stamp
+	rm -f $stamp $host_ping
 	start=$(uptime_s)
-	# The awk stamps the moment /init speaks; the console streams through.
+	# The awk stamps the moment /init speaks, and once the guest has
+	# pinged the host, the host pings the guest (which waits for it);
+	# the console streams through.
 	{ timeout -s TERM $timeout vmxlab run $args --cmdline "$cmdline" \
 		</dev/null 2>&1; echo $? >/tmp/linux-guest.rc; } |
-		awk -v stamp=$stamp -v out=$out '
+		awk -v stamp=$stamp -v out=$out -v host_ping=$host_ping '
 			{ sub(/\r$/, ""); print "#   " $0; fflush(); print > out }
 			/vmxlab-guest: init running/ && !done {
 				getline up < "/proc/uptime"; split(up, f, " ")
-				print f[1] > stamp; close(stamp); done = 1 }'
+				print f[1] > stamp; close(stamp); done = 1 }
+			/vmxlab-guest: ping ok/ && !pinged {
+				pinged = 1
+				system("ping -c 3 -A -W 5 192.168.100.2 >" host_ping " 2>&1 && echo host-ping-ok >>" host_ping) }'
+	if [ -s $host_ping ]; then
+		sed 's/^/#   host: /' $host_ping
+	fi
 	rc=$(cat /tmp/linux-guest.rc)
 	ok=1
 	[ "$rc" -eq 0 ] || ok=0
@@ -130,6 +140,11 @@ EOF
 	# kvmclock, as the KVM leaves offer it on either device.
 	grep -q "vmxlab-guest: clocksources .*kvm-clock" $out || ok=0
 	if [ "$net" = net ] && ! grep -q "vmxlab-guest: ping ok" $out; then
+		ok=0
+	fi
+	# The host reached the guest too, and the guest saw its three pings.
+	if [ "$net" = net ] && { ! grep -q host-ping-ok $host_ping 2>/dev/null ||
+	   ! grep -Eq "vmxlab-guest: host pinged ([3-9]|[1-9][0-9]+) times" $out; }; then
 		ok=0
 	fi
 	if [ -n "$reprobe" ] && ! grep -q "vmxlab-guest: reprobe ping ok" $out; then
@@ -157,8 +172,10 @@ done
 # (in the 2-CPU lab: with 2 vCPUs, their threads on both CPUs, irqchip in
 # the kernel): the process dies, and vmxlab is left holding nothing (its
 # allocation counters in debugfs are all back at zero). LINUX_GUEST_KILLS
-# lists IRQCHIP,CPUS pairs.
-if [ -z "${LINUX_GUEST_KILLS:-}" ]; then
+# lists IRQCHIP,CPUS pairs ("none": no such run).
+if [ "${LINUX_GUEST_KILLS:-}" = none ]; then
+	LINUX_GUEST_KILLS=
+elif [ -z "${LINUX_GUEST_KILLS:-}" ]; then
 	if [ "${VMXLAB_CPUS:-1}" -ge 2 ]; then
 		LINUX_GUEST_KILLS="kernel,2"
 	else

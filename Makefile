@@ -382,11 +382,12 @@ else
 	cp $(BUILD)/vmxlab.ko $(BUILD)/vmxlab $(LINUX_LAB)/
 	cp -r $(BUILD)/selftests/zz_linux $(BUILD)/selftests/data $(LINUX_LAB)/selftests/
 	echo 'export LINUX_GUEST_RUNS=full' >$(LINUX_LAB)/extra.sh
-	@rc=0; for n in 1 2; do \
+	@rc=0; pids=; for n in 1 2; do \
 		tests/lab/lab.sh --cpus $$n --build $(LINUX_LAB) --timeout 5400 \
 			--init-extra $(LINUX_LAB)/extra.sh >$(LINUX_LAB)/log$$n 2>&1 & \
+		pids="$$pids $$!"; \
 	done; \
-	for n in 1 2; do wait -n || rc=1; done; \
+	for pid in $$pids; do wait $$pid || rc=1; done; \
 	for n in 1 2; do \
 		grep -E '^\[lab.\] (ok|not ok) ' $(LINUX_LAB)/log$$n; \
 		sed -n 's/^\[lab.\] # Linux boot times/Linux boot times/p; /^\[lab.\] #   vmxlab \|^\[lab.\] #   kvm /p' $(LINUX_LAB)/log$$n; \

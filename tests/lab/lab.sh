@@ -295,9 +295,9 @@ mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 
 cp "$LAB_SRC/init.sh" "$root/init"
 chmod 755 "$root/init"
-# The initramfs goes through the emulated BIOS at about 0.3 MB a second:
-# programs and the module go in without their debug sections (symbols
-# stay, for backtraces). Scripts and other files are copied as they are.
+# Programs and the module go into the initramfs without their debug
+# sections (symbols stay, for backtraces): 4 MB less for the emulated
+# BIOS to load and the lab's kernel to unpack. Other files go as they are.
 copy_lean()
 {
 	if ! command -v strip >/dev/null ||

@@ -65,6 +65,7 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_VCPU_ATTRIBUTES:
 		return 1;
 	case KVM_CAP_XCRS:
 		return !!vmx_host_xcr0();	/* as KVM: the host has XSAVE */

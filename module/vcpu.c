@@ -422,6 +422,35 @@ static long ioctl_setup_mce(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
 	return vcpu_setup_mce(vcpu, argp);
 }
 
+/*
+ * KVM_HAS/GET/SET_DEVICE_ATTR on a vCPU: of the groups of devices/vcpu.rst
+ * only KVM_VCPU_TSC_CTRL's KVM_VCPU_TSC_OFFSET (guest TSC = host TSC +
+ * offset), which a VMM reads to relate guest and host TSC values.
+ */
+static long ioctl_device_attr(struct vmxlab_vcpu *vcpu, unsigned int ioctl,
+			      void __user *argp)
+{
+	struct kvm_device_attr attr;
+	u64 __user *uaddr;
+	u64 offset;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (attr.group != KVM_VCPU_TSC_CTRL || attr.attr != KVM_VCPU_TSC_OFFSET)
+		return -ENXIO;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return 0;
+	uaddr = u64_to_user_ptr(attr.addr);
+	if (ioctl == KVM_GET_DEVICE_ATTR)
+		return put_user(vcpu->tsc_offset, uaddr);
+	if (get_user(offset, uaddr))
+		return -EFAULT;
+	vcpu_load(vcpu);
+	vmx_set_tsc_offset(vcpu, offset);
+	vcpu_put(vcpu);
+	return 0;
+}
+
 static const struct {
 	unsigned int ioctl;
 	vcpu_ioctl_fn fn;
@@ -457,6 +486,9 @@ static const struct {
 	{ KVM_SET_TSC_KHZ, vcpu_state_ioctl },
 	{ KVM_SET_VAPIC_ADDR, vcpu_state_ioctl },
 	{ KVM_TPR_ACCESS_REPORTING, vcpu_state_ioctl },
+	{ KVM_HAS_DEVICE_ATTR, ioctl_device_attr },
+	{ KVM_GET_DEVICE_ATTR, ioctl_device_attr },
+	{ KVM_SET_DEVICE_ATTR, ioctl_device_attr },
 };
 
 static long vcpu_ioctl(struct file *file, unsigned int ioctl,

@@ -12,6 +12,7 @@
 #include "../vmxlab.h"
 #include "../mem.h"
 #include "../irq/kernel/irqchip.h"
+#include "../requests.h"
 #include "vmx_ops.h"
 
 #define MISC_ENABLE_DEFAULT	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
@@ -196,10 +197,12 @@ static int set_efer(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 	return 0;
 }
 
-static void set_tsc_offset(struct vmxlab_vcpu *vcpu, u64 offset)
+/* With the VMCS loaded: guest TSC = host TSC + @offset from the next entry. */
+void vmx_set_tsc_offset(struct vmxlab_vcpu *vcpu, u64 offset)
 {
 	vcpu->tsc_offset = offset;
 	vmcs_write(TSC_OFFSET, offset);
+	vcpu_make_request(vcpu, VCPU_REQ_CLOCK_UPDATE);
 }
 
 /*
@@ -210,7 +213,7 @@ static void set_tsc(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 {
 	u64 old = vcpu->tsc_offset;
 
-	set_tsc_offset(vcpu, data - rdtsc());
+	vmx_set_tsc_offset(vcpu, data - rdtsc());
 	if (!host)
 		vcpu->tsc_adjust += vcpu->tsc_offset - old;
 }
@@ -225,7 +228,8 @@ static void set_tsc_adjust(struct vmxlab_vcpu *vcpu, u64 data, bool host)
 	if (!host) {
 		if (!vcpu_has_tsc_adjust(vcpu))
 			return;
-		set_tsc_offset(vcpu, vcpu->tsc_offset + (data - vcpu->tsc_adjust));
+		vmx_set_tsc_offset(vcpu, vcpu->tsc_offset +
+					 (data - vcpu->tsc_adjust));
 	}
 	vcpu->tsc_adjust = data;
 }

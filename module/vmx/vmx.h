@@ -152,6 +152,7 @@ void vmx_get_debugregs(struct vmxlab_vcpu *vcpu, struct kvm_debugregs *d);
 int vmx_set_debugregs(struct vmxlab_vcpu *vcpu, const struct kvm_debugregs *d);
 int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host);
 int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host);
+void vmx_set_tsc_offset(struct vmxlab_vcpu *vcpu, u64 offset);
 void vmx_flush_tlb(struct vmxlab_vcpu *vcpu);
 
 /* Segment registers in VMCS and VMX instruction-information order. */

@@ -775,6 +775,23 @@ static void fuzz_run(struct fuzz *f, int vm, int i)
 	run_unlock(f);
 }
 
+/* The vCPU's TSC offset attribute, its neighbours and bad addresses. */
+static void fuzz_vcpu_attr(struct fuzz *f, int fd)
+{
+	static const unsigned long nrs[] = {
+		KVM_HAS_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR,
+	};
+	struct kvm_device_attr attr = {
+		.flags = chance(f, 90) ? 0 : nasty_number(f),
+		.group = chance(f, 80) ? KVM_VCPU_TSC_CTRL : nasty_number(f),
+		.attr = chance(f, 80) ? KVM_VCPU_TSC_OFFSET : below(f, 4),
+		.addr = (uintptr_t)nasty_pointer(f, sizeof(uint64_t)),
+	};
+
+	fuzz_ioctl(f, fd, nrs[below(f, 3)],
+		   chance(f, 90) ? &attr : nasty_pointer(f, sizeof(attr)));
+}
+
 static void fuzz_vcpu(struct fuzz *f, int vm, int i)
 {
 	int fd = f->vcpu_fd[vm][i];
@@ -782,7 +799,7 @@ static void fuzz_vcpu(struct fuzz *f, int vm, int i)
 
 	if (fd < 0)
 		return;
-	switch (below(f, 14)) {
+	switch (below(f, 15)) {
 	case 0:
 		fuzz_ioctl(f, fd, chance(f, 50) ? KVM_GET_REGS : KVM_SET_REGS,
 			   nasty_pointer(f, sizeof(struct kvm_regs)));
@@ -824,6 +841,9 @@ static void fuzz_vcpu(struct fuzz *f, int vm, int i)
 	case 11:
 	case 12:
 		fuzz_run(f, vm, i);
+		break;
+	case 13:
+		fuzz_vcpu_attr(f, fd);
 		break;
 	default:
 		fuzz_ioctl(f, fd, _IOC(below(f, 4), KVMIO, below(f, 0x100),

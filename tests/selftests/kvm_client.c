@@ -4,7 +4,8 @@
  * on beyond the basic ABI, on /dev/vmxlab and /dev/kvm with the same
  * expectations: capability values that are numbers, the MCA banks, the
  * kvmclock MSRs as userspace saves them, XSAVE/XCRS/TSC_KHZ/CLOCK state
- * ioctls and their round trips, also from one VM into another.
+ * ioctls and their round trips, also from one VM into another, and the
+ * vCPU's TSC offset attribute.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -770,3 +771,79 @@ TEST(vmxlab_tsc_khz_other_rate_refused)
 }
 
 TEST_HARNESS_MAIN
+
+static void guest_report_tsc(void)
+{
+	GUEST_SYNC(__builtin_ia32_rdtsc());
+	GUEST_SYNC(__builtin_ia32_rdtsc());
+	GUEST_DONE();
+}
+
+static int tsc_offset_attr(struct vcpu *vcpu, unsigned long ioctl_nr,
+			   uint64_t group, uint64_t attr, uint64_t *offset)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (uintptr_t)offset,
+	};
+
+	return ioctl(vcpu->fd, ioctl_nr, &a);
+}
+
+/* The guest's next TSC reading lies between two host readings, shifted. */
+static void expect_guest_tsc_within(struct __test_metadata *_metadata,
+				    struct vcpu *vcpu, uint64_t offset)
+{
+	uint64_t before, after;
+	struct ucall uc;
+
+	before = __builtin_ia32_rdtsc();
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	after = __builtin_ia32_rdtsc();
+	EXPECT_LE(before + offset, uc.args[0]);
+	EXPECT_GE(after + offset, uc.args[0]);
+}
+
+/*
+ * devices/vcpu.rst's KVM_VCPU_TSC_CTRL: guest TSC = host TSC + the
+ * offset the attribute reads, and writing it moves the guest's TSC;
+ * nothing else is an attribute of a vCPU.
+ */
+TEST_F(client, tsc_offset_attribute)
+{
+	uint64_t offset, moved, got;
+	struct vcpu *vcpu;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_report_tsc,
+				       &self->vcpu);
+	vcpu = self->vcpu;
+	EXPECT_EQ(1, vm_check_cap(self->vm, KVM_CAP_VCPU_ATTRIBUTES));
+	EXPECT_EQ(0, tsc_offset_attr(vcpu, KVM_HAS_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     NULL));
+	EXPECT_EQ(-1, tsc_offset_attr(vcpu, KVM_HAS_DEVICE_ATTR,
+				      KVM_VCPU_TSC_CTRL, 1, NULL));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, tsc_offset_attr(vcpu, KVM_GET_DEVICE_ATTR, 99,
+				      KVM_VCPU_TSC_OFFSET, &offset));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, tsc_offset_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				      KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				      (uint64_t *)8));
+	EXPECT_EQ(EFAULT, errno);
+
+	ASSERT_EQ(0, tsc_offset_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     &offset));
+	expect_guest_tsc_within(_metadata, vcpu, offset);
+
+	moved = offset + (1ULL << 40);
+	ASSERT_EQ(0, tsc_offset_attr(vcpu, KVM_SET_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     &moved));
+	ASSERT_EQ(0, tsc_offset_attr(vcpu, KVM_GET_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     &got));
+	EXPECT_EQ(moved, got);
+	expect_guest_tsc_within(_metadata, vcpu, moved);
+}

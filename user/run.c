@@ -12,12 +12,14 @@
  * so the terminal is always restored by the one normal exit path.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "irqchip/irqchip.h"
 #include "vm.h"
@@ -144,6 +146,21 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
+/* On a CPU of its own where there are enough; a failure only costs that. */
+static void vcpu_pin_thread(struct vcpu *vcpu)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (cpus < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(vcpu->id % cpus, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		fprintf(stderr, "vmxlab: vCPU %u stays unpinned: %s\n",
+			vcpu->id, strerror(errno));
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -154,6 +171,8 @@ static void *vcpu_thread(void *arg)
 	vcpu_current = vcpu;
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	if (vm->pin_vcpus)
+		vcpu_pin_thread(vcpu);
 	while (!vm_is_stopping(vm)) {
 		if (irq->pre_run)
 			irq->pre_run(vcpu);

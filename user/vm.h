@@ -54,6 +54,7 @@ struct vm {
 	unsigned int nr_vcpus;
 	struct vcpu vcpus[OPT_MAX_CPUS];
 	struct kvm_cpuid2 *cpuid;	/* what the device supports */
+	bool pin_vcpus;		/* vCPU N's thread on host CPU N (bench) */
 	pthread_t main_thread;
 
 	/* how the run ends: the first stop request wins */

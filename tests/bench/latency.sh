@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# vmxlab bench latency in the lab: the TSC-deadline timer source with the
-# LAPIC in the kernel and split, on /dev/vmxlab and /dev/kvm, and the
-# clean refusals of what is not there yet. mklabtest.sh prepends $MBTEST.
+# vmxlab bench latency in the lab, on /dev/vmxlab and /dev/kvm: the
+# TSC-deadline timer source with the LAPIC in the kernel and split, the
+# device source (a host thread's interrupt) and the ipi source (vCPU 0
+# to vCPU 1) with the irqchip in the kernel, split and in userspace, and
+# the clean refusals of what is not there yet. mklabtest.sh prepends $MBTEST.
 # BENCH_SAMPLES (default 1000 here: lab time is ~45x slow) samples per
 # guest state after BENCH_WARMUP; real hardware keeps the command's
 # default of 10,000. Prints TAP, each run's percentiles, then each run's
@@ -23,17 +25,20 @@ result()
 	fi
 }
 echo "# bench latency: $SAMPLES samples per state after $WARMUP (lab; 10000 is the default)"
-for dev in vmxlab kvm; do
-	for chip in kernel split; do
-		vmxlab bench latency --source timer --irqchip $chip \
+for run in timer,kernel timer,split device,kernel device,split device,user \
+	   ipi,kernel ipi,split ipi,user; do
+	src=${run%,*} chip=${run#*,}
+	for dev in vmxlab kvm; do
+		vmxlab bench latency --source $src --irqchip $chip \
 			--device /dev/$dev --samples $SAMPLES --warmup $WARMUP \
 			--kernel $MBTEST --out $OUT </dev/null >/tmp/bench.out 2>&1
 		rc=$?
 		if [ $rc -eq 0 ] && [ "$(grep -c '^bench latency: .* samples '"$SAMPLES"' median' /tmp/bench.out)" -eq 2 ]; then
-			result ok "timer latency on /dev/$dev, irqchip $chip"
-			grep '^bench latency: [a-z]* timer' /tmp/bench.out | sed 's/^/# /'
+			result ok "$src latency on /dev/$dev, irqchip $chip"
+			grep "^bench latency: [a-z]* $src\|^bench latency: .*CPU\|interrupts lost" \
+				/tmp/bench.out | sed 's/^/# /'
 		else
-			result fail "timer latency on /dev/$dev, irqchip $chip (status $rc)"
+			result fail "$src latency on /dev/$dev, irqchip $chip (status $rc)"
 		fi
 	done
 done

@@ -2,11 +2,12 @@
 /*
  * vmxlab bench latency: boots the Multiboot test kernel with a bench
  * word on its command line, under the irqchip and device asked for. The
- * guest measures in its own TSC (a timer's deadline is a guest TSC value,
- * so no host/guest TSC offset enters the timer figures) and leaves its
- * samples in its memory; the launcher reads them when the guest has
- * ended, so nothing on the measured path exits to the launcher. Then the
- * percentiles are printed and CSV and JSON written (latency_stats.c).
+ * guest measures in its own TSC (a timer's deadline is a guest TSC value;
+ * a device interrupt's trigger is the host thread's TSC plus the vCPU's
+ * TSC offset, bench_device.c) and leaves its samples in its memory; the
+ * launcher reads them when the guest has ended, so nothing on the
+ * measured path exits to the launcher. Then the percentiles are printed
+ * and CSV and JSON written (latency_stats.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/bench_device.h"
 #include "bench/bench_options.h"
 #include "bench/latency_stats.h"
 #include "devices/device.h"
@@ -72,7 +75,12 @@ static int write_results(const struct bench_options *b, struct lat_run *run,
 	return rc;
 }
 
-static int read_samples(struct vm *vm, const struct bench_options *b)
+/*
+ * @skew: what to take off each sample, the receiving vCPU's TSC offset
+ * less the sending one's (ipi: two vCPUs; 0 for one).
+ */
+static int read_samples(struct vm *vm, const struct bench_options *b,
+			uint64_t skew)
 {
 	uint64_t size = BENCH_BUF_HEADER +
 			(uint64_t)BENCH_MODES * b->samples * 8;
@@ -107,7 +115,8 @@ static int read_samples(struct vm *vm, const struct bench_options *b)
 	for (mode = 0; mode < BENCH_MODES; mode++) {
 		for (i = 0; i < b->samples; i++)
 			ticks[i] = get_le64(buf + BENCH_BUF_HEADER +
-					    ((uint64_t)mode * b->samples + i) * 8);
+					    ((uint64_t)mode * b->samples + i) * 8) -
+				   skew;
 		run.wait = wait_names[mode];
 		rc |= write_results(b, &run, ticks, b->samples);
 	}
@@ -115,22 +124,36 @@ static int read_samples(struct vm *vm, const struct bench_options *b)
 	return rc;
 }
 
+/* ipi: the AP's TSC runs ahead of the BSP's by this much. */
+static int ipi_skew(struct vm *vm, uint64_t *skew, struct errbuf *err)
+{
+	uint64_t bsp, ap;
+
+	if (bench_tsc_offset(vm->vcpus[0].fd, &bsp, err) ||
+	    bench_tsc_offset(vm->vcpus[1].fd, &ap, err))
+		return -1;
+	*skew = ap - bsp;
+	return 0;
+}
+
 static int bench_latency(const struct bench_options *b)
 {
 	static struct vm vm = { .dev_fd = -1, .fd = -1 };
+	static struct bench_device dev;
 	struct vmxlab_options opts = { 0 };
 	struct errbuf err = { "" };
 	char cmdline[128];
+	uint64_t skew = 0;
 	int status, rc;
 
-	if (b->source != BENCH_SOURCE_TIMER) {
+	if (b->source == BENCH_SOURCE_NET) {
 		fprintf(stderr, "vmxlab bench: --source %s is not available yet%s\n",
 			bench_source_name(b->source),
 			b->source == BENCH_SOURCE_NET ?
 			" (it needs the in-kernel net path, issue 12)" : "");
 		return EXIT_SETUP;
 	}
-	if (b->irqchip == IRQCHIP_USER) {
+	if (b->source == BENCH_SOURCE_TIMER && b->irqchip == IRQCHIP_USER) {
 		fprintf(stderr, "vmxlab bench: --source timer needs the LAPIC in the kernel (kernel or split): the launcher's LAPIC offers no TSC-deadline timer\n");
 		return EXIT_SETUP;
 	}
@@ -139,15 +162,16 @@ static int bench_latency(const struct bench_options *b)
 			strerror(errno));
 		return EXIT_SETUP;
 	}
-	snprintf(cmdline, sizeof(cmdline), "bench=timer samples=%u warmup=%u",
-		 b->samples, b->warmup);
+	snprintf(cmdline, sizeof(cmdline), "bench=%s samples=%u warmup=%u",
+		 bench_source_name(b->source), b->samples, b->warmup);
 	opts.command = CMD_RUN;
 	opts.kernel = b->kernel;
 	opts.cmdline = cmdline;
 	opts.device = b->device;
 	opts.mem_mb = 64;
-	opts.cpus = 1;
+	opts.cpus = b->source == BENCH_SOURCE_IPI ? 2 : 1;
 	opts.irqchip = b->irqchip;
+	vm.pin_vcpus = true;
 
 	printf("bench latency: %s, %s irqchip, %u samples per state after %u discarded; %s\n",
 	       b->device, irqchip_mode_name(b->irqchip), b->samples, b->warmup,
@@ -160,16 +184,31 @@ static int bench_latency(const struct bench_options *b)
 		vm_close(&vm);
 		return EXIT_SETUP;
 	}
+	if ((b->source == BENCH_SOURCE_DEVICE &&
+	     bench_device_start(&dev, &vm, &err)) ||
+	    (b->source == BENCH_SOURCE_IPI && ipi_skew(&vm, &skew, &err))) {
+		fprintf(stderr, "vmxlab bench: %s\n", err.msg);
+		vm_close(&vm);
+		return EXIT_SETUP;
+	}
 	devices_start(&vm);
 	status = vm_run(&vm);
 	devices_exit(&vm);
+	if (b->source == BENCH_SOURCE_DEVICE) {
+		bench_device_stop(&dev);
+		printf("bench latency: %s\n", bench_device_path(&dev));
+	}
 	if (status != 1) {
 		fprintf(stderr, "vmxlab bench: the guest failed (%s, status %d)\n",
 			vm.exit_reason, status);
 		vm_close(&vm);
 		return status ? status : 1;
 	}
-	rc = read_samples(&vm, b);
+	if (b->source == BENCH_SOURCE_IPI)
+		printf("bench latency: %s\n", sysconf(_SC_NPROCESSORS_ONLN) >= 2 ?
+		       "vCPU 0 on CPU 0, vCPU 1 on CPU 1" :
+		       "one host CPU: both vCPUs share it");
+	rc = read_samples(&vm, b, skew);
 	vm_close(&vm);
 	return rc ? 1 : 0;
 }

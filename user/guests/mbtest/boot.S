@@ -83,11 +83,46 @@ trampoline_start:
 3:	hlt
 	jmp 3b
 trampoline_end:
+
+/*
+ * The bench's AP trampoline (vmxlab bench latency --source ipi), copied
+ * to TRAMPOLINE like the one above: into protected mode on our GDT, then
+ * ap_main() on a stack of its own.
+ */
+	.globl ap_trampoline_start, ap_trampoline_end
+ap_trampoline_start:
+	cli
+	movw $0x7000, %ax
+	movw %ax, %ds
+	lgdtl ap_gdt_desc - ap_trampoline_start
+	movl %cr0, %eax
+	orl $1, %eax
+	movl %eax, %cr0
+	ljmpl $0x08, $ap_entry32
+	.align 4
+ap_gdt_desc:
+	.word gdt_desc - gdt - 1
+	.long gdt
+ap_trampoline_end:
 	.code32
+ap_entry32:
+	movw $0x10, %cx
+	movw %cx, %ds
+	movw %cx, %es
+	movw %cx, %ss
+	movw %cx, %fs
+	movw %cx, %gs
+	movl $ap_stack_top, %esp
+	call ap_main
+4:	cli
+	hlt
+	jmp 4b
 
 	.bss
 	.align 16
 	.space 16384
 stack_top:
+	.space 8192
+ap_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

@@ -17,8 +17,9 @@
  * (the module's string), "argv0=NAME" (the first word must end in NAME),
  * "tscdeadline=yes|no" (CPUID.1:ECX[24] must be set, and the LAPIC
  * TSC-deadline timer must interrupt, or the bit must be clear), and
- * "bench=irq", which skips the checks and measures interrupt latency
- * instead (see bench_irq()).
+ * "bench=irq", "bench=timer", "bench=device" or "bench=ipi", which skip
+ * the checks and measure interrupt latency instead (see bench_irq(),
+ * bench_timer(), bench_device() and bench_ipi()).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +53,7 @@ struct idt_gate {
 
 extern uint32_t boot_magic, boot_info;
 extern char irq_stubs[], trampoline_start[], trampoline_end[];
+extern char ap_trampoline_start[], ap_trampoline_end[];
 
 static struct idt_gate idt[256];
 static volatile unsigned int irq_count[256];
@@ -256,9 +258,17 @@ void irq_dispatch(uint32_t vector)
 		mmio_write(LAPIC + 0xb0, 0);	/* EOI */
 }
 
-static void idt_setup(void)
+static void idt_load(void)
 {
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) desc;
+
+	desc.limit = sizeof(idt) - 1;
+	desc.base = (uint32_t)idt;
+	__asm__ volatile("lidt %0" : : "m"(desc));
+}
+
+static void idt_setup(void)
+{
 	unsigned int i;
 
 	for (i = 0; i < 256; i++) {
@@ -270,9 +280,7 @@ static void idt_setup(void)
 		idt[i].flags = 0x8e;		/* present, 32-bit interrupt gate */
 		idt[i].offset_hi = handler >> 16;
 	}
-	desc.limit = sizeof(idt) - 1;
-	desc.base = (uint32_t)idt;
-	__asm__ volatile("lidt %0" : : "m"(desc));
+	idt_load();
 }
 
 /* Both 8259s initialised and masked: they must not get in the way. */
@@ -755,7 +763,197 @@ static void bench_timer(const char *cmdline)
 	outl(DEBUG_EXIT, lost < 1000 ? 0 : 1);
 }
 
-/* "bench=irq" or "bench=timer": true if a benchmark ran instead. */
+/*
+ * "vmxlab bench latency --source device": an edge interrupt on IOAPIC pin
+ * BENCH_PIN that a thread of the launcher raises, from that thread's
+ * trigger to the handler's first instruction. The guest and the thread
+ * share a mailbox: the guest posts the number of the sample it waits for
+ * and halts or spins; the thread waits a while (so that a halted guest
+ * is asleep), writes its trigger moment converted to guest TSC and fires
+ * (an irqfd with the IOAPIC in the kernel, else the launcher's IOAPIC).
+ * The guest answers with the sample's number once its handler ran.
+ */
+#define BENCH_MAILBOX		0x3ff000u
+#define BENCH_PIN		12
+
+struct bench_mailbox {
+	uint32_t ready;		/* guest: the sample it waits for, from 1 */
+	uint32_t done;		/* guest: the last sample handled */
+	uint64_t trigger;	/* host: when it fired, in guest TSC */
+	uint32_t lost;		/* host: triggers it had to repeat */
+	uint32_t finished;	/* guest: no more samples */
+};
+
+/* Halted or spinning, interrupts on, until the bench vector's handler ran. */
+static bool bench_wait_handler(bool halt)
+{
+	unsigned long spins = 0;
+
+	if (halt) {
+		/* sti's shadow covers hlt: an interrupt already due wakes it. */
+		while (!bench_handler_tsc && ++spins < 1000000)
+			__asm__ volatile("sti; hlt; cli");
+	} else {
+		__asm__ volatile("sti");
+		while (!bench_handler_tsc && ++spins < 1000000000)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+	}
+	return bench_handler_tsc;
+}
+
+static bool bench_device_one(volatile struct bench_mailbox *mb, uint32_t seq,
+			     bool halt, uint64_t *latency)
+{
+	bench_handler_tsc = 0;
+	mb->ready = seq;
+	if (!bench_wait_handler(halt))
+		return false;
+	*latency = bench_handler_tsc - mb->trigger;
+	mb->done = seq;
+	return true;
+}
+
+static void bench_device(const char *cmdline)
+{
+	volatile struct bench_buf *b = (volatile struct bench_buf *)BENCH_BUF;
+	volatile struct bench_mailbox *mb =
+		(volatile struct bench_mailbox *)BENCH_MAILBOX;
+	uint32_t samples = cmdline_u32(cmdline, "samples", 10000);
+	uint32_t warmup = cmdline_u32(cmdline, "warmup", 1000);
+	uint32_t mode, i, seq = 0;
+	bool ok = true;
+
+	if (samples > BENCH_MAX_SAMPLES)
+		samples = BENCH_MAX_SAMPLES;
+	b->magic = 0;
+	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
+	mmio_write(LAPIC + 0x80, 0);
+	ioapic_route(BENCH_PIN, VEC_BENCH, false);
+	for (mode = 0; mode < 2 && ok; mode++) {
+		for (i = 0; i < warmup + samples && ok; i++) {
+			uint64_t t;
+
+			ok = bench_device_one(mb, ++seq, mode == 0, &t);
+			if (ok && i >= warmup)
+				b->ticks[mode * samples + i - warmup] = t;
+		}
+	}
+	ioapic_mask(BENCH_PIN);
+	mb->finished = 1;
+	b->samples = samples;
+	b->modes = 2;
+	b->lost = mb->lost;
+	b->magic = ok ? BENCH_BUF_MAGIC : 0;
+	puts_serial(ok ? "bench device: done\nPASS\n" :
+		    "bench device: an interrupt never came\nFAIL\n");
+	outl(DEBUG_EXIT, ok ? 0 : 1);
+}
+
+/*
+ * "vmxlab bench latency --source ipi": a fixed IPI from the BSP to the AP
+ * (their threads on two host CPUs), from the BSP's ICR write to the AP's
+ * handler. The AP, started into ap_main() by INIT/SIPI, posts the sample
+ * it waits for and halts or spins; the BSP lets it settle, notes its TSC
+ * and sends. Both ends are guest TSC values, each vCPU's own: the
+ * launcher corrects for a difference of their TSC offsets.
+ */
+struct ipi_bench {
+	volatile uint32_t ap_up;
+	volatile uint32_t ready;	/* AP: the sample it waits for, from 1 */
+	volatile uint32_t done;		/* AP: the last sample handled */
+	volatile uint64_t sent;		/* BSP: its TSC at the ICR write */
+	uint32_t samples, warmup;
+	volatile struct bench_buf *buf;
+};
+
+static struct ipi_bench ipi;
+
+void ap_main(void);
+void ap_main(void)
+{
+	uint32_t per_mode = ipi.warmup + ipi.samples, seq;
+
+	idt_load();
+	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
+	mmio_write(LAPIC + 0x80, 0);
+	ipi.ap_up = 1;
+	for (seq = 1; seq <= 2 * per_mode; seq++) {
+		uint32_t mode = (seq - 1) / per_mode, i = (seq - 1) % per_mode;
+
+		bench_handler_tsc = 0;
+		ipi.ready = seq;
+		if (!bench_wait_handler(mode == 0))
+			break;
+		if (i >= ipi.warmup)
+			ipi.buf->ticks[mode * ipi.samples + i - ipi.warmup] =
+				bench_handler_tsc - ipi.sent;
+		ipi.done = seq;
+	}
+}
+
+/* Wait for *p to reach want, spinning; false if it does not. */
+static bool spin_until(volatile uint32_t *p, uint32_t want)
+{
+	unsigned long spins;
+
+	for (spins = 0; spins < 200000000 && *p < want; spins++)
+		__asm__ volatile("pause");
+	return *p >= want;
+}
+
+static void bench_ipi(const char *cmdline)
+{
+	volatile struct bench_buf *b = (volatile struct bench_buf *)BENCH_BUF;
+	size_t len = ap_trampoline_end - ap_trampoline_start, k;
+	uint32_t seq, per_mode, lost = 0;
+	bool ok = true;
+
+	ipi.samples = cmdline_u32(cmdline, "samples", 10000);
+	ipi.warmup = cmdline_u32(cmdline, "warmup", 1000);
+	if (ipi.samples > BENCH_MAX_SAMPLES)
+		ipi.samples = BENCH_MAX_SAMPLES;
+	ipi.buf = b;
+	per_mode = ipi.warmup + ipi.samples;
+	b->magic = 0;
+	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
+	mmio_write(LAPIC + 0x80, 0);
+	for (k = 0; k < len; k++)
+		((volatile char *)TRAMPOLINE)[k] = ap_trampoline_start[k];
+	lapic_ipi(0x000c4500);		/* INIT, all excluding self */
+	delay(100000);
+	lapic_ipi(0x000c4600 | (TRAMPOLINE >> 12));	/* SIPI */
+	delay(10000);
+	if (!ipi.ap_up)
+		lapic_ipi(0x000c4600 | (TRAMPOLINE >> 12));
+	ok = spin_until(&ipi.ap_up, 1);
+	for (seq = 1; ok && seq <= 2 * per_mode; seq++) {
+		uint64_t posted;
+
+		ok = spin_until(&ipi.ready, seq);
+		posted = rdtsc();
+		while (ok && rdtsc() - posted < BENCH_DEADLINE_DELTA)
+			__asm__ volatile("pause");
+		while (ok) {
+			mmio_write(LAPIC + 0x310, 1u << 24);	/* to APIC ID 1 */
+			ipi.sent = rdtsc();
+			mmio_write(LAPIC + 0x300, VEC_BENCH);	/* fixed */
+			if (spin_until(&ipi.done, seq))
+				break;
+			ok = ++lost < 1000;
+		}
+	}
+	b->samples = ipi.samples;
+	b->modes = 2;
+	b->lost = lost;
+	b->magic = ok ? BENCH_BUF_MAGIC : 0;
+	puts_serial(ok ? "bench ipi: done\nPASS\n" :
+		    "bench ipi: the AP did not start or an IPI never came\nFAIL\n");
+	outl(DEBUG_EXIT, ok ? 0 : 1);
+}
+
+/* "bench=irq", "bench=timer", "bench=device" or "bench=ipi": true if a
+ * benchmark ran. */
 static bool bench_requested(void)
 {
 	const uint32_t *info = (const uint32_t *)boot_info;
@@ -770,6 +968,14 @@ static bool bench_requested(void)
 	}
 	if (mode && len == 5 && str_eq_n(mode, "timer", 5)) {
 		bench_timer(cmdline);
+		return true;
+	}
+	if (mode && len == 6 && str_eq_n(mode, "device", 6)) {
+		bench_device(cmdline);
+		return true;
+	}
+	if (mode && len == 3 && str_eq_n(mode, "ipi", 3)) {
+		bench_ipi(cmdline);
 		return true;
 	}
 	return false;

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmxlab bench latency --source device: the host side. A bench thread,
+ * not the guest, raises the interrupt, so no guest exit is on the
+ * measured path. It waits for the guest's mailbox (user/guests/mbtest:
+ * bench_device()) to name the next sample, lets the guest settle into
+ * hlt or its spin, notes its own TSC converted to guest TSC through the
+ * vCPU's TSC offset (KVM_VCPU_TSC_OFFSET), and writes an eventfd:
+ *   kernel  the eventfd is an irqfd on BENCH_GSI: the kernel's IOAPIC
+ *           and LAPIC deliver it, no launcher thread runs;
+ *   split   a relay thread reads it and raises the line on the
+ *   user    launcher's IOAPIC (irqchip_set_line()), which sends an MSI
+ *           to the in-kernel LAPIC (split) or injects through its own
+ *           LAPIC and KVM_INTERRUPT (user),
+ * the way a device backend's interrupt reaches a guest in each mode.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+
+#include "bench/bench_device.h"
+#include "irqchip/irqchip.h"
+#include "vm.h"
+
+/* The guest's mailbox and line (user/guests/mbtest: bench_device()). */
+#define BENCH_MAILBOX_GPA	0x3ff000ULL
+#define BENCH_GSI		12
+/* Host TSC ticks between the guest's post and the trigger. */
+#define BENCH_SETTLE_TICKS	20000
+/* A trigger the guest has not answered by then is repeated. */
+#define BENCH_ANSWER_NS		(100 * 1000 * 1000ULL)
+#define BENCH_MAX_LOST		100
+/* A guest that posts nothing for this long has stopped measuring. */
+#define BENCH_POST_NS		(10 * 1000 * 1000 * 1000ULL)
+
+struct bench_mailbox {
+	uint32_t ready;
+	uint32_t done;
+	uint64_t trigger;
+	uint32_t lost;
+	uint32_t finished;
+};
+
+static inline uint64_t host_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint32_t load32(volatile uint32_t *p)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)p, memory_order_acquire);
+}
+
+int bench_tsc_offset(int vcpu_fd, uint64_t *offset, struct errbuf *err)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)offset,
+	};
+
+	if (ioctl(vcpu_fd, KVM_GET_DEVICE_ATTR, &attr))
+		return errbuf_set(err, "this source needs the vCPU's TSC offset (KVM_GET_DEVICE_ATTR, KVM_VCPU_TSC_OFFSET): %s",
+				  strerror(errno));
+	return 0;
+}
+
+/* Pin a thread to one CPU; false if it cannot be (one CPU, cpuset). */
+static bool pin_to(pthread_t thread, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !pthread_setaffinity_np(thread, sizeof(set), &set);
+}
+
+/* Wait for the guest: spin where we have a CPU of our own, else sleep. */
+static void pause_a_little(const struct bench_device *d)
+{
+	static const struct timespec nap = { .tv_nsec = 20000 };
+
+	if (d->pinned)
+		__asm__ volatile("pause");
+	else
+		nanosleep(&nap, NULL);
+}
+
+static bool guest_answered(volatile struct bench_mailbox *mb, uint32_t seq)
+{
+	return load32(&mb->done) >= seq || load32(&mb->finished);
+}
+
+static void fire(struct bench_device *d, volatile struct bench_mailbox *mb)
+{
+	uint64_t one = 1;
+
+	mb->trigger = host_rdtsc() + d->tsc_offset;
+	atomic_thread_fence(memory_order_release);
+	if (write(d->efd, &one, sizeof(one)) != sizeof(one))
+		vm_request_stop(d->vm, EXIT_SETUP, "bench: eventfd write: %s",
+				strerror(errno));
+}
+
+/* One sample: the guest's post, the settling time, the trigger, the answer. */
+static bool bench_one(struct bench_device *d, volatile struct bench_mailbox *mb,
+		      uint32_t seq)
+{
+	uint64_t posted, fired, waiting = now_ns();
+	static const struct timespec nap = { .tv_nsec = 20000 };
+
+	while (load32(&mb->ready) < seq) {
+		if (load32(&mb->finished) || vm_is_stopping(d->vm))
+			return false;
+		if (now_ns() - waiting > BENCH_POST_NS) {
+			vm_request_stop(d->vm, EXIT_GUEST_CRASH,
+					"bench: the guest did not post sample %u (last answered %u)",
+					seq, load32(&mb->done));
+			return false;
+		}
+		pause_a_little(d);
+	}
+	posted = host_rdtsc();
+	while (host_rdtsc() - posted < BENCH_SETTLE_TICKS)
+		__asm__ volatile("pause");
+	fire(d, mb);
+	fired = now_ns();
+	/* Sleep, not spin: the relay thread may want this CPU. */
+	while (!guest_answered(mb, seq)) {
+		if (vm_is_stopping(d->vm))
+			return false;
+		if (now_ns() - fired > BENCH_ANSWER_NS) {
+			if (++mb->lost > BENCH_MAX_LOST) {
+				vm_request_stop(d->vm, EXIT_GUEST_CRASH,
+						"bench: %u interrupts never reached the guest (sample %u)",
+						mb->lost, seq);
+				return false;
+			}
+			fire(d, mb);
+			fired = now_ns();
+		}
+		nanosleep(&nap, NULL);
+	}
+	return true;
+}
+
+static void *bench_thread(void *arg)
+{
+	struct bench_device *d = arg;
+	volatile struct bench_mailbox *mb = d->mailbox;
+	uint32_t seq = 1;
+
+	pthread_setname_np(pthread_self(), "bench-device");
+	/* vm->pin_vcpus puts vCPU 0 on CPU 0. */
+	d->pinned = d->vm->pin_vcpus && d->nr_cpus >= 2 &&
+		    pin_to(pthread_self(), 1);
+	while (bench_one(d, mb, seq))
+		seq++;
+	return NULL;
+}
+
+/* split and user: what a device backend's thread does with its eventfd. */
+static void *relay_thread(void *arg)
+{
+	struct bench_device *d = arg;
+	uint64_t count;
+
+	pthread_setname_np(pthread_self(), "bench-relay");
+	while (read(d->efd, &count, sizeof(count)) == sizeof(count)) {
+		if (atomic_load(&d->quit))
+			break;
+		irqchip_set_line(d->vm, BENCH_GSI, 1);
+		irqchip_set_line(d->vm, BENCH_GSI, 0);
+	}
+	return NULL;
+}
+
+int bench_device_start(struct bench_device *d, struct vm *vm,
+		       struct errbuf *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->vm = vm;
+	d->efd = -1;
+	d->mailbox = guest_mem_ptr(&vm->mem, BENCH_MAILBOX_GPA,
+				   sizeof(struct bench_mailbox));
+	if (!d->mailbox)
+		return errbuf_set(err, "no guest memory at the bench mailbox (%#llx)",
+				  BENCH_MAILBOX_GPA);
+	if (bench_tsc_offset(vm->vcpus[0].fd, &d->tsc_offset, err))
+		return -1;
+	d->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	d->efd = eventfd(0, EFD_CLOEXEC);
+	if (d->efd < 0)
+		return errbuf_set(err, "eventfd: %s", strerror(errno));
+	if (vm->opts->irqchip == IRQCHIP_KERNEL) {
+		struct kvm_irqfd irqfd = { .fd = d->efd, .gsi = BENCH_GSI };
+
+		if (ioctl(vm->fd, KVM_IRQFD, &irqfd)) {
+			bench_device_stop(d);
+			return errbuf_set(err, "KVM_IRQFD on GSI %d: %s",
+					  BENCH_GSI, strerror(errno));
+		}
+	} else {
+		if (pthread_create(&d->relay, NULL, relay_thread, d)) {
+			bench_device_stop(d);
+			return errbuf_set(err, "cannot start the relay thread");
+		}
+		d->relay_started = true;
+	}
+	if (pthread_create(&d->thread, NULL, bench_thread, d)) {
+		bench_device_stop(d);
+		return errbuf_set(err, "cannot start the bench thread");
+	}
+	d->thread_started = true;
+	return 0;
+}
+
+void bench_device_stop(struct bench_device *d)
+{
+	uint64_t one = 1;
+
+	if (d->thread_started)
+		pthread_join(d->thread, NULL);
+	if (d->relay_started) {
+		atomic_store(&d->quit, true);
+		if (write(d->efd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(d->relay);
+		pthread_join(d->relay, NULL);
+	}
+	if (d->efd >= 0)
+		close(d->efd);
+	d->thread_started = d->relay_started = false;
+	d->efd = -1;
+}
+
+const char *bench_device_path(const struct bench_device *d)
+{
+	return d->pinned ? "vCPU on CPU 0, trigger on CPU 1" :
+			   "vCPU and trigger not pinned";
+}

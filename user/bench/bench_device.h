@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmxlab bench latency --source device: the host thread that raises the
+ * guest's interrupt (bench_device.c).
+ */
+#ifndef VMXLAB_USER_BENCH_DEVICE_H
+#define VMXLAB_USER_BENCH_DEVICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+
+struct vm;
+
+struct bench_device {
+	struct vm *vm;
+	volatile void *mailbox;		/* in guest memory */
+	uint64_t tsc_offset;		/* guest TSC = host TSC + this */
+	int efd;
+	long nr_cpus;
+	bool pinned;			/* vCPU and trigger on CPUs of their own */
+	pthread_t thread, relay;
+	bool thread_started, relay_started;
+	_Atomic bool quit;
+};
+
+/* The vCPU's KVM_VCPU_TSC_OFFSET, with a message if the device has none. */
+int bench_tsc_offset(int vcpu_fd, uint64_t *offset, struct errbuf *err);
+
+/* After launcher_setup(), before vm_run(). */
+int bench_device_start(struct bench_device *d, struct vm *vm,
+		       struct errbuf *err);
+/* After vm_run(): the threads end once the guest has. */
+void bench_device_stop(struct bench_device *d);
+
+/* Where the threads ran, for the report. */
+const char *bench_device_path(const struct bench_device *d);
+
+#endif

@@ -185,7 +185,8 @@ static int bench_latency(const struct bench_options *b)
 		return EXIT_SETUP;
 	}
 	if ((b->source == BENCH_SOURCE_DEVICE &&
-	     bench_device_start(&dev, &vm, &err)) ||
+	     bench_device_start(&dev, &vm,
+				BENCH_MODES * (b->samples + b->warmup), &err)) ||
 	    (b->source == BENCH_SOURCE_IPI && ipi_skew(&vm, &skew, &err))) {
 		fprintf(stderr, "vmxlab bench: %s\n", err.msg);
 		vm_close(&vm);

@@ -172,7 +172,8 @@ static void *bench_thread(void *arg)
 	/* vm->pin_vcpus puts vCPU 0 on CPU 0. */
 	d->pinned = d->vm->pin_vcpus && d->nr_cpus >= 2 &&
 		    pin_to(pthread_self(), 1);
-	while (bench_one(d, mb, seq))
+	/* The mailbox is the guest's to write: trigger no more than asked. */
+	while (seq <= d->triggers && bench_one(d, mb, seq))
 		seq++;
 	return NULL;
 }
@@ -194,10 +195,11 @@ static void *relay_thread(void *arg)
 }
 
 int bench_device_start(struct bench_device *d, struct vm *vm,
-		       struct errbuf *err)
+		       unsigned int triggers, struct errbuf *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->vm = vm;
+	d->triggers = triggers;
 	d->efd = -1;
 	d->mailbox = guest_mem_ptr(&vm->mem, BENCH_MAILBOX_GPA,
 				   sizeof(struct bench_mailbox));

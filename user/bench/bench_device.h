@@ -20,6 +20,7 @@ struct bench_device {
 	uint64_t tsc_offset;		/* guest TSC = host TSC + this */
 	int efd;
 	long nr_cpus;
+	unsigned int triggers;		/* the guest's samples, warm-up too */
 	bool pinned;			/* vCPU and trigger on CPUs of their own */
 	pthread_t thread, relay;
 	bool thread_started, relay_started;
@@ -29,9 +30,9 @@ struct bench_device {
 /* The vCPU's KVM_VCPU_TSC_OFFSET, with a message if the device has none. */
 int bench_tsc_offset(int vcpu_fd, uint64_t *offset, struct errbuf *err);
 
-/* After launcher_setup(), before vm_run(). */
+/* After launcher_setup(), before vm_run(): @triggers samples at most. */
 int bench_device_start(struct bench_device *d, struct vm *vm,
-		       struct errbuf *err);
+		       unsigned int triggers, struct errbuf *err);
 /* After vm_run(): the threads end once the guest has. */
 void bench_device_stop(struct bench_device *d);
 

@@ -225,8 +225,10 @@ $(BUILD)/vmxlab: $(LAUNCHER_SRCS) $(LAUNCHER_HDRS) VERSION | deps-build
 	$(CC) $(LAUNCHER_CFLAGS) -o $@ $(LAUNCHER_SRCS) $(LAUNCHER_LIBS)
 
 # The launcher's lab test: the test kernel travels inside one script.
+# The same script installed as bench_smp runs the benchmark's sources that
+# want two host CPUs, in the 2-CPU lab.
 ifneq ($(wildcard user/main.c),)
-LAUNCHER_TEST := $(BUILD)/selftests/launcher
+LAUNCHER_TEST := $(BUILD)/selftests/launcher $(BUILD)/selftests/bench_smp
 endif
 
 # QEMU in the lab (tests/lab/qemu): lab.sh adds QEMU to the initramfs only
@@ -247,6 +249,11 @@ $(BUILD)/selftests/launcher: $(BUILD)/guests/mbtest.elf \
 	@mkdir -p $(@D)
 	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@ \
 		$(BUILD)/guests/mbtest-low.elf
+
+$(BUILD)/selftests/bench_smp: $(BUILD)/guests/mbtest.elf \
+			      $(wildcard user/guests/lab/*)
+	@mkdir -p $(@D)
+	sh user/guests/lab/mklabtest.sh $< user/guests/lab/launcher_test.sh $@
 
 # The launcher's interrupt-latency benchmark, a lab script like the above.
 # vmxlab bench latency in the lab (tests/bench/latency.sh), the same way.

@@ -18,7 +18,7 @@
 #                   (FUZZ_SEED, FUZZ_CALLS, FUZZ_PROGRAMS, FUZZ_CPUS)
 #   make lab-qemu   Debian's QEMU on KVM and on vmxlab in the lab, every row
 #   make lab-linux  every Linux-guest boot (device, irqchip mode, vCPUs and
-#                   net backend) in both labs; make check boots six of them
+#                   net backend) in both labs; make check boots five of them
 #   make conformance  the conformance suite alone in the lab, vmxlab vs KVM
 #
 # The kernel module itself is described by Kbuild.

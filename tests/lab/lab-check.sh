@@ -24,7 +24,7 @@
 # runs every program there too (vhost_net and vm_lifecycle took 595 s and
 # 316 s there, a quarter of the lab, to repeat what the 1-CPU lab and
 # races check). The ioctl fuzzer makes 20,000 calls in the 1-CPU lab
-# and 10,000 in the 2-CPU lab (make fuzz runs it long; 80,000 calls cost
+# and 5,000 in the 2-CPU lab (make fuzz runs it long; 80,000 calls cost
 # 560 s of real time in the 1-CPU lab); the guest fuzzer runs its 200
 # programs in the 1-CPU lab (60 in the 2-CPU lab with LAB2_TESTS=all),
 # and the vhost_net test's random ioctls and rings make 4,000 calls
@@ -78,7 +78,7 @@ lab1()
 
 lab2()
 {
-	LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=10000 vmxlab_fuzz_programs=60 vmxlab_vhost_fuzz_calls=1000 vmxlab_conformance_areas=debug,syscall-sysenter vmxlab_qemu_rows=none" \
+	LAB_KERNEL_ARGS="${LAB_KERNEL_ARGS:-} vmxlab_fuzz_calls=5000 vmxlab_fuzz_programs=60 vmxlab_vhost_fuzz_calls=1000 vmxlab_conformance_areas=debug,syscall-sysenter vmxlab_qemu_rows=none" \
 		"$LAB_SRC/lab.sh" --cpus 2 "${args[@]}" \
 		${lab2_args[@]+"${lab2_args[@]}"}
 }

@@ -66,6 +66,9 @@ int vmxlab_check_extension(long cap)
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_VCPU_ATTRIBUTES:
+	case KVM_CAP_X86_MSR_FILTER:
+		return 1;
+	case KVM_CAP_X86_USER_SPACE_MSR:
 		return 1;
 	case KVM_CAP_XCRS:
 		return !!vmx_host_xcr0();	/* as KVM: the host has XSAVE */

@@ -96,6 +96,10 @@ static int vcpu_complete_userspace_io(struct vmxlab_vcpu *vcpu)
 		return vmx_complete_outs_mmio(vcpu);
 	case COMPLETE_MMIO_PUSHA:
 		return vmx_complete_mmio_pusha(vcpu);
+	case COMPLETE_RDMSR:
+	case COMPLETE_WRMSR:
+		vcpu_complete_user_msr(vcpu, c == COMPLETE_WRMSR);
+		break;
 	}
 	return 1;
 }

@@ -62,6 +62,7 @@ static void vm_destroy(struct kref *kref)
 	vm_free_vcpus(vm);
 	irqchip_destroy(vm);
 	vm_coalesced_destroy(vm);
+	vm_free_msr_filter(vm);
 	io_bus_destroy(vm);
 	mmu_destroy(vm);
 	vmxlab_free(vm, sizeof(*vm));
@@ -122,6 +123,8 @@ static long vm_enable_cap(struct vmxlab_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (cap.cap == KVM_CAP_SPLIT_IRQCHIP)
 		return irqchip_enable_split(vm, &cap);
+	if (cap.cap == KVM_CAP_X86_USER_SPACE_MSR)
+		return vm_enable_user_space_msr(vm, &cap);
 	return -EINVAL;
 }
 
@@ -159,6 +162,8 @@ static long vm_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 	case KVM_REGISTER_COALESCED_MMIO:
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return vm_coalesced_ioctl(vm, ioctl, argp);
+	case KVM_X86_SET_MSR_FILTER:
+		return vm_set_msr_filter(vm, argp);
 	default:
 		/* -ENOTTY, what KVM answers for a VM ioctl it does not know. */
 		return irqchip_vm_ioctl(vm, ioctl, argp, arg);

@@ -67,6 +67,9 @@ struct vmxlab_vm {
 	struct mutex coalesced_mutex;	/* the zone list */
 	struct list_head coalesced_zones;
 	unsigned int nr_coalesced_zones;
+	/* Guest MSR accesses for userspace (msr_user.c). */
+	u32 user_space_msr;		/* KVM_MSR_EXIT_REASON_* enabled */
+	struct msr_filter __rcu *msr_filter;	/* replaced under lock */
 };
 
 /* Work left over from an exit to userspace, finished by the next KVM_RUN. */
@@ -78,6 +81,8 @@ enum vcpu_completion {
 	COMPLETE_MMIO_READ,	/* put run->mmio.data in the destination */
 	COMPLETE_OUTS_MMIO,	/* OUTS read its element from MMIO: send it */
 	COMPLETE_MMIO_PUSHA,	/* a slot written to userspace: the next one */
+	COMPLETE_RDMSR,		/* userspace's msr.data or msr.error */
+	COMPLETE_WRMSR,		/* userspace's msr.error */
 };
 
 /* A port I/O exit in flight; for INS and OUTS, the string's geometry. */
@@ -196,6 +201,16 @@ bool vcpu_mce_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,
 		      bool host, int *err);
 bool vcpu_mce_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
 		      bool host, int *err);
+
+/* Guest MSR accesses served by userspace (msr_user.c). */
+int vm_enable_user_space_msr(struct vmxlab_vm *vm,
+			     const struct kvm_enable_cap *cap);
+long vm_set_msr_filter(struct vmxlab_vm *vm, void __user *argp);
+void vm_free_msr_filter(struct vmxlab_vm *vm);
+bool vcpu_msr_allowed(struct vmxlab_vcpu *vcpu, u32 index, bool write);
+bool vcpu_msr_to_userspace(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+			   bool write, int err);
+void vcpu_complete_user_msr(struct vmxlab_vcpu *vcpu, bool write);
 
 /* kvmclock MSRs and KVM_GET/SET_CLOCK (pvclock.c). */
 bool vcpu_pvclock_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data,

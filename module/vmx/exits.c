@@ -360,13 +360,27 @@ static int handle_dr_access(struct vmxlab_vcpu *vcpu)
 	return vmx_skip_and_resume(vcpu);
 }
 
+/* A denied (@err 0) or failed guest MSR access: userspace's, or #GP. */
+static int msr_access_failed(struct vmxlab_vcpu *vcpu, u32 index, u64 data,
+			     bool write, int err)
+{
+	if (vcpu_msr_to_userspace(vcpu, index, data, write, err))
+		return EXIT_TO_USERSPACE;
+	return inject_gp(vcpu);
+}
+
 static int handle_msr_read(struct vmxlab_vcpu *vcpu)
 {
 	u64 *g = vcpu->vmx.regs.gpr;
+	u32 index = (u32)g[VCPU_RCX];
 	u64 data;
+	int err;
 
-	if (vmx_get_msr(vcpu, (u32)g[VCPU_RCX], &data, false))
-		return inject_gp(vcpu);
+	if (!vcpu_msr_allowed(vcpu, index, false))
+		return msr_access_failed(vcpu, index, 0, false, 0);
+	err = vmx_get_msr(vcpu, index, &data, false);
+	if (err)
+		return msr_access_failed(vcpu, index, 0, false, err);
 	g[VCPU_RAX] = (u32)data;
 	g[VCPU_RDX] = data >> 32;
 	return vmx_skip_and_resume(vcpu);
@@ -375,10 +389,15 @@ static int handle_msr_read(struct vmxlab_vcpu *vcpu)
 static int handle_msr_write(struct vmxlab_vcpu *vcpu)
 {
 	u64 *g = vcpu->vmx.regs.gpr;
+	u32 index = (u32)g[VCPU_RCX];
 	u64 data = (u32)g[VCPU_RAX] | (g[VCPU_RDX] << 32);
+	int err;
 
-	if (vmx_set_msr(vcpu, (u32)g[VCPU_RCX], data, false))
-		return inject_gp(vcpu);
+	if (!vcpu_msr_allowed(vcpu, index, true))
+		return msr_access_failed(vcpu, index, data, true, 0);
+	err = vmx_set_msr(vcpu, index, data, false);
+	if (err)
+		return msr_access_failed(vcpu, index, data, true, err);
 	return vmx_skip_and_resume(vcpu);
 }
 

@@ -164,7 +164,7 @@ int vmx_get_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 *data, bool host)
 		*data = *mtrr;
 		return 0;
 	}
-	return -EINVAL;
+	return -ENOENT;		/* not an MSR vmxlab knows */
 }
 
 static int set_swapped_msr(u32 index, u64 data)
@@ -293,7 +293,7 @@ int vmx_set_msr(struct vmxlab_vcpu *vcpu, u32 index, u64 data, bool host)
 		*mtrr = data;
 		return 0;
 	}
-	return -EINVAL;
+	return -ENOENT;		/* not an MSR vmxlab knows */
 }
 
 void vcpu_reset_msrs(struct vmxlab_vcpu *vcpu)

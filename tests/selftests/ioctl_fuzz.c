@@ -562,6 +562,47 @@ static void fuzz_routing(struct fuzz *f, int fd)
 		   chance(f, 95) ? (void *)r : nasty_pointer(f, BUF_SIZE));
 }
 
+static const uint32_t msr_indices[] = {
+	0x10, 0x1b, 0x3a, 0x48, 0x8b, 0xc1, 0xfe, 0x174, 0x175, 0x176,
+	0x179, 0x17a, 0x1a0, 0x1d9, 0x200, 0x277, 0x2ff, 0x400, 0x480,
+	0x6e0, 0x800, 0x808, 0x80b, 0x830, 0x838, 0xc0000080, 0xc0000081,
+	0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
+	0xc0000103, 0x4b564d00, 0x4b564d01, 0x40000000,
+};
+
+/*
+ * Guest MSR accesses for userspace: the exit reasons enabled, and filters
+ * of random ranges and bitmaps, a few of them bad, that the vCPUs then
+ * run under.
+ */
+static void fuzz_msr_exits(struct fuzz *f, int fd)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR };
+	struct kvm_msr_filter filter = {};
+	unsigned int i, n;
+
+	if (chance(f, 30)) {
+		cap.args[0] = chance(f, 80) ? below(f, 8) : nasty_number(f);
+		cap.flags = chance(f, 90) ? 0 : nasty_number(f);
+		fuzz_ioctl(f, fd, KVM_ENABLE_CAP, &cap);
+		return;
+	}
+	filter.flags = chance(f, 90) ? below(f, 2) : nasty_number(f);
+	n = below(f, KVM_MSR_FILTER_MAX_RANGES + 1);
+	for (i = 0; i < n; i++) {
+		struct kvm_msr_filter_range *r = &filter.ranges[i];
+
+		r->flags = chance(f, 90) ? below(f, 4) : nasty_number(f);
+		r->base = chance(f, 80) ? msr_indices[below(f, ARRAY_SIZE(msr_indices))] -
+					  below(f, 4) : nasty_number(f);
+		r->nmsrs = chance(f, 80) ? below(f, 64) : nasty_number(f);
+		r->bitmap = nasty_pointer(f, (r->nmsrs + 63) / 64 * 8);
+	}
+	fuzz_ioctl(f, fd, KVM_X86_SET_MSR_FILTER,
+		   chance(f, 95) ? (void *)&filter :
+				   nasty_pointer(f, sizeof(filter)));
+}
+
 static void fuzz_vm(struct fuzz *f, int vm)
 {
 	int fd = f->vm_fd[vm];
@@ -571,7 +612,7 @@ static void fuzz_vm(struct fuzz *f, int vm)
 
 	if (fd < 0)
 		return;
-	switch (below(f, 16)) {
+	switch (below(f, 17)) {
 	case 0:
 		fuzz_memory_region(f, fd);
 		break;
@@ -639,6 +680,9 @@ static void fuzz_vm(struct fuzz *f, int vm)
 		fuzz_ioctl(f, fd, KVM_CHECK_EXTENSION,
 			   (void *)(uintptr_t)nasty_number(f));
 		break;
+	case 15:
+		fuzz_msr_exits(f, fd);
+		break;
 	default:
 		fuzz_ioctl(f, fd, _IOC(below(f, 4), KVMIO, below(f, 0x100),
 				       below(f, 0x400)),
@@ -649,13 +693,6 @@ static void fuzz_vm(struct fuzz *f, int vm)
 
 /* ---------------------------------------------------------------- vCPU */
 
-static const uint32_t msr_indices[] = {
-	0x10, 0x1b, 0x3a, 0x48, 0x8b, 0xc1, 0xfe, 0x174, 0x175, 0x176,
-	0x179, 0x17a, 0x1a0, 0x1d9, 0x200, 0x277, 0x2ff, 0x400, 0x480,
-	0x6e0, 0x800, 0x808, 0x80b, 0x830, 0x838, 0xc0000080, 0xc0000081,
-	0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
-	0xc0000103, 0x4b564d00, 0x4b564d01, 0x40000000,
-};
 
 static void fuzz_msrs(struct fuzz *f, int fd)
 {

@@ -847,3 +847,166 @@ TEST_F(client, tsc_offset_attribute)
 	EXPECT_EQ(moved, got);
 	expect_guest_tsc_within(_metadata, vcpu, moved);
 }
+
+#define MSR_SYSENTER_CS		0x174
+#define MSR_FS_BASE		0xc0000100
+#define MSR_NOBODY_KNOWS	0x12345678
+#define MSR_X2APIC_TPR		0x808
+
+static void guest_msrs_for_userspace(void)
+{
+	uint64_t v = 0;
+	int vec;
+
+	vec = rdmsr_safe(MSR_SYSENTER_CS, &v);		/* filtered */
+	GUEST_SYNC(vec, v);
+	GUEST_SYNC(wrmsr_safe(MSR_SYSENTER_CS, 7));		/* filtered, refused */
+	vec = rdmsr_safe(MSR_NOBODY_KNOWS, &v);	/* unknown */
+	GUEST_SYNC(vec, v);
+	GUEST_SYNC(wrmsr_safe(MSR_FS_BASE, 1ULL << 63));	/* invalid */
+	GUEST_DONE();
+}
+
+/* The next exit is userspace's RDMSR or WRMSR of @index for @reason. */
+static void run_to_msr_exit(struct __test_metadata *_metadata,
+			    struct vcpu *vcpu, uint32_t exit, uint32_t index,
+			    uint32_t reason)
+{
+	RUN_EXIT(vcpu, exit);
+	EXPECT_EQ(index, vcpu->run->msr.index);
+	EXPECT_EQ(reason, vcpu->run->msr.reason);
+}
+
+static int set_msr_filter(struct vm *vm, uint32_t flags,
+			  const struct kvm_msr_filter_range *range)
+{
+	struct kvm_msr_filter f = { .flags = flags };
+
+	if (range)
+		f.ranges[0] = *range;
+	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f);
+}
+
+/*
+ * api.rst's KVM_CAP_X86_USER_SPACE_MSR and KVM_X86_SET_MSR_FILTER: a
+ * guest's MSR access the filter denies, that the hypervisor does not
+ * know or whose value it refuses exits to userspace for each reason it
+ * enabled, and userspace's data or #GP is what the guest sees.
+ */
+TEST_F(client, msrs_for_userspace)
+{
+	uint8_t deny = 0;
+	struct kvm_msr_filter_range sysenter_cs = {
+		.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+		.nmsrs = 1, .base = MSR_SYSENTER_CS, .bitmap = &deny,
+	};
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR };
+	struct vcpu *vcpu;
+	struct ucall uc;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_msrs_for_userspace,
+				       &self->vcpu);
+	vcpu = self->vcpu;
+	EXPECT_EQ(1, vm_check_cap(self->vm, KVM_CAP_X86_MSR_FILTER));
+	EXPECT_NE(0, vm_check_cap(self->vm, KVM_CAP_X86_USER_SPACE_MSR));
+	cap.args[0] = 1ULL << 3;
+	EXPECT_EQ(-1, ioctl(self->vm->fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(EINVAL, errno);
+	cap.args[0] = KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN |
+		      KVM_MSR_EXIT_REASON_FILTER;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_ENABLE_CAP, &cap));
+
+	/* What KVM refuses as a filter. */
+	EXPECT_EQ(-1, set_msr_filter(self->vm, KVM_MSR_FILTER_DEFAULT_DENY, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_msr_filter(self->vm, 2, &sysenter_cs));
+	EXPECT_EQ(EINVAL, errno);
+	sysenter_cs.bitmap = (uint8_t *)8;
+	EXPECT_EQ(-1, set_msr_filter(self->vm, 0, &sysenter_cs));
+	EXPECT_EQ(EFAULT, errno);
+	sysenter_cs.bitmap = &deny;
+	ASSERT_EQ(0, set_msr_filter(self->vm, 0, &sysenter_cs));
+
+	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR, MSR_SYSENTER_CS,
+			KVM_MSR_EXIT_REASON_FILTER);
+	vcpu->run->msr.data = 0x5a5a;
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);
+	EXPECT_EQ(0x5a5a, uc.args[1]);
+
+	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR, MSR_SYSENTER_CS,
+			KVM_MSR_EXIT_REASON_FILTER);
+	EXPECT_EQ(7, vcpu->run->msr.data);
+	vcpu->run->msr.error = 1;
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(GP_VECTOR, uc.args[0]);
+
+	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_RDMSR, MSR_NOBODY_KNOWS,
+			KVM_MSR_EXIT_REASON_UNKNOWN);
+	vcpu->run->msr.data = 42;
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);
+	EXPECT_EQ(42, uc.args[1]);
+
+	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR, MSR_FS_BASE,
+			KVM_MSR_EXIT_REASON_INVAL);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);
+	RUN_DONE(vcpu);
+}
+
+static void guest_filtered_without_exits(void)
+{
+	uint64_t v;
+
+	GUEST_SYNC(rdmsr_safe(MSR_SYSENTER_CS, &v));
+	GUEST_SYNC(wrmsr_safe(MSR_SYSENTER_CS, 1));
+	GUEST_SYNC(rdmsr_safe(MSR_X2APIC_TPR, &v));
+	GUEST_DONE();
+}
+
+/*
+ * Without the exits a denied access is #GP, under a default-deny filter
+ * too; host-initiated accesses and the x2APIC MSRs are never filtered.
+ */
+TEST_F(client, msr_filter_without_exits)
+{
+	uint8_t allow_writes_only = 0;
+	struct kvm_msr_filter_range writes = {
+		.flags = KVM_MSR_FILTER_WRITE, .nmsrs = 1, .base = MSR_SYSENTER_CS,
+		.bitmap = &allow_writes_only,
+	};
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct vcpu *vcpu;
+	struct ucall uc;
+	uint64_t v;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path,
+				       guest_filtered_without_exits, &self->vcpu);
+	vcpu = self->vcpu;
+	allow_writes_only = 1;
+	ASSERT_EQ(0, set_msr_filter(self->vm, KVM_MSR_FILTER_DEFAULT_DENY,
+				    &writes));
+	EXPECT_EQ(1, vcpu_set_msr(vcpu, MSR_SYSENTER_CS, 3));
+	EXPECT_EQ(1, vcpu_get_msr(vcpu, MSR_SYSENTER_CS, &v));
+	EXPECT_EQ(3, v);
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(GP_VECTOR, uc.args[0]);	/* reads: the default, deny */
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);	/* allowed */
+	EXPECT_EQ(1, vcpu_get_msr(vcpu, MSR_SYSENTER_CS, &v));
+	EXPECT_EQ(1, v);
+	/*
+	 * With filter exits on, a filtered MSR would exit here; an x2APIC
+	 * one is the hypervisor's, which refuses it outside x2APIC mode.
+	 */
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_ENABLE_CAP, &cap));
+	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(GP_VECTOR, uc.args[0]);
+	RUN_DONE(vcpu);
+}

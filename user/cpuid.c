@@ -26,6 +26,8 @@ static void cpuid_leaf1(struct kvm_cpuid_entry2 *e, const struct cpuid_policy *p
 	e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	if (!p->lapic_in_kernel) {
 		e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+		if (p->user_tsc_deadline)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 		return;
 	}
 	if (p->tsc_deadline_cap)

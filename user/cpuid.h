@@ -20,6 +20,7 @@ struct cpuid_policy {
 	unsigned int nr_vcpus;
 	bool lapic_in_kernel;	/* kernel or split irqchip */
 	bool tsc_deadline_cap;	/* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool user_tsc_deadline;	/* the launcher's LAPIC has the timer */
 };
 
 void cpuid_apply_policy(struct kvm_cpuid_entry2 *entries, unsigned int n,

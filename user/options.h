@@ -62,6 +62,12 @@ struct vmxlab_options {
 	bool flat;			/* --flat ADDR given */
 	uint64_t flat_addr;
 	bool stats;
+	/*
+	 * irqchip user: the launcher's LAPIC offers the TSC-deadline timer,
+	 * its MSR trapped with KVM_X86_SET_MSR_FILTER (vmxlab bench only,
+	 * until vmxlab run's Linux boots have been measured with it).
+	 */
+	bool user_tsc_deadline;
 };
 
 /* Fills opts from argv (argv[0] is the program); -1 and a message on error. */

@@ -43,6 +43,7 @@ static int vcpu_set_cpuid(struct vcpu *vcpu, struct errbuf *err)
 	policy.lapic_in_kernel = irqchip_lapic_in_kernel(vm);
 	policy.tsc_deadline_cap = ioctl(vm->dev_fd, KVM_CHECK_EXTENSION,
 					KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	policy.user_tsc_deadline = irqchip_user_tsc_deadline(vm);
 	cpuid_apply_policy(cpuid->entries, cpuid->nent, &policy);
 	rc = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);

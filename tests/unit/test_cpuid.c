@@ -25,7 +25,7 @@ static void fill(struct kvm_cpuid_entry2 *e)
 
 TEST(tsc_deadline_set_when_the_lapic_is_in_the_kernel)
 {
-	struct cpuid_policy p = { 3, 4, true, true };
+	struct cpuid_policy p = { 3, 4, true, true, false };
 	struct kvm_cpuid_entry2 e[4];
 
 	fill(e);
@@ -41,7 +41,7 @@ TEST(tsc_deadline_set_when_the_lapic_is_in_the_kernel)
 
 TEST(tsc_deadline_clear_without_the_capability)
 {
-	struct cpuid_policy p = { 0, 1, true, false };
+	struct cpuid_policy p = { 0, 1, true, false, false };
 	struct kvm_cpuid_entry2 e[4];
 
 	fill(e);
@@ -53,7 +53,7 @@ TEST(tsc_deadline_clear_without_the_capability)
 
 TEST(launcher_lapic_hides_the_kernel_lapic_features)
 {
-	struct cpuid_policy p = { 1, 2, false, true };
+	struct cpuid_policy p = { 1, 2, false, true, false };
 	struct kvm_cpuid_entry2 e[4];
 
 	fill(e);
@@ -66,10 +66,23 @@ TEST(launcher_lapic_hides_the_kernel_lapic_features)
 	EXPECT_EQ(0x010200ab, e[0].ebx);
 }
 
+/* The launcher's LAPIC offers TSC-deadline when it traps the MSR; never x2APIC. */
+TEST(launcher_lapic_with_its_tsc_deadline_timer)
+{
+	struct cpuid_policy p = { 0, 1, false, false, true };
+	struct kvm_cpuid_entry2 e[4];
+
+	fill(e);
+	cpuid_apply_policy(e, 4, &p);
+	EXPECT_TRUE(e[0].ecx & CPUID_1_ECX_TSC_DEADLINE);
+	EXPECT_FALSE(e[0].ecx & CPUID_1_ECX_X2APIC);
+	EXPECT_EQ(0xffff & ~0xc8d0u, e[1].eax);
+}
+
 /* KVM's supported CPUID leaves it clear; a guest must see a hypervisor. */
 TEST(hypervisor_bit_set_in_every_irqchip_home)
 {
-	struct cpuid_policy p = { 0, 1, true, true };
+	struct cpuid_policy p = { 0, 1, true, true, false };
 	struct kvm_cpuid_entry2 e[4];
 
 	fill(e);

@@ -147,10 +147,9 @@ static inline u64 host_rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
-/* TSC-deadline is not offered to guests in user mode; an estimate is enough. */
 u64 irq_host_guest_tsc(void *vcpu)
 {
-	return host_rdtsc();
+	return irq_user_guest_tsc(vcpu, host_rdtsc());
 }
 
 u32 irq_host_tsc_khz(void *vcpu)

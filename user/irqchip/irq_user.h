@@ -10,5 +10,7 @@
 
 void irq_user_kick_vcpu(void *vcpu);
 uint32_t irq_user_tsc_khz(void *vcpu);
+/* The vCPU's TSC now (host TSC plus its offset, where the device says). */
+uint64_t irq_user_guest_tsc(void *vcpu, uint64_t host_tsc);
 
 #endif

@@ -47,3 +47,9 @@ bool irqchip_lapic_in_kernel(struct vm *vm)
 {
 	return vm->irqchip->ops->lapic_in_kernel;
 }
+
+bool irqchip_user_tsc_deadline(struct vm *vm)
+{
+	return vm->irqchip->ops->tsc_deadline_msr &&
+	       vm->irqchip->ops->tsc_deadline_msr(vm);
+}

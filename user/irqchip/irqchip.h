@@ -36,6 +36,8 @@ struct irqchip_ops {
 	/* wake a vCPU that sleeps in the launcher (halted, user mode) */
 	void (*wake)(struct vcpu *vcpu);
 	bool lapic_in_kernel;	/* else x2APIC and KVM PV APIC features are hidden */
+	/* the launcher's LAPIC serves IA32_TSC_DEADLINE (user) */
+	bool (*tsc_deadline_msr)(struct vm *vm);
 };
 
 struct irqchip {
@@ -51,6 +53,8 @@ int irqchip_create(struct vm *vm, struct errbuf *err);
 int irqchip_vcpu_init(struct vcpu *vcpu, struct errbuf *err);
 void irqchip_set_line(struct vm *vm, unsigned int gsi, int level);
 bool irqchip_lapic_in_kernel(struct vm *vm);
+/* irqchip user: the launcher's LAPIC serves IA32_TSC_DEADLINE. */
+bool irqchip_user_tsc_deadline(struct vm *vm);
 
 /* A userspace PIT on ports 0x40-0x43/0x61, for devices without KVM_CREATE_PIT2 */
 int pit_user_create(struct vm *vm, struct errbuf *err);

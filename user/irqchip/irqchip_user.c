@@ -7,6 +7,10 @@
  * 0xfec00000 are MMIO exits handled here; interrupts are injected with
  * KVM_INTERRUPT when KVM says the vCPU can take one (interrupt window).
  * x2APIC is not offered: its MSRs cannot be trapped to userspace here.
+ * The TSC-deadline timer is, when asked for (opts->user_tsc_deadline) and
+ * the device can send guest MSR accesses to userspace: a filter denies
+ * IA32_TSC_DEADLINE to the device, whose exits land here; the deadline,
+ * a guest TSC value, is the vCPU's TSC offset away from the host's.
  *
  * APs wait in the launcher for INIT/SIPI, then start in real mode at the
  * SIPI vector. A halted vCPU (KVM_EXIT_HLT) sleeps here until its LAPIC
@@ -30,6 +34,7 @@ struct user_chip {
 	struct ioapic_pic ip;
 	struct irq_route route;
 	struct vm *vm;
+	bool tsc_deadline;	/* IA32_TSC_DEADLINE exits to us */
 };
 
 struct user_vcpu {
@@ -39,6 +44,7 @@ struct user_vcpu {
 	bool kicked;
 	bool started;
 	uint32_t tsc_khz;
+	_Atomic uint64_t tsc_offset;	/* guest TSC = host TSC + this */
 };
 
 static struct user_chip *user_chip(struct vm *vm)
@@ -68,6 +74,77 @@ uint32_t irq_user_tsc_khz(void *opaque)
 	struct vcpu *vcpu = opaque;
 
 	return uvcpu(vcpu)->tsc_khz;
+}
+
+uint64_t irq_user_guest_tsc(void *opaque, uint64_t host_tsc)
+{
+	struct vcpu *vcpu = opaque;
+
+	return vcpu && uvcpu(vcpu) ? host_tsc + uvcpu(vcpu)->tsc_offset :
+				     host_tsc;
+}
+
+/* KVM_VCPU_TSC_OFFSET, read again at each arming: the guest may move it. */
+static void user_read_tsc_offset(struct vcpu *vcpu)
+{
+	uint64_t offset;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uintptr_t)&offset,
+	};
+
+	if (!ioctl(vcpu->fd, KVM_GET_DEVICE_ATTR, &attr))
+		uvcpu(vcpu)->tsc_offset = offset;
+}
+
+/* IA32_TSC_DEADLINE to userspace: the exit reason, then a filter. */
+static int user_trap_tsc_deadline(struct vm *vm, struct errbuf *err)
+{
+	static uint8_t deny;
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct kvm_msr_filter filter = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = {
+			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			.nmsrs = 1, .base = LAPIC_MSR_TSC_DEADLINE,
+			.bitmap = &deny,
+		},
+	};
+
+	if (ioctl(vm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0 ||
+	    ioctl(vm->fd, KVM_ENABLE_CAP, &cap) ||
+	    ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter))
+		return errbuf_set(err, "the launcher's LAPIC needs guest MSR exits for its TSC-deadline timer (KVM_CAP_X86_USER_SPACE_MSR, KVM_X86_SET_MSR_FILTER): %s",
+				  strerror(errno ? errno : ENOTTY));
+	user_chip(vm)->tsc_deadline = true;
+	return 0;
+}
+
+static bool user_tsc_deadline_msr(struct vm *vm)
+{
+	return user_chip(vm)->tsc_deadline;
+}
+
+/* A guest RDMSR/WRMSR the filter sent here: only IA32_TSC_DEADLINE. */
+static void user_msr_exit(struct vcpu *vcpu, bool write)
+{
+	struct user_vcpu *uv = uvcpu(vcpu);
+	struct kvm_run *run = vcpu->run;
+	uint64_t data = 0;
+	int rc = -1;
+
+	if (run->msr.index == LAPIC_MSR_TSC_DEADLINE) {
+		user_read_tsc_offset(vcpu);
+		rc = write ? lapic_wrmsr(&uv->lapic, run->msr.index, run->msr.data) :
+			     lapic_rdmsr(&uv->lapic, run->msr.index, &data);
+	}
+	run->msr.error = rc ? 1 : 0;
+	if (!write)
+		run->msr.data = data;
 }
 
 static void lapic_io(void *opaque, uint64_t offset, uint8_t *data,
@@ -111,7 +188,7 @@ static int user_create(struct vm *vm, struct errbuf *err)
 		return -1;
 	pic_set_output_fn(&c->ip.pic, pic_output, vm);
 	irq_route_init(&c->route, &c->ip.ioapic, &c->ip.pic, &c->ip.bus);
-	return 0;
+	return vm->opts->user_tsc_deadline ? user_trap_tsc_deadline(vm, err) : 0;
 }
 
 static int user_vcpu_init(struct vcpu *vcpu, struct errbuf *err)
@@ -128,6 +205,7 @@ static int user_vcpu_init(struct vcpu *vcpu, struct errbuf *err)
 	uv->tsc_khz = khz > 0 ? khz : 1000000;
 	uv->started = vcpu->id == 0;
 	vcpu->irq = uv;
+	user_read_tsc_offset(vcpu);
 	lapic_init(&uv->lapic, &c->ip.bus, vcpu, vcpu->id, vcpu->id == 0);
 	lapic_set_x2apic_supported(&uv->lapic, false);
 	if (apic_bus_add(&c->ip.bus, &uv->lapic))
@@ -226,6 +304,10 @@ static bool user_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_HLT:
 		user_wait(vcpu, user_has_work);
 		return true;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		user_msr_exit(vcpu, vcpu->run->exit_reason == KVM_EXIT_X86_WRMSR);
+		return true;
 	}
 	return false;
 }
@@ -251,4 +333,5 @@ const struct irqchip_ops irqchip_user_ops = {
 	.handle_exit = user_handle_exit,
 	.wake = user_wake,
 	.lapic_in_kernel = false,
+	.tsc_deadline_msr = user_tsc_deadline_msr,
 };

@@ -180,9 +180,11 @@ expect_run "debug exit port on /dev/vmxlab" 85 "debug exit port" -- \
 # CPU, stopped the lab's kernel dead (no output, no timeout firing; seen
 # twice); bench_smp runs it in the 2-CPU lab.
 bench_short timer kernel /dev/vmxlab
+bench_short timer user /dev/vmxlab
 bench_short device kernel /dev/vmxlab
 bench_short device user /dev/vmxlab
 bench_short timer kernel /dev/kvm
+bench_short timer user /dev/kvm
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail -eq 0 ]

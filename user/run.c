@@ -146,19 +146,45 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
+int vm_pick_cpu(unsigned int n)
+{
+	cpu_set_t allowed;
+	int cpu, count;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -1;
+	count = CPU_COUNT(&allowed);
+	if (count < 2)
+		return -1;
+	n %= count;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed) && !n--)
+			return cpu;
+	return -1;
+}
+
+int vm_pin_thread(pthread_t thread, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(thread, sizeof(set), &set);
+}
+
 /* On a CPU of its own where there are enough; a failure only costs that. */
 static void vcpu_pin_thread(struct vcpu *vcpu)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
+	int cpu = vm_pick_cpu(vcpu->id), rc;
 
-	if (cpus < 2)
+	if (cpu < 0)
 		return;
-	CPU_ZERO(&set);
-	CPU_SET(vcpu->id % cpus, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+	rc = vm_pin_thread(pthread_self(), cpu);
+	if (rc)
 		fprintf(stderr, "vmxlab: vCPU %u stays unpinned: %s\n",
-			vcpu->id, strerror(errno));
+			vcpu->id, strerror(rc));
+	else
+		vcpu->pinned_cpu = cpu;
 }
 
 static void *vcpu_thread(void *arg)
@@ -260,6 +286,7 @@ int vm_run(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
+		vcpu->pinned_cpu = -1;
 		if (pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu)) {
 			vm_request_stop(vm, EXIT_SETUP, "cannot start vCPU thread %u",
 					i);
@@ -279,6 +306,8 @@ int vm_run(struct vm *vm)
 			break;
 		}
 	}
+	if (vm->before_stop)
+		vm->before_stop(vm->before_stop_arg);
 	vm_stop_vcpus(vm);
 	return vm->exit_status;
 }

@@ -37,6 +37,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
+	int pinned_cpu;		/* vm->pin_vcpus: where it runs, or -1 */
 	uint64_t exits[VCPU_EXIT_REASONS];	/* exits to the launcher */
 	void *irq;		/* the irqchip mode's per-vCPU state */
 };
@@ -54,7 +55,10 @@ struct vm {
 	unsigned int nr_vcpus;
 	struct vcpu vcpus[OPT_MAX_CPUS];
 	struct kvm_cpuid2 *cpuid;	/* what the device supports */
-	bool pin_vcpus;		/* vCPU N's thread on host CPU N (bench) */
+	bool pin_vcpus;		/* vCPU N's thread on allowed CPU N (bench) */
+	/* Called once the run ends, before the vCPU threads are stopped. */
+	void (*before_stop)(void *arg);
+	void *before_stop_arg;
 	pthread_t main_thread;
 
 	/* how the run ends: the first stop request wins */
@@ -94,6 +98,11 @@ int vm_run(struct vm *vm);
 
 /* The vCPU whose thread this is (NULL outside vCPU threads). */
 extern __thread struct vcpu *vcpu_current;
+
+/* The @n-th CPU this process may run on (wrapping), -1 if under two. */
+int vm_pick_cpu(unsigned int n);
+/* pthread_setaffinity_np() to one CPU: 0 or its error number. */
+int vm_pin_thread(pthread_t thread, int cpu);
 
 /* Force a vCPU out of KVM_RUN (it re-checks what it should do). */
 void vcpu_kick(struct vcpu *vcpu);

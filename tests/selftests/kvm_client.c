@@ -810,8 +810,8 @@ static void expect_guest_tsc_within(struct __test_metadata *_metadata,
  */
 TEST_F(client, tsc_offset_attribute)
 {
-	uint64_t offset, moved, got;
-	struct vcpu *vcpu;
+	uint64_t offset, moved, got, other_offset, other_got;
+	struct vcpu *vcpu, *other;
 
 	GUEST_DEVICE_OR_SKIP(variant->path);
 	self->vm = vm_create_with_vcpu(variant->path, guest_report_tsc,
@@ -836,6 +836,14 @@ TEST_F(client, tsc_offset_attribute)
 				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
 				     &offset));
 	expect_guest_tsc_within(_metadata, vcpu, offset);
+	other = vm_add_vcpu(self->vm, 1, guest_report_tsc);
+	ASSERT_EQ(0, tsc_offset_attr(other, KVM_GET_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     &other_offset));
+	EXPECT_EQ(-1, tsc_offset_attr(vcpu, KVM_SET_DEVICE_ATTR,
+				      KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				      (uint64_t *)8));
+	EXPECT_EQ(EFAULT, errno);
 
 	moved = offset + (1ULL << 40);
 	ASSERT_EQ(0, tsc_offset_attr(vcpu, KVM_SET_DEVICE_ATTR,
@@ -846,6 +854,12 @@ TEST_F(client, tsc_offset_attribute)
 				     &got));
 	EXPECT_EQ(moved, got);
 	expect_guest_tsc_within(_metadata, vcpu, moved);
+	/* One vCPU's offset, not its neighbour's. */
+	ASSERT_EQ(0, tsc_offset_attr(other, KVM_GET_DEVICE_ATTR,
+				     KVM_VCPU_TSC_CTRL, KVM_VCPU_TSC_OFFSET,
+				     &other_got));
+	EXPECT_EQ(other_offset, other_got);
+	expect_guest_tsc_within(_metadata, other, other_offset);
 }
 
 #define MSR_SYSENTER_CS		0x174

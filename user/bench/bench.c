@@ -195,7 +195,7 @@ static int bench_latency(const struct bench_options *b)
 	devices_exit(&vm);
 	if (b->source == BENCH_SOURCE_DEVICE) {
 		bench_device_stop(&dev);
-		printf("bench latency: %s\n", bench_device_path(&dev));
+		bench_device_report(&dev);
 	}
 	if (status != 1) {
 		fprintf(stderr, "vmxlab bench: the guest failed (%s, status %d)\n",
@@ -203,10 +203,12 @@ static int bench_latency(const struct bench_options *b)
 		vm_close(&vm);
 		return status ? status : 1;
 	}
-	if (b->source == BENCH_SOURCE_IPI)
-		printf("bench latency: %s\n", sysconf(_SC_NPROCESSORS_ONLN) >= 2 ?
-		       "vCPU 0 on CPU 0, vCPU 1 on CPU 1" :
-		       "one host CPU: both vCPUs share it");
+	if (b->source == BENCH_SOURCE_IPI && vm.vcpus[0].pinned_cpu >= 0 &&
+	    vm.vcpus[1].pinned_cpu >= 0)
+		printf("bench latency: vCPU 0 on CPU %d, vCPU 1 on CPU %d\n",
+		       vm.vcpus[0].pinned_cpu, vm.vcpus[1].pinned_cpu);
+	else if (b->source == BENCH_SOURCE_IPI)
+		printf("bench latency: the vCPUs are not on CPUs of their own\n");
 	rc = read_samples(&vm, b, skew);
 	vm_close(&vm);
 	return rc ? 1 : 0;

@@ -46,6 +46,7 @@ struct bench_mailbox {
 	uint64_t trigger;
 	uint32_t lost;
 	uint32_t finished;
+	uint32_t trigger_seq;
 };
 
 static inline uint64_t host_rdtsc(void)
@@ -83,16 +84,6 @@ int bench_tsc_offset(int vcpu_fd, uint64_t *offset, struct errbuf *err)
 	return 0;
 }
 
-/* Pin a thread to one CPU; false if it cannot be (one CPU, cpuset). */
-static bool pin_to(pthread_t thread, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return !pthread_setaffinity_np(thread, sizeof(set), &set);
-}
-
 /* Wait for the guest: spin where we have a CPU of our own, else sleep. */
 static void pause_a_little(const struct bench_device *d)
 {
@@ -109,12 +100,10 @@ static bool guest_answered(volatile struct bench_mailbox *mb, uint32_t seq)
 	return load32(&mb->done) >= seq || load32(&mb->finished);
 }
 
-static void fire(struct bench_device *d, volatile struct bench_mailbox *mb)
+static void fire(struct bench_device *d)
 {
 	uint64_t one = 1;
 
-	mb->trigger = host_rdtsc() + d->tsc_offset;
-	atomic_thread_fence(memory_order_release);
 	if (write(d->efd, &one, sizeof(one)) != sizeof(one))
 		vm_request_stop(d->vm, EXIT_SETUP, "bench: eventfd write: %s",
 				strerror(errno));
@@ -141,20 +130,30 @@ static bool bench_one(struct bench_device *d, volatile struct bench_mailbox *mb,
 	posted = host_rdtsc();
 	while (host_rdtsc() - posted < BENCH_SETTLE_TICKS)
 		__asm__ volatile("pause");
-	fire(d, mb);
+	/* The trigger, then the sample it is for: the guest reads them so. */
+	mb->trigger = host_rdtsc() + d->tsc_offset;
+	atomic_thread_fence(memory_order_release);
+	mb->trigger_seq = seq;
+	atomic_thread_fence(memory_order_release);
+	fire(d);
 	fired = now_ns();
-	/* Sleep, not spin: the relay thread may want this CPU. */
+	/*
+	 * Sleep, not spin: the relay thread may want this CPU. A late answer
+	 * gets the interrupt again, not a new trigger: the sample keeps its
+	 * start, and the count (kept here, not in guest memory) says so.
+	 */
 	while (!guest_answered(mb, seq)) {
 		if (vm_is_stopping(d->vm))
 			return false;
 		if (now_ns() - fired > BENCH_ANSWER_NS) {
-			if (++mb->lost > BENCH_MAX_LOST) {
+			if (++d->lost > BENCH_MAX_LOST) {
 				vm_request_stop(d->vm, EXIT_GUEST_CRASH,
 						"bench: %u interrupts never reached the guest (sample %u)",
-						mb->lost, seq);
+						d->lost, seq);
 				return false;
 			}
-			fire(d, mb);
+			mb->lost = d->lost;
+			fire(d);
 			fired = now_ns();
 		}
 		nanosleep(&nap, NULL);
@@ -169,9 +168,9 @@ static void *bench_thread(void *arg)
 	uint32_t seq = 1;
 
 	pthread_setname_np(pthread_self(), "bench-device");
-	/* vm->pin_vcpus puts vCPU 0 on CPU 0. */
-	d->pinned = d->vm->pin_vcpus && d->nr_cpus >= 2 &&
-		    pin_to(pthread_self(), 1);
+	/* vm->pin_vcpus puts vCPU 0 on the first allowed CPU; we take the next. */
+	d->cpu = d->vm->pin_vcpus ? vm_pick_cpu(1) : -1;
+	d->pinned = d->cpu >= 0 && !vm_pin_thread(pthread_self(), d->cpu);
 	/* The mailbox is the guest's to write: trigger no more than asked. */
 	while (seq <= d->triggers && bench_one(d, mb, seq))
 		seq++;
@@ -194,6 +193,12 @@ static void *relay_thread(void *arg)
 	return NULL;
 }
 
+/* vm->before_stop: no trigger may reach a vCPU thread being joined. */
+static void bench_device_before_stop(void *arg)
+{
+	bench_device_stop(arg);
+}
+
 int bench_device_start(struct bench_device *d, struct vm *vm,
 		       unsigned int triggers, struct errbuf *err)
 {
@@ -208,7 +213,6 @@ int bench_device_start(struct bench_device *d, struct vm *vm,
 				  BENCH_MAILBOX_GPA);
 	if (bench_tsc_offset(vm->vcpus[0].fd, &d->tsc_offset, err))
 		return -1;
-	d->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	d->efd = eventfd(0, EFD_CLOEXEC);
 	if (d->efd < 0)
 		return errbuf_set(err, "eventfd: %s", strerror(errno));
@@ -232,6 +236,8 @@ int bench_device_start(struct bench_device *d, struct vm *vm,
 		return errbuf_set(err, "cannot start the bench thread");
 	}
 	d->thread_started = true;
+	vm->before_stop = bench_device_before_stop;
+	vm->before_stop_arg = d;
 	return 0;
 }
 
@@ -253,8 +259,13 @@ void bench_device_stop(struct bench_device *d)
 	d->efd = -1;
 }
 
-const char *bench_device_path(const struct bench_device *d)
+void bench_device_report(const struct bench_device *d)
 {
-	return d->pinned ? "vCPU on CPU 0, trigger on CPU 1" :
-			   "vCPU and trigger not pinned";
+	int vcpu_cpu = d->vm->vcpus[0].pinned_cpu;
+
+	if (d->pinned && vcpu_cpu >= 0)
+		printf("bench latency: vCPU on CPU %d, trigger on CPU %d\n",
+		       vcpu_cpu, d->cpu);
+	else
+		printf("bench latency: vCPU and trigger not pinned\n");
 }

@@ -19,9 +19,10 @@ struct bench_device {
 	volatile void *mailbox;		/* in guest memory */
 	uint64_t tsc_offset;		/* guest TSC = host TSC + this */
 	int efd;
-	long nr_cpus;
 	unsigned int triggers;		/* the guest's samples, warm-up too */
-	bool pinned;			/* vCPU and trigger on CPUs of their own */
+	unsigned int lost;		/* interrupts fired again */
+	bool pinned;			/* the trigger on a CPU of its own */
+	int cpu;			/* which, or -1 */
 	pthread_t thread, relay;
 	bool thread_started, relay_started;
 	_Atomic bool quit;
@@ -36,7 +37,7 @@ int bench_device_start(struct bench_device *d, struct vm *vm,
 /* After vm_run(): the threads end once the guest has. */
 void bench_device_stop(struct bench_device *d);
 
-/* Where the threads ran, for the report. */
-const char *bench_device_path(const struct bench_device *d);
+/* Where the threads ran, and what was lost, for the report. */
+void bench_device_report(const struct bench_device *d);
 
 #endif

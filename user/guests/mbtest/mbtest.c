@@ -782,6 +782,7 @@ struct bench_mailbox {
 	uint64_t trigger;	/* host: when it fired, in guest TSC */
 	uint32_t lost;		/* host: triggers it had to repeat */
 	uint32_t finished;	/* guest: no more samples */
+	uint32_t trigger_seq;	/* host: the sample trigger is for, after it */
 };
 
 /* Halted or spinning, interrupts on, until the bench vector's handler ran. */
@@ -802,12 +803,25 @@ static bool bench_wait_handler(bool halt)
 	return bench_handler_tsc;
 }
 
+/*
+ * An interrupt that comes before the host's trigger for this sample is a
+ * repeat of the last one's (the host fires again when an answer is late):
+ * it is waited past, and the sample is the trigger's own.
+ */
 static bool bench_device_one(volatile struct bench_mailbox *mb, uint32_t seq,
 			     bool halt, uint64_t *latency)
 {
+	unsigned int early = 0;
+
 	bench_handler_tsc = 0;
 	mb->ready = seq;
-	if (!bench_wait_handler(halt))
+	do {
+		if (early)
+			bench_handler_tsc = 0;
+		if (!bench_wait_handler(halt))
+			return false;
+	} while (mb->trigger_seq != seq && ++early < 1000);
+	if (mb->trigger_seq != seq)
 		return false;
 	*latency = bench_handler_tsc - mb->trigger;
 	mb->done = seq;
@@ -860,6 +874,7 @@ static void bench_device(const char *cmdline)
  */
 struct ipi_bench {
 	volatile uint32_t ap_up;
+	volatile uint32_t ap_gave_up;	/* AP: an IPI never came */
 	volatile uint32_t ready;	/* AP: the sample it waits for, from 1 */
 	volatile uint32_t done;		/* AP: the last sample handled */
 	volatile uint64_t sent;		/* BSP: its TSC at the ICR write */
@@ -883,8 +898,10 @@ void ap_main(void)
 
 		bench_handler_tsc = 0;
 		ipi.ready = seq;
-		if (!bench_wait_handler(mode == 0))
+		if (!bench_wait_handler(mode == 0)) {
+			ipi.ap_gave_up = 1;
 			break;
+		}
 		if (i >= ipi.warmup)
 			ipi.buf->ticks[mode * ipi.samples + i - ipi.warmup] =
 				bench_handler_tsc - ipi.sent;
@@ -892,12 +909,13 @@ void ap_main(void)
 	}
 }
 
-/* Wait for *p to reach want, spinning; false if it does not. */
+/* Wait for *p to reach want, spinning; false if it does not, or the AP quit. */
 static bool spin_until(volatile uint32_t *p, uint32_t want)
 {
 	unsigned long spins;
 
-	for (spins = 0; spins < 200000000 && *p < want; spins++)
+	for (spins = 0; spins < 200000000 && *p < want && !ipi.ap_gave_up;
+	     spins++)
 		__asm__ volatile("pause");
 	return *p >= want;
 }
@@ -940,7 +958,7 @@ static void bench_ipi(const char *cmdline)
 			mmio_write(LAPIC + 0x300, VEC_BENCH);	/* fixed */
 			if (spin_until(&ipi.done, seq))
 				break;
-			ok = ++lost < 1000;
+			ok = !ipi.ap_gave_up && ++lost < 1000;
 		}
 	}
 	b->samples = ipi.samples;

@@ -17,6 +17,8 @@
 #include "vmxlab.h"
 #include "mem.h"
 #include "msr_filter.h"
+#include "requests.h"
+#include "run.h"
 #include "vmx/vmx.h"
 
 #define USER_SPACE_MSR_REASONS	(KVM_MSR_EXIT_REASON_INVAL |	\
@@ -82,7 +84,7 @@ long vm_set_msr_filter(struct vmxlab_vm *vm, void __user *argp)
 {
 	struct kvm_msr_filter uf;
 	struct msr_filter *f, *old;
-	int err;
+	int err, i;
 
 	if (copy_from_user(&uf, argp, sizeof(uf)))
 		return -EFAULT;
@@ -94,6 +96,14 @@ long vm_set_msr_filter(struct vmxlab_vm *vm, void __user *argp)
 		return err;
 	mutex_lock(&vm->lock);
 	old = rcu_replace_pointer(vm->msr_filter, f, lockdep_is_held(&vm->lock));
+	for (i = 0; i < VMXLAB_MAX_VCPUS; i++) {
+		struct vmxlab_vcpu *vcpu = vm->vcpus[i];
+
+		if (!vcpu)
+			continue;
+		vcpu_make_request(vcpu, VCPU_REQ_MSR_FILTER);
+		vcpu_kick(vcpu);
+	}
 	mutex_unlock(&vm->lock);
 	synchronize_rcu();
 	msr_filter_free(old);

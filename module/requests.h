@@ -26,6 +26,7 @@ enum vcpu_request {
 	VCPU_REQ_NMI,		/* KVM_NMI: inject an NMI */
 	VCPU_REQ_EOI_EXIT,	/* split irqchip: KVM_EXIT_IOAPIC_EOI of eoi_exit_vector */
 	VCPU_REQ_CLOCK_UPDATE,	/* kvmclock: write the vCPU's pvclock page */
+	VCPU_REQ_MSR_FILTER,	/* the MSR filter changed: rebuild the MSR bitmap */
 	VCPU_NR_REQUESTS
 };
 

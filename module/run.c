@@ -251,6 +251,8 @@ static int vcpu_prepare_entry(struct vmxlab_vcpu *vcpu)
 		vcpu->nmi_pending = true;
 	if (vcpu_check_request(vcpu, VCPU_REQ_CLOCK_UPDATE))
 		vcpu_pvclock_update(vcpu);
+	if (vcpu_check_request(vcpu, VCPU_REQ_MSR_FILTER))
+		vmx_init_msr_bitmap(vcpu);
 	if (vcpu_check_request(vcpu, VCPU_REQ_EOI_EXIT))
 		return vcpu_report_eoi_exit(vcpu);
 	if (vcpu->lapic) {

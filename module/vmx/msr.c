@@ -29,6 +29,20 @@ static const u32 msrs_to_save[] = {
 	MSR_EFER, MSR_IA32_TSC_ADJUST, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 };
 
+/* MSRs the VMCS or the load/put switch covers: the guest may touch them. */
+static const struct {
+	u32 index;
+	bool read, write;
+} passthrough_msrs[] = {
+	{ MSR_FS_BASE, true, true },
+	{ MSR_GS_BASE, true, true },
+	{ MSR_KERNEL_GS_BASE, true, true },
+	{ MSR_IA32_SYSENTER_CS, true, true },
+	{ MSR_IA32_SYSENTER_ESP, true, true },
+	{ MSR_IA32_SYSENTER_EIP, true, true },
+	{ MSR_IA32_TSC, true, false },
+};
+
 static void bitmap_pass(unsigned long *bitmap, u32 msr, bool read, bool write)
 {
 	unsigned long base = msr >= 0xc0000000 ? 1024 * 8 : 0;
@@ -40,17 +54,27 @@ static void bitmap_pass(unsigned long *bitmap, u32 msr, bool read, bool write)
 		__clear_bit(2048 * 8 + base + bit, bitmap);
 }
 
-/* Intercept everything but MSRs the VMCS or the load/put switch covers. */
-void vmx_init_msr_bitmap(unsigned long *bitmap)
+/*
+ * Intercept everything but the passthrough MSRs, and those too where the
+ * VM's MSR filter denies the access: it must exit to be refused. Called
+ * at creation under vm->lock and, after KVM_X86_SET_MSR_FILTER, by the
+ * vCPU itself before its next entry (VCPU_REQ_MSR_FILTER).
+ */
+void vmx_init_msr_bitmap(struct vmxlab_vcpu *vcpu)
 {
+	unsigned long *bitmap = vcpu->vmx.msr_bitmap;
+	unsigned int i;
+
 	memset(bitmap, 0xff, PAGE_SIZE);
-	bitmap_pass(bitmap, MSR_FS_BASE, true, true);
-	bitmap_pass(bitmap, MSR_GS_BASE, true, true);
-	bitmap_pass(bitmap, MSR_KERNEL_GS_BASE, true, true);
-	bitmap_pass(bitmap, MSR_IA32_SYSENTER_CS, true, true);
-	bitmap_pass(bitmap, MSR_IA32_SYSENTER_ESP, true, true);
-	bitmap_pass(bitmap, MSR_IA32_SYSENTER_EIP, true, true);
-	bitmap_pass(bitmap, MSR_IA32_TSC, true, false);
+	for (i = 0; i < ARRAY_SIZE(passthrough_msrs); i++) {
+		u32 index = passthrough_msrs[i].index;
+
+		bitmap_pass(bitmap, index,
+			    passthrough_msrs[i].read &&
+			    vcpu_msr_allowed(vcpu, index, false),
+			    passthrough_msrs[i].write &&
+			    vcpu_msr_allowed(vcpu, index, true));
+	}
 }
 
 static bool is_canonical(u64 addr)

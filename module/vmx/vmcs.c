@@ -373,7 +373,7 @@ int vmx_vcpu_create(struct vmxlab_vcpu *vcpu)
 		vmxlab_page_free(vmx->vmcs);
 		return -ENOMEM;
 	}
-	vmx_init_msr_bitmap(vmx->msr_bitmap);
+	vmx_init_msr_bitmap(vcpu);
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->pat_default = 0x0007040600070406ULL;

@@ -209,7 +209,7 @@ extern char vmx_guest_exit[];
 u64 vmx_host_xcr0(void);
 bool vmx_xcr0_valid(struct vmxlab_vcpu *vcpu, u64 value);
 unsigned long vmx_msrs_cr4_fixed1(void);
-void vmx_init_msr_bitmap(unsigned long *bitmap);
+void vmx_init_msr_bitmap(struct vmxlab_vcpu *vcpu);
 u32 vmx_swapped_msr_index(enum vmx_swapped_msr i);
 int vmx_swapped_msr_slot(u32 index);
 unsigned long vmx_read_cr0(struct vmxlab_vcpu *vcpu);

@@ -863,7 +863,7 @@ TEST_F(client, tsc_offset_attribute)
 }
 
 #define MSR_SYSENTER_CS		0x174
-#define MSR_FS_BASE		0xc0000100
+#define MSR_PAT			0x277
 #define MSR_NOBODY_KNOWS	0x12345678
 #define MSR_X2APIC_TPR		0x808
 
@@ -877,7 +877,7 @@ static void guest_msrs_for_userspace(void)
 	GUEST_SYNC(wrmsr_safe(MSR_SYSENTER_CS, 7));		/* filtered, refused */
 	vec = rdmsr_safe(MSR_NOBODY_KNOWS, &v);	/* unknown */
 	GUEST_SYNC(vec, v);
-	GUEST_SYNC(wrmsr_safe(MSR_FS_BASE, 1ULL << 63));	/* invalid */
+	GUEST_SYNC(wrmsr_safe(MSR_PAT, 2));	/* invalid: type 2 */
 	GUEST_DONE();
 }
 
@@ -963,8 +963,9 @@ TEST_F(client, msrs_for_userspace)
 	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);
 	EXPECT_EQ(42, uc.args[1]);
 
-	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR, MSR_FS_BASE,
+	run_to_msr_exit(_metadata, vcpu, KVM_EXIT_X86_WRMSR, MSR_PAT,
 			KVM_MSR_EXIT_REASON_INVAL);
+	EXPECT_EQ(2, vcpu->run->msr.data);
 	RUN_UCALL(vcpu, UCALL_SYNC, &uc);
 	EXPECT_EQ((uint64_t)NO_EXCEPTION, uc.args[0]);
 	RUN_DONE(vcpu);

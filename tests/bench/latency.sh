@@ -3,8 +3,10 @@
 # vmxlab bench latency in the lab, on /dev/vmxlab and /dev/kvm: the
 # TSC-deadline timer source with the irqchip in the kernel, split and in
 # userspace (the launcher's LAPIC, its MSR trapped by a filter), the
+# one-shot LAPIC timer in the same three homes, the
 # device source (a host thread's interrupt) and the ipi source (vCPU 0
-# to vCPU 1) with the irqchip in the kernel, split and in userspace, and
+# to vCPU 1) with the irqchip in the kernel, split and in userspace (the
+# device source also with a host CPU hog, kernel and user), and
 # the clean refusals of what is not there yet. mklabtest.sh prepends $MBTEST.
 # BENCH_SAMPLES (default 1000 here: lab time is ~45x slow) samples per
 # guest state after BENCH_WARMUP; real hardware keeps the command's
@@ -26,20 +28,27 @@ result()
 	fi
 }
 echo "# bench latency: $SAMPLES samples per state after $WARMUP (lab; 10000 is the default)"
-for run in timer,kernel timer,split timer,user device,kernel device,split \
-	   device,user ipi,kernel ipi,split ipi,user; do
-	src=${run%,*} chip=${run#*,}
+# RUN is SOURCE,IRQCHIP[,OPTION...]: oneshot is the timer source with
+# --timer oneshot; hog adds --hog 1 (one host thread spinning on vCPU 0's
+# CPU), for the device source's tail.
+for run in timer,kernel timer,split timer,user oneshot,kernel oneshot,split \
+	   oneshot,user device,kernel device,split device,user \
+	   device,kernel,hog device,user,hog ipi,kernel ipi,split ipi,user; do
+	set -- $(echo $run | tr ',' ' ')
+	src=$1 chip=$2 extra= label=$1
+	[ "$src" = oneshot ] && src=timer extra="--timer oneshot"
+	[ "${3:-}" = hog ] && extra="--hog 1" label="$1 with a CPU hog"
 	for dev in vmxlab kvm; do
-		vmxlab bench latency --source $src --irqchip $chip \
+		vmxlab bench latency --source $src --irqchip $chip $extra \
 			--device /dev/$dev --samples $SAMPLES --warmup $WARMUP \
 			--kernel $MBTEST --out $OUT </dev/null >/tmp/bench.out 2>&1
 		rc=$?
 		if [ $rc -eq 0 ] && [ "$(grep -c '^bench latency: .* samples '"$SAMPLES"' median' /tmp/bench.out)" -eq 2 ]; then
-			result ok "$src latency on /dev/$dev, irqchip $chip"
-			grep "^bench latency: [a-z]* $src\|^bench latency: .*CPU\|interrupts lost" \
+			result ok "$label latency on /dev/$dev, irqchip $chip"
+			grep "^bench latency: [a-z]* [a-z]* irqchip\|^bench latency: .*CPU\|interrupts lost\|^bench timer: " \
 				/tmp/bench.out | sed 's/^/# /'
 		else
-			result fail "$src latency on /dev/$dev, irqchip $chip (status $rc)"
+			result fail "$label latency on /dev/$dev, irqchip $chip (status $rc)"
 		fi
 	done
 done
@@ -48,12 +57,13 @@ vmxlab bench latency --source net --kernel $MBTEST </dev/null >/tmp/bench.out 2>
 	result ok "net source: not available yet" ||
 	result fail "net source: not available yet"
 # Every tenth sorted sample of each run, for the CDF plots
-# (tests/bench/plot_latency.sh): "# cdf HYP SOURCE IRQCHIP WAIT RANK TICKS".
+# (tests/bench/plot_latency.sh): "# cdf HYP SOURCE IRQCHIP WAIT RANK TICKS",
+# WAIT "halted+hog1" for latency-HYP-SOURCE-IRQCHIP-halted-hog1.csv.
 for f in $OUT/*.csv; do
 	[ -f "$f" ] || continue
 	set -- $(basename "$f" .csv | tr '-' ' ')
 	cut -d, -f6 "$f" | grep '^[0-9]' | sort -n |
-		awk -v tag="$2 $3 $4 $5" 'NR % 10 == 0 { print "# cdf " tag " " NR " " $1 }'
+		awk -v tag="$2 $3 $4 $5${6:++$6}" 'NR % 10 == 0 { print "# cdf " tag " " NR " " $1 }'
 done
 for f in $OUT/*.json; do
 	[ -f "$f" ] || continue

@@ -18,7 +18,8 @@ sed -n 's/^.*# cdf //p' "$log" | tr -d '\r' >"$out/cdf.dat"
 [ -s "$out/cdf.dat" ] || { echo "plot_latency: no '# cdf' lines in $log" >&2; exit 1; }
 for src in $(cut -d' ' -f2 "$out/cdf.dat" | sort -u); do
 	case $src in
-	timer) what="deadline to handler" ;;
+	timer) what="TSC deadline to handler" ;;
+	oneshot) what="one-shot timer, calibrated deadline to handler" ;;
 	*) what="trigger to handler" ;;
 	esac
 	plots= hist=
@@ -30,14 +31,16 @@ for src in $(cut -d' ' -f2 "$out/cdf.dat" | sort -u); do
 			"$out/cdf.dat" >"$f"
 		n=$(tail -1 "$f" | cut -d' ' -f1)
 		x="(\$2)"
-		# A colour per hypervisor and irqchip, solid halted, dashed spinning.
+		# A colour per hypervisor and irqchip, solid halted, dashed
+		# spinning, dotted with a CPU hog.
 		case $1-$2 in
 		vmxlab-kernel) lc='#c0392b' ;; vmxlab-split) lc='#e67e22' ;;
 		vmxlab-user) lc='#b7950b' ;; kvm-kernel) lc='#1f4e9c' ;;
 		kvm-split) lc='#17a2b8' ;; *) lc='#7d3c98' ;;
 		esac
 		dt=1
-		[ "$3" = spinning ] && dt=2
+		case $3 in spinning*) dt=2 ;; esac
+		case $3 in *hog*) dt=3 ;; esac
 		style="lw 2 lc rgb '$lc' dt $dt"
 		plots="$plots${plots:+, }'$f' using $x:(\$1 / $n.0) with lines $style title '$1 $2 $3'"
 		hist="$hist${hist:+, }'$f' using ($x <= xmax ? floor($x / bw) * bw : 1/0):(10.0 / $n) smooth frequency with steps $style title '$1 $2 $3'"

@@ -29,6 +29,26 @@ TEST(defaults)
 	EXPECT_EQ(1000, b.warmup);
 	EXPECT_FALSE(b.real_time);
 	EXPECT_EQ(0, b.tsc_khz);
+	EXPECT_FALSE(b.oneshot);
+	EXPECT_EQ(0, b.hogs);
+	EXPECT_STREQ("timer", bench_run_source(&b));
+}
+
+TEST(oneshot_and_hogs)
+{
+	struct bench_options b;
+	struct errbuf err = { "" };
+
+	ASSERT_EQ(0, PARSE(&b, &err, "latency", "--source", "timer",
+			   "--timer", "oneshot", "--hog", "64", "--kernel", "k"))
+		TH_LOG("%s", err.msg);
+	EXPECT_TRUE(b.oneshot);
+	EXPECT_EQ(64, b.hogs);
+	EXPECT_STREQ("oneshot", bench_run_source(&b));
+	ASSERT_EQ(0, PARSE(&b, &err, "latency", "--source", "device",
+			   "--timer", "deadline", "--kernel", "k"));
+	EXPECT_FALSE(b.oneshot);
+	EXPECT_STREQ("device", bench_run_source(&b));
 }
 
 TEST(every_option)
@@ -74,7 +94,7 @@ TEST(help)
 TEST(refused)
 {
 	static const struct {
-		const char *args[4];
+		const char *args[6];
 		const char *message;
 	} cases[] = {
 		{ { "throughput" }, "unknown benchmark" },
@@ -90,6 +110,10 @@ TEST(refused)
 		{ { "latency", "--bogus", "1" }, "unknown option --bogus" },
 		{ { "latency", "--samples" }, "needs a value" },
 		{ { "latency", "samples" }, "unexpected argument" },
+		{ { "latency", "--timer", "periodic" }, "deadline or oneshot" },
+		{ { "latency", "--hog", "65" }, "must be 0 to 64" },
+		{ { "latency", "--source", "ipi", "--timer", "oneshot" },
+		  "is for --source timer" },
 	};
 	unsigned int i;
 
@@ -98,7 +122,7 @@ TEST(refused)
 		struct errbuf err = { "" };
 		int argc = 0;
 
-		while (argc < 4 && cases[i].args[argc])
+		while (argc < 6 && cases[i].args[argc])
 			argc++;
 		EXPECT_EQ(-1, bench_options_parse(argc, (char **)cases[i].args,
 						  &b, &err)) TH_LOG("case %u", i);

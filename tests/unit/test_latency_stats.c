@@ -116,7 +116,7 @@ static void write_csv(FILE *f, void *p)
 TEST(csv_lines)
 {
 	struct csv_arg a = {
-		{ "vmxlab", "timer", "kernel", "halted", 2000000, false, 100 },
+		{ "vmxlab", "timer", "kernel", "halted", 2000000, false, 100, 0 },
 		{ 4000, 1000 }, 0
 	};
 	char *out = capture(write_csv, &a);
@@ -166,7 +166,7 @@ static void write_json(FILE *f, void *p)
 TEST(json_summary)
 {
 	struct json_arg a = {
-		{ "kvm", "device", "split", "spinning", 1000000, true, 1000 },
+		{ "kvm", "device", "split", "spinning", 1000000, true, 1000, 2 },
 		{ 10000, 10, 2000, 3000, 4000, 5000, 6000, 2100.5 }
 	};
 	char *out = capture(write_json, &a);
@@ -175,6 +175,7 @@ TEST(json_summary)
 	EXPECT_NE(NULL, strstr(out, "\"figures\": \"real time\""));
 	EXPECT_NE(NULL, strstr(out, "\"samples\": 10000,"));
 	EXPECT_NE(NULL, strstr(out, "\"warmup\": 1000,"));
+	EXPECT_NE(NULL, strstr(out, "\"host_hogs\": 2,"));
 	EXPECT_NE(NULL, strstr(out, "\"median\": { \"ticks\": 2000, \"us\": 2.000 }"));
 	EXPECT_NE(NULL, strstr(out, "\"p99.9\": { \"ticks\": 5000, \"us\": 5.000 }"));
 	EXPECT_NE(NULL, strstr(out, "\"max\": { \"ticks\": 6000, \"us\": 6.000 }\n  }\n}\n"));

@@ -19,6 +19,7 @@
 
 #include "bench/bench.h"
 #include "bench/bench_device.h"
+#include "bench/bench_hog.h"
 #include "bench/bench_options.h"
 #include "bench/latency_stats.h"
 #include "devices/device.h"
@@ -38,6 +39,19 @@ static const char *hypervisor_name(const char *device)
 	return strstr(device, "kvm") ? "kvm" : "vmxlab";
 }
 
+/* build/bench/latency-HYPERVISOR-SOURCE-IRQCHIP-WAIT[-hogN].EXT */
+static void result_path(char *path, size_t size, const struct bench_options *b,
+			const struct lat_run *run, const char *ext)
+{
+	char hogs[16] = "";
+
+	if (run->hogs)
+		snprintf(hogs, sizeof(hogs), "-hog%u", run->hogs);
+	snprintf(path, size, "%s/latency-%s-%s-%s-%s%s.%s", b->out,
+		 run->hypervisor, run->source, run->irqchip, run->wait, hogs,
+		 ext);
+}
+
 static int write_results(const struct bench_options *b, struct lat_run *run,
 			 uint64_t *ticks, unsigned int n)
 {
@@ -46,24 +60,24 @@ static int write_results(const struct bench_options *b, struct lat_run *run,
 	FILE *f;
 	int rc = 0;
 
-	snprintf(path, sizeof(path), "%s/latency-%s-%s-%s-%s.csv", b->out,
-		 run->hypervisor, run->source, run->irqchip, run->wait);
+	result_path(path, sizeof(path), b, run, "csv");
 	f = fopen(path, "w");
 	if (!f || lat_write_csv(f, run, ticks, n))
 		rc = -1;
 	if (f)
 		fclose(f);
 	lat_summarize(ticks, n, &s);
-	printf("bench latency: %s %s irqchip %s %s: samples %zu median %llu p90 %llu p99 %llu p99.9 %llu max %llu ticks",
-	       run->hypervisor, run->source, run->irqchip, run->wait, s.n,
+	printf("bench latency: %s %s irqchip %s %s%s%s: samples %zu median %llu p90 %llu p99 %llu p99.9 %llu max %llu ticks",
+	       run->hypervisor, run->source, run->irqchip, run->wait,
+	       run->hogs ? ", CPU hogs " : "",
+	       run->hogs ? (run->hogs == 1 ? "1" : "several") : "", s.n,
 	       (unsigned long long)s.median, (unsigned long long)s.p90,
 	       (unsigned long long)s.p99, (unsigned long long)s.p999,
 	       (unsigned long long)s.max);
 	if (run->tsc_khz)
 		printf(" (median %.3f us)", lat_ticks_to_us(s.median, run->tsc_khz));
 	printf("\n");
-	snprintf(path, sizeof(path), "%s/latency-%s-%s-%s-%s.json", b->out,
-		 run->hypervisor, run->source, run->irqchip, run->wait);
+	result_path(path, sizeof(path), b, run, "json");
 	f = fopen(path, "w");
 	if (!f || lat_write_json(f, run, &s))
 		rc = -1;
@@ -91,10 +105,11 @@ static int read_samples(struct vm *vm, const struct bench_options *b,
 	int rc = 0;
 	struct lat_run run = {
 		.hypervisor = hypervisor_name(b->device),
-		.source = bench_source_name(b->source),
+		.source = bench_run_source(b),
 		.irqchip = irqchip_mode_name(b->irqchip),
 		.real_time = b->real_time,
 		.warmup = b->warmup,
+		.hogs = b->hogs,
 	};
 
 	if (!buf || get_le32(buf) != BENCH_BUF_MAGIC ||
@@ -140,6 +155,7 @@ static int bench_latency(const struct bench_options *b)
 {
 	static struct vm vm = { .dev_fd = -1, .fd = -1 };
 	static struct bench_device dev;
+	static struct bench_hogs hogs;
 	struct vmxlab_options opts = { 0 };
 	struct errbuf err = { "" };
 	char cmdline[128];
@@ -159,7 +175,8 @@ static int bench_latency(const struct bench_options *b)
 		return EXIT_SETUP;
 	}
 	snprintf(cmdline, sizeof(cmdline), "bench=%s samples=%u warmup=%u",
-		 bench_source_name(b->source), b->samples, b->warmup);
+		 b->oneshot ? "oneshot" : bench_source_name(b->source),
+		 b->samples, b->warmup);
 	opts.command = CMD_RUN;
 	opts.kernel = b->kernel;
 	opts.cmdline = cmdline;
@@ -168,12 +185,12 @@ static int bench_latency(const struct bench_options *b)
 	opts.cpus = b->source == BENCH_SOURCE_IPI ? 2 : 1;
 	opts.irqchip = b->irqchip;
 	/* The timer source with the launcher's LAPIC: its TSC-deadline timer. */
-	opts.user_tsc_deadline = b->irqchip == IRQCHIP_USER;
+	opts.user_tsc_deadline = b->irqchip == IRQCHIP_USER && !b->oneshot;
 	vm.pin_vcpus = true;
 
-	printf("bench latency: %s, %s irqchip, %u samples per state after %u discarded; %s\n",
+	printf("bench latency: %s, %s irqchip, %u samples per state after %u discarded, %u CPU hogs; %s\n",
 	       b->device, irqchip_mode_name(b->irqchip), b->samples, b->warmup,
-	       b->real_time ? "real time" :
+	       b->hogs, b->real_time ? "real time" :
 	       "lab path lengths (not real time: see docs/latency.md)");
 	fflush(stdout);
 	vm_block_signals();
@@ -190,9 +207,17 @@ static int bench_latency(const struct bench_options *b)
 		vm_close(&vm);
 		return EXIT_SETUP;
 	}
+	if (bench_hogs_start(&hogs, b->hogs, &err)) {
+		fprintf(stderr, "vmxlab bench: %s\n", err.msg);
+		if (b->source == BENCH_SOURCE_DEVICE)
+			bench_device_stop(&dev);
+		vm_close(&vm);
+		return EXIT_SETUP;
+	}
 	devices_start(&vm);
 	status = vm_run(&vm);
 	devices_exit(&vm);
+	bench_hogs_stop(&hogs);
 	if (b->source == BENCH_SOURCE_DEVICE) {
 		bench_device_stop(&dev);
 		bench_device_report(&dev);

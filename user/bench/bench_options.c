@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench_hog.h"
 #include "bench/bench_options.h"
 
 const char bench_usage[] =
@@ -27,6 +28,11 @@ const char bench_usage[] =
 	"                     yet\n"
 	"  --irqchip MODE     kernel (default), split or user\n"
 	"  --device PATH      /dev/vmxlab (default) or /dev/kvm\n"
+	"  --timer MODE       timer source: deadline (default), the TSC-deadline\n"
+	"                     timer, or oneshot, the LAPIC timer's one-shot\n"
+	"                     mode against a deadline the guest calibrates\n"
+	"  --hog N            N host threads spin throughout, the first on\n"
+	"                     vCPU 0's CPU (default 0, at most 64)\n"
 	"  --samples N        samples per guest state (default 10000)\n"
 	"  --warmup N         samples discarded first (default 1000)\n"
 	"  --out DIR          where the CSV and JSON go (default build/bench)\n"
@@ -39,6 +45,11 @@ const char *bench_source_name(enum bench_source s)
 	static const char * const names[] = { "timer", "device", "ipi", "net" };
 
 	return s <= BENCH_SOURCE_NET ? names[s] : "?";
+}
+
+const char *bench_run_source(const struct bench_options *b)
+{
+	return b->oneshot ? "oneshot" : bench_source_name(b->source);
 }
 
 static int parse_count(const char *name, const char *val, unsigned int min,
@@ -87,6 +98,15 @@ static int parse_one(const char *name, const char *val,
 	if (!strcmp(name, "warmup"))
 		return parse_count(name, val, 0, BENCH_MAX_SAMPLES, &b->warmup,
 				   err);
+	if (!strcmp(name, "timer")) {
+		if (strcmp(val, "deadline") && strcmp(val, "oneshot"))
+			return errbuf_set(err, "--timer '%s': deadline or oneshot",
+					  val);
+		b->oneshot = !strcmp(val, "oneshot");
+		return 0;
+	}
+	if (!strcmp(name, "hog"))
+		return parse_count(name, val, 0, BENCH_MAX_HOGS, &b->hogs, err);
 	if (!strcmp(name, "tsc-khz")) {
 		if (parse_count(name, val, 1, 100000000, &khz, err))
 			return -1;
@@ -145,6 +165,8 @@ int bench_options_parse(int argc, char **argv, struct bench_options *b,
 	}
 	if (!source_given)
 		return errbuf_set(err, "bench latency: --source is required");
+	if (b->oneshot && b->source != BENCH_SOURCE_TIMER)
+		return errbuf_set(err, "bench latency: --timer oneshot is for --source timer");
 	if (!b->kernel)
 		return errbuf_set(err, "bench latency: --kernel GUEST is required (mbtest.elf)");
 	return 0;

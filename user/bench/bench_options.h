@@ -5,6 +5,7 @@
  *   vmxlab bench latency --source timer|device|ipi|net
  *                        [--irqchip kernel|split|user] [--device PATH]
  *                        [--samples N] [--warmup N] --kernel GUEST
+ *                        [--timer deadline|oneshot] [--hog N]
  *                        [--out DIR] [--tsc-khz KHZ] [--real-time]
  */
 #ifndef VMXLAB_USER_BENCH_OPTIONS_H
@@ -39,6 +40,8 @@ struct bench_options {
 	unsigned int warmup;
 	uint64_t tsc_khz;	/* 0: ask the device */
 	bool real_time;		/* bare metal: figures are real time */
+	bool oneshot;		/* timer: the LAPIC's one-shot mode */
+	unsigned int hogs;	/* host threads spinning beside the vCPUs */
 };
 
 extern const char bench_usage[];
@@ -48,5 +51,8 @@ int bench_options_parse(int argc, char **argv, struct bench_options *b,
 			struct errbuf *err);
 
 const char *bench_source_name(enum bench_source s);
+
+/* The source as results name it: "oneshot" for the one-shot timer. */
+const char *bench_run_source(const struct bench_options *b);
 
 #endif

@@ -156,8 +156,9 @@ int lat_write_json(FILE *f, const struct lat_run *run,
 	lat_json_string(f, run->wait);
 	fprintf(f, ",\n  \"figures\": ");
 	lat_json_string(f, run->real_time ? "real time" : "lab path lengths");
-	fprintf(f, ",\n  \"tsc_khz\": %llu,\n  \"warmup\": %zu,\n  \"samples\": %zu,\n  \"mean_ticks\": %.1f,\n  \"latency\": {\n",
-		(unsigned long long)run->tsc_khz, run->warmup, s->n, s->mean);
+	fprintf(f, ",\n  \"tsc_khz\": %llu,\n  \"host_hogs\": %u,\n  \"warmup\": %zu,\n  \"samples\": %zu,\n  \"mean_ticks\": %.1f,\n  \"latency\": {\n",
+		(unsigned long long)run->tsc_khz, run->hogs, run->warmup, s->n,
+		s->mean);
 	for (i = 0; i < 6; i++) {
 		json_figure(f, names[i], v[i], run->tsc_khz);
 		fprintf(f, i < 5 ? ",\n" : "\n");

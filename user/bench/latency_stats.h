@@ -36,6 +36,7 @@ struct lat_run {
 	uint64_t tsc_khz;	/* 0: unknown, ticks only */
 	bool real_time;		/* false: the lab's path lengths */
 	size_t warmup;		/* samples discarded before these */
+	unsigned int hogs;	/* host threads spinning throughout */
 };
 
 /* The sample at percentile p (parts per 100,000) of n sorted samples. */

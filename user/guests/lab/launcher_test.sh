@@ -80,24 +80,29 @@ printf '\270\052\000\000\000\347\364' >$W/exit42.bin	# out 0x2a, 0xf4
 # thread and the result files (make bench-latency runs it long). A median
 # of 0 or past 10^7 ticks means guest and host TSC were not related; a
 # lost interrupt is a failure here.
-bench_short()	# bench_short SOURCE IRQCHIP DEVICE
+# bench_short SOURCE IRQCHIP DEVICE [RESULTS OPTION...]: RESULTS globs the
+# four result files' names without their extension.
+bench_short()
 {
-	name="bench latency --source $1 --irqchip $2 on $3"
+	src=$1 chip=$2 dev=$3 results=${4:-*-$1-$2-*}
+	shift 3
+	[ $# -gt 0 ] && shift
+	name="bench latency --source $src --irqchip $chip${*:+ $*} on $dev"
 	rm -rf $W/bench
 	# In lab seconds: a run takes a fifth of one.
-	timeout -s INT -k 2 5 $VMXLAB bench latency --source $1 --irqchip $2 --device $3 \
-		--samples 50 --warmup 10 --kernel $MBTEST --out $W/bench \
-		</dev/null >$W/out 2>&1
+	timeout -s INT -k 2 5 $VMXLAB bench latency --source $src --irqchip $chip \
+		--device $dev "$@" --samples 50 --warmup 10 --kernel $MBTEST \
+		--out $W/bench </dev/null >$W/out 2>&1
 	rc=$?
 	medians=$(sed -n 's/^bench latency: .* samples 50 median \([0-9]*\) .*/\1/p' $W/out)
-	files=$(ls $W/bench/*-$1-$2-*.csv $W/bench/*-$1-$2-*.json 2>/dev/null | wc -l)
-	rows=$(cat $W/bench/*-$1-$2-*.csv 2>/dev/null | wc -l)
+	files=$(ls $W/bench/$results.csv $W/bench/$results.json 2>/dev/null | wc -l)
+	rows=$(cat $W/bench/$results.csv 2>/dev/null | wc -l)
 	if [ $rc -eq 0 ] && [ $(echo $medians | wc -w) -eq 2 ] &&
 	   [ $files -eq 4 ] && [ "$rows" -eq 102 ] &&
 	   ! echo "$medians" | grep -qv '^[1-9][0-9]\{0,6\}$' &&
 	   ! grep -q 'interrupts lost' $W/out; then
 		result ok "$name"
-		grep '^bench latency: [a-z]* ' $W/out | sed 's/^/#   /'
+		grep '^bench latency: [a-z]* \|^bench timer: ' $W/out | sed 's/^/#   /'
 	else
 		result fail "$name" "(status $rc, medians '$medians', $files files, $rows rows)"
 		show $W/out
@@ -188,6 +193,10 @@ bench_short device kernel /dev/vmxlab
 bench_short device user /dev/vmxlab
 bench_short timer kernel /dev/kvm
 bench_short timer user /dev/kvm
+bench_short timer kernel /dev/vmxlab '*-oneshot-kernel-*' --timer oneshot
+bench_short timer user /dev/vmxlab '*-oneshot-user-*' --timer oneshot
+bench_short timer kernel /dev/kvm '*-oneshot-kernel-*' --timer oneshot
+bench_short device kernel /dev/vmxlab '*-device-kernel-*-hog1' --hog 1
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail -eq 0 ]

@@ -17,9 +17,10 @@
  * (the module's string), "argv0=NAME" (the first word must end in NAME),
  * "tscdeadline=yes|no" (CPUID.1:ECX[24] must be set, and the LAPIC
  * TSC-deadline timer must interrupt, or the bit must be clear), and
- * "bench=irq", "bench=timer", "bench=device" or "bench=ipi", which skip
- * the checks and measure interrupt latency instead (see bench_irq(),
- * bench_timer(), bench_device() and bench_ipi()).
+ * "bench=irq", "bench=timer", "bench=oneshot", "bench=device" or
+ * "bench=ipi", which skip the checks and measure interrupt latency
+ * instead (see bench_irq(), bench_timer(), bench_device() and
+ * bench_ipi()).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -722,29 +723,125 @@ static bool bench_timer_one(bool halt, uint64_t *latency)
 	return true;
 }
 
-static void bench_timer(const char *cmdline)
+/*
+ * "bench=oneshot": the LAPIC timer in one-shot mode. Its deadline is not
+ * a TSC value, so the guest first learns how many TSC ticks a count
+ * lasts (over a long interval, so that the two reads of the current
+ * count, which exit, hardly matter) and takes the deadline to be the
+ * TSC before the write of the initial count plus that many counts: the
+ * write's own exit, until the hypervisor starts the count, is in the
+ * figure, as it is in every one-shot timer a guest arms.
+ */
+#define ONESHOT_COUNTS		20000u
+#define ONESHOT_CALIBRATE	4000000u	/* TSC ticks */
+
+static uint32_t oneshot_early;
+
+/* n / d for a guest without libgcc: shift and subtract. */
+static uint64_t div64_32(uint64_t n, uint32_t d)
+{
+	uint64_t q = 0, r = 0;
+	int i;
+
+	for (i = 63; i >= 0; i--) {
+		r = (r << 1) | ((n >> i) & 1);
+		if (r >= d) {
+			r -= d;
+			q |= 1ULL << i;
+		}
+	}
+	return q;
+}
+
+/* TSC ticks per ONESHOT_COUNTS timer counts at divide-by-1; 0 if none. */
+static uint64_t oneshot_calibrate(void)
+{
+	uint32_t c0, c1;
+	uint64_t t0, t1;
+
+	mmio_write(LAPIC + 0x3e0, 0xb);			/* divide by 1 */
+	mmio_write(LAPIC + 0x320, (1u << 16) | VEC_BENCH); /* masked */
+	mmio_write(LAPIC + 0x380, 0xffffffffu);
+	t0 = rdtsc();
+	c0 = mmio_read(LAPIC + 0x390);
+	while (rdtsc() - t0 < ONESHOT_CALIBRATE)
+		__asm__ volatile("pause");
+	c1 = mmio_read(LAPIC + 0x390);
+	t1 = rdtsc();
+	mmio_write(LAPIC + 0x380, 0);
+	if (c1 >= c0)
+		return 0;
+	return div64_32((t1 - t0) * ONESHOT_COUNTS, c0 - c1);
+}
+
+static bool bench_oneshot_one(bool halt, uint64_t counts_ticks,
+			      uint64_t *latency)
+{
+	unsigned long spins = 0;
+	uint64_t deadline;
+
+	bench_handler_tsc = 0;
+	deadline = rdtsc() + counts_ticks;
+	mmio_write(LAPIC + 0x380, ONESHOT_COUNTS);
+	if (halt) {
+		__asm__ volatile("sti; hlt; cli");
+	} else {
+		__asm__ volatile("sti");
+		while (!bench_handler_tsc && ++spins < 100000000)
+			__asm__ volatile("pause");
+		__asm__ volatile("cli");
+	}
+	if (!bench_handler_tsc)
+		return false;
+	/* Early by the calibration's error: 0, and counted. */
+	if (bench_handler_tsc < deadline)
+		oneshot_early++;
+	*latency = bench_handler_tsc > deadline ? bench_handler_tsc - deadline : 0;
+	return true;
+}
+
+static void bench_timer(const char *cmdline, bool oneshot)
 {
 	volatile struct bench_buf *b = (volatile struct bench_buf *)BENCH_BUF;
 	uint32_t samples = cmdline_u32(cmdline, "samples", 10000);
 	uint32_t warmup = cmdline_u32(cmdline, "warmup", 1000);
 	uint32_t mode, i, lost = 0;
+	uint64_t counts_ticks = 0;
 
 	if (samples > BENCH_MAX_SAMPLES)
 		samples = BENCH_MAX_SAMPLES;
 	b->magic = 0;
-	if (!(cpuid_ecx(1) & (1u << 24))) {
+	if (!oneshot && !(cpuid_ecx(1) & (1u << 24))) {
 		puts_serial("bench timer: no TSC-deadline timer (CPUID.1:ECX[24])\nFAIL\n");
 		outl(DEBUG_EXIT, 1);
 		return;
 	}
 	mmio_write(LAPIC + 0xf0, 0x100 | VEC_SPURIOUS);
 	mmio_write(LAPIC + 0x80, 0);
-	mmio_write(LAPIC + 0x320, VEC_BENCH | LVT_TSC_DEADLINE);
+	if (oneshot) {
+		counts_ticks = oneshot_calibrate();
+		if (!counts_ticks) {
+			puts_serial("bench timer: the LAPIC timer does not count\nFAIL\n");
+			outl(DEBUG_EXIT, 1);
+			return;
+		}
+		puts_serial("bench timer: one-shot, ");
+		put_dec(ONESHOT_COUNTS);
+		puts_serial(" counts take ");
+		put_dec((uint32_t)counts_ticks);
+		puts_serial(" TSC ticks\n");
+		mmio_write(LAPIC + 0x320, VEC_BENCH);	/* one-shot */
+	} else {
+		mmio_write(LAPIC + 0x320, VEC_BENCH | LVT_TSC_DEADLINE);
+	}
 	for (mode = 0; mode < 2; mode++) {
 		for (i = 0; i < warmup + samples && lost < 1000; i++) {
 			uint64_t t;
+			bool ok = oneshot ?
+				  bench_oneshot_one(mode == 0, counts_ticks, &t) :
+				  bench_timer_one(mode == 0, &t);
 
-			if (!bench_timer_one(mode == 0, &t)) {
+			if (!ok) {
 				lost++;
 				i--;
 				continue;
@@ -754,6 +851,11 @@ static void bench_timer(const char *cmdline)
 		}
 	}
 	mmio_write(LAPIC + 0x320, 1u << 16);
+	if (oneshot_early) {
+		puts_serial("bench timer: handlers before the computed deadline: ");
+		put_dec(oneshot_early);
+		puts_serial("\n");
+	}
 	b->samples = samples;
 	b->modes = 2;
 	b->lost = lost;
@@ -970,8 +1072,8 @@ static void bench_ipi(const char *cmdline)
 	outl(DEBUG_EXIT, ok ? 0 : 1);
 }
 
-/* "bench=irq", "bench=timer", "bench=device" or "bench=ipi": true if a
- * benchmark ran. */
+/* "bench=irq", "bench=timer", "bench=oneshot", "bench=device" or
+ * "bench=ipi": true if a benchmark ran. */
 static bool bench_requested(void)
 {
 	const uint32_t *info = (const uint32_t *)boot_info;
@@ -985,7 +1087,11 @@ static bool bench_requested(void)
 		return true;
 	}
 	if (mode && len == 5 && str_eq_n(mode, "timer", 5)) {
-		bench_timer(cmdline);
+		bench_timer(cmdline, false);
+		return true;
+	}
+	if (mode && len == 7 && str_eq_n(mode, "oneshot", 7)) {
+		bench_timer(cmdline, true);
 		return true;
 	}
 	if (mode && len == 6 && str_eq_n(mode, "device", 6)) {

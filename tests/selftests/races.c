@@ -4,7 +4,8 @@
  * down while its PIT and an irqfd fire (and the module is asked to go);
  * KVM_CREATE_VCPU failing (EMFILE) while MSIs fly; the CPU under a
  * running vCPU going offline and coming back (2 CPUs); memory slots and
- * eventfds changing under a running guest; KVM_RUN on one vCPU from two
+ * eventfds changing under a running guest; the MSR filter changing while
+ * the guest reads a passthrough MSR; KVM_RUN on one vCPU from two
  * threads; SIGKILL of a process whose vCPU is in the guest or halted.
  * Nothing may crash, hang, splat or leak; on vmxlab every test ends with
  * its allocation counters back at zero. lab.sh boots the lab with
@@ -592,6 +593,132 @@ TEST_F(race, eventfds_change_under_a_running_guest)
 	EXPECT_LT(churn, atomic_load(&c.syncs)) TH_LOG("the guest hardly ran");
 	close(ev.fd);
 	close(irqfd.fd);
+}
+
+/* ------------------------------------------------ the MSR filter */
+
+#define MSR_SYSENTER_CS		0x174
+#define SYSENTER_CS_VALUE	0x10
+#define USERSPACE_VALUE		0x5a5a
+
+static void guest_read_sysenter_cs(void)
+{
+	uint64_t v;
+	int vec;
+
+	for (;;) {
+		v = 0;
+		vec = rdmsr_safe(MSR_SYSENTER_CS, &v);
+		GUEST_SYNC(vec, v);
+	}
+}
+
+struct msr_reader {
+	struct counting_vcpu c;
+	atomic_long from_userspace;
+};
+
+/* Serves filter exits with USERSPACE_VALUE; every read must be one of two. */
+static void *serve_msr_reads(void *arg)
+{
+	struct msr_reader *m = arg;
+	struct counting_vcpu *c = &m->c;
+	struct kvm_run *run = c->vcpu->run;
+	struct ucall uc;
+	int r;
+
+	while (!atomic_load(&c->stop)) {
+		r = vcpu_run(c->vcpu);
+		if (r == -EINTR)
+			continue;
+		if (r) {
+			c->run_errno = -r;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+			if (run->msr.index != MSR_SYSENTER_CS ||
+			    run->msr.reason != KVM_MSR_EXIT_REASON_FILTER)
+				c->bad++;
+			run->msr.data = USERSPACE_VALUE;
+			atomic_fetch_add(&m->from_userspace, 1);
+			continue;
+		}
+		if (get_ucall(c->vcpu, &uc) != UCALL_SYNC ||
+		    uc.args[0] != (uint64_t)NO_EXCEPTION ||
+		    (uc.args[1] != SYSENTER_CS_VALUE &&
+		     uc.args[1] != USERSPACE_VALUE)) {
+			c->bad++;
+			break;
+		}
+		atomic_fetch_add(&c->syncs, 1);
+	}
+	return NULL;
+}
+
+static void set_sysenter_cs_filter(struct __test_metadata *_metadata,
+				   struct vm *vm, bool deny)
+{
+	uint8_t bitmap = 0;
+	struct kvm_msr_filter f = {
+		.ranges[0] = { .flags = KVM_MSR_FILTER_READ, .nmsrs = 1,
+			       .base = MSR_SYSENTER_CS, .bitmap = &bitmap },
+	};
+
+	if (!deny)
+		f.ranges[0].nmsrs = 0;
+	ASSERT_EQ(0, ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f))
+		TH_LOG("KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
+}
+
+/*
+ * KVM_X86_SET_MSR_FILTER while the vCPU reads an MSR the guest may
+ * touch without an exit: each read is the MSR or userspace's answer,
+ * and once a denying filter is in place the next reads exit.
+ */
+TEST_F(race, msr_filter_changes_under_a_running_guest)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct msr_reader m = {};
+	struct kvm_run *run;
+	struct ucall uc;
+	pthread_t tid;
+	int churn = rounds(variant->path, CHURN_ROUNDS);
+	int i, exits = 0;
+
+	GUEST_DEVICE_OR_SKIP(variant->path);
+	self->vm = vm_create_with_vcpu(variant->path, guest_read_sysenter_cs,
+				       &m.c.vcpu);
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_ENABLE_CAP, &cap));
+	ASSERT_EQ(1, vcpu_set_msr(m.c.vcpu, MSR_SYSENTER_CS, SYSENTER_CS_VALUE));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, serve_msr_reads, &m));
+	for (i = 0; i < churn && !m.c.bad && !m.c.run_errno; i++) {
+		set_sysenter_cs_filter(_metadata, self->vm, i % 2 == 0);
+		usleep(100);
+	}
+	set_sysenter_cs_filter(_metadata, self->vm, true);
+	atomic_store(&m.c.stop, 1);
+	pthread_join(tid, NULL);
+	EXPECT_EQ(0, m.c.bad);
+	EXPECT_EQ(0, m.c.run_errno) TH_LOG("KVM_RUN: %s", strerror(m.c.run_errno));
+	TH_LOG("%d filter changes under %ld reads, %ld served by userspace", i,
+	       atomic_load(&m.c.syncs), atomic_load(&m.from_userspace));
+	EXPECT_LT(churn, atomic_load(&m.c.syncs)) TH_LOG("the guest hardly ran");
+
+	/* The filter denies now: within two reads, one exits. */
+	run = m.c.vcpu->run;
+	for (i = 0; i < 4 && !exits; i++) {
+		ASSERT_EQ(0, vcpu_run(m.c.vcpu));
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+			run->msr.data = USERSPACE_VALUE;
+			exits++;
+		} else {
+			ASSERT_EQ(UCALL_SYNC, get_ucall(m.c.vcpu, &uc));
+		}
+	}
+	EXPECT_EQ(1, exits) TH_LOG("a denied read did not exit");
 }
 
 /* ------------------------------------------------ one vCPU, two threads */

@@ -701,27 +701,6 @@ struct bench_buf {
 	uint64_t ticks[];		/* modes * samples: halted, spinning */
 };
 
-static bool bench_timer_one(bool halt, uint64_t *latency)
-{
-	unsigned long spins = 0;
-	uint64_t deadline;
-
-	bench_handler_tsc = 0;
-	deadline = rdtsc() + BENCH_DEADLINE_DELTA;
-	wrmsr(MSR_TSC_DEADLINE, deadline);
-	if (halt) {
-		__asm__ volatile("sti; hlt; cli");
-	} else {
-		__asm__ volatile("sti");
-		while (!bench_handler_tsc && ++spins < 100000000)
-			__asm__ volatile("pause");
-		__asm__ volatile("cli");
-	}
-	if (!bench_handler_tsc)
-		return false;
-	*latency = bench_handler_tsc - deadline;
-	return true;
-}
 
 /*
  * "bench=oneshot": the LAPIC timer in one-shot mode. Its deadline is not
@@ -774,15 +753,25 @@ static uint64_t oneshot_calibrate(void)
 	return div64_32((t1 - t0) * ONESHOT_COUNTS, c0 - c1);
 }
 
-static bool bench_oneshot_one(bool halt, uint64_t counts_ticks,
-			      uint64_t *latency)
+/*
+ * One sample: arm the TSC-deadline timer 20,000 ticks ahead, or the
+ * one-shot count that lasts @oneshot_ticks (0: TSC-deadline mode), then
+ * halt or spin until the handler ran.
+ */
+static bool bench_timer_one(bool halt, uint64_t oneshot_ticks,
+			    uint64_t *latency)
 {
 	unsigned long spins = 0;
 	uint64_t deadline;
 
 	bench_handler_tsc = 0;
-	deadline = rdtsc() + counts_ticks;
-	mmio_write(LAPIC + 0x380, ONESHOT_COUNTS);
+	if (oneshot_ticks) {
+		deadline = rdtsc() + oneshot_ticks;
+		mmio_write(LAPIC + 0x380, ONESHOT_COUNTS);
+	} else {
+		deadline = rdtsc() + BENCH_DEADLINE_DELTA;
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+	}
 	if (halt) {
 		__asm__ volatile("sti; hlt; cli");
 	} else {
@@ -793,7 +782,7 @@ static bool bench_oneshot_one(bool halt, uint64_t counts_ticks,
 	}
 	if (!bench_handler_tsc)
 		return false;
-	/* Early by the calibration's error: 0, and counted. */
+	/* Early (one-shot: the calibration's error): 0, and counted. */
 	if (bench_handler_tsc < deadline)
 		oneshot_early++;
 	*latency = bench_handler_tsc > deadline ? bench_handler_tsc - deadline : 0;
@@ -837,11 +826,7 @@ static void bench_timer(const char *cmdline, bool oneshot)
 	for (mode = 0; mode < 2; mode++) {
 		for (i = 0; i < warmup + samples && lost < 1000; i++) {
 			uint64_t t;
-			bool ok = oneshot ?
-				  bench_oneshot_one(mode == 0, counts_ticks, &t) :
-				  bench_timer_one(mode == 0, &t);
-
-			if (!ok) {
+			if (!bench_timer_one(mode == 0, counts_ticks, &t)) {
 				lost++;
 				i--;
 				continue;
@@ -852,7 +837,7 @@ static void bench_timer(const char *cmdline, bool oneshot)
 	}
 	mmio_write(LAPIC + 0x320, 1u << 16);
 	if (oneshot_early) {
-		puts_serial("bench timer: handlers before the computed deadline: ");
+		puts_serial("bench timer: handlers before the deadline: ");
 		put_dec(oneshot_early);
 		puts_serial("\n");
 	}

@@ -9,7 +9,9 @@
  * transmit), a kick eventfd per ring (an ioeventfd on QueueNotify), a
  * call eventfd (an irqfd, or the launcher relays it), an err eventfd, and
  * a tap as the backend. One kthread per device, running on the owner's
- * mm, moves packets between the rings and the tap's socket: it is woken
+ * mm and in the owner's cgroups (so the owner's CPU and memory limits
+ * cover the work it causes, as vhost does), moves packets between the
+ * rings and the tap's socket: it is woken
  * by the kick eventfds and by the tap's wait queue, does a bounded amount
  * of work per pass and yields. Frames keep their 12-byte virtio-net
  * header: the tap (IFF_VNET_HDR, TUNSETVNETHDRSZ 12) reads and writes it.
@@ -27,6 +29,7 @@
  */
 #define pr_fmt(fmt) "vmxlab-net: " fmt
 
+#include <linux/cgroup.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/if_tun.h>
@@ -556,6 +559,7 @@ static long vnet_vring_file(struct vnet_dev *dev, unsigned int ioctl,
 static long vnet_set_owner(struct vnet_dev *dev)
 {
 	struct task_struct *worker;
+	int err;
 
 	if (dev->mm)
 		return -EBUSY;
@@ -564,10 +568,16 @@ static long vnet_set_owner(struct vnet_dev *dev)
 		return -EINVAL;
 	worker = kthread_create(vnet_worker, dev, "vmxlab-net-%d",
 				current->pid);
-	if (IS_ERR(worker)) {
+	err = PTR_ERR_OR_ZERO(worker);
+	if (!err) {
+		err = cgroup_attach_task_all(current, worker);
+		if (err)
+			kthread_stop(worker);	/* it never ran vnet_worker */
+	}
+	if (err) {
 		mmput(dev->mm);
 		dev->mm = NULL;
-		return PTR_ERR(worker);
+		return err;
 	}
 	dev->worker = worker;
 	wake_up_process(worker);

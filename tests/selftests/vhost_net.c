@@ -9,7 +9,8 @@
  * heads out of range, buffers outside the memory table, huge lengths, an
  * avail index too far ahead, writable buffers to transmit) must signal
  * the err eventfd and move nothing; the owner is checked; closing in
- * any order, or SIGKILL of the owner, leaves vmxlab holding nothing; and
+ * any order, or SIGKILL of the owner, leaves vmxlab holding nothing; the
+ * worker runs in the owner's cgroup; and
  * random ioctls, ring contents and traffic (seeded, VHOST_FUZZ_SEED)
  * leave a device that a fresh owner can still use.
  *
@@ -18,6 +19,7 @@
  * err signal, after which the device has made its decision.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
@@ -29,6 +31,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -629,6 +633,151 @@ TEST_F(net, owner_killed)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
 	EXPECT_TRUE(tap_saw(self, 0x10, 0)) TH_LOG("the child moved no frame");
+}
+
+/* ------------------------------------------------------------ cgroups */
+
+#define CGROUP_MNT	"/tmp/vmxlab-cgroup2"
+
+/* A cgroup2 mount: the system's, or one of our own (the lab has none). */
+static const char *cgroup2_root(void)
+{
+	static char root[256];
+	char line[1024], fs[64], dir[256];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (dash && sscanf(dash, " - %63s", fs) == 1 &&
+		    !strcmp(fs, "cgroup2") &&
+		    sscanf(line, "%*s %*s %*s %*s %255s", dir) == 1) {
+			fclose(f);
+			strcpy(root, dir);
+			return root;
+		}
+	}
+	if (f)
+		fclose(f);
+	mkdir(CGROUP_MNT, 0755);
+	if (mount("cgroup2", CGROUP_MNT, "cgroup2", 0, NULL))
+		return NULL;
+	return CGROUP_MNT;
+}
+
+/* The pid of the kernel thread called @comm, or -1. */
+static pid_t find_thread(const char *comm)
+{
+	char path[300], name[64];
+	struct dirent *d;
+	pid_t pid = -1;
+	DIR *proc = opendir("/proc");
+
+	while (proc && pid < 0 && (d = readdir(proc))) {
+		FILE *f;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(name, sizeof(name), f)) {
+			name[strcspn(name, "\n")] = 0;
+			if (!strcmp(name, comm))
+				pid = atoi(d->d_name);
+		}
+		if (f)
+			fclose(f);
+	}
+	if (proc)
+		closedir(proc);
+	return pid;
+}
+
+/* /proc/PID/cgroup's cgroup2 line ("0::/path"), or "" */
+static void cgroup_of(pid_t pid, char *out, size_t size)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	*out = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, size, "%s", line);
+		}
+	if (f)
+		fclose(f);
+}
+
+/* The owner's child: into @cg, SET_OWNER, then where is the worker? */
+static int owner_in_cgroup(const char *path, const char *cg,
+			   const char *want)
+{
+	char procs[600], comm[32], got[512];
+	pid_t worker;
+	int fd, procs_fd;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	procs_fd = open(procs, O_WRONLY);
+	if (procs_fd < 0 || write(procs_fd, "0", 1) != 1)
+		return 10;
+	close(procs_fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, VHOST_SET_OWNER, NULL))
+		return 11;
+	snprintf(comm, sizeof(comm), "%s-%d",
+		 strstr(path, "vmxlab") ? "vmxlab-net" : "vhost", getpid());
+	comm[15] = 0;			/* TASK_COMM_LEN */
+	worker = find_thread(comm);
+	if (worker < 0)
+		return 12;
+	cgroup_of(worker, got, sizeof(got));
+	if (strcmp(got, want)) {
+		fprintf(stderr, "# worker %s (pid %d) in '%s', owner in '%s'\n",
+			comm, worker, got, want);
+		return 13;
+	}
+	return 0;
+}
+
+/*
+ * The worker runs in its owner's cgroups, so the owner's limits cover
+ * the work it causes (vhost does the same); when the device closes, the
+ * worker is gone and the cgroup can be removed.
+ */
+TEST_F(net, worker_in_the_owners_cgroup)
+{
+	static const char * const why[] = {
+		[10] = "cannot join the cgroup", [11] = "VHOST_SET_OWNER failed",
+		[12] = "no worker thread", [13] = "the worker is elsewhere",
+	};
+	const char *root = cgroup2_root();
+	char cg[512], want[512];
+	pid_t pid;
+	int status, i;
+
+	if (!root && !vmxlab_in_lab())
+		SKIP(return, "no cgroup2 (mount: %s)", strerror(errno));
+	ASSERT_NE(NULL, root) TH_LOG("mount cgroup2: %s", strerror(errno));
+	snprintf(cg, sizeof(cg), "%s/vmxlab-owner-%d", root, getpid());
+	snprintf(want, sizeof(want), "0::/vmxlab-owner-%d", getpid());
+	ASSERT_EQ(0, mkdir(cg, 0755)) TH_LOG("mkdir %s: %s", cg,
+					     strerror(errno));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(owner_in_cgroup(variant->path, cg, want));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("%s", WEXITSTATUS(status) >= 10 && WEXITSTATUS(status) <= 13 ?
+		       why[WEXITSTATUS(status)] : "?");
+	/* The owner exited: its device, worker and all, went with it. */
+	for (i = 0; i < 100 && rmdir(cg); i++)
+		usleep(10000);
+	EXPECT_EQ(-1, access(cg, F_OK)) TH_LOG("%s: still busy", cg);
 }
 
 /* ------------------------------------------------------------ fuzzing */

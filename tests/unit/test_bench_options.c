@@ -51,6 +51,26 @@ TEST(oneshot_and_hogs)
 	EXPECT_STREQ("device", bench_run_source(&b));
 }
 
+TEST(net_backends)
+{
+	struct bench_options b;
+	struct errbuf err = { "" };
+
+	ASSERT_EQ(0, PARSE(&b, &err, "latency", "--source", "net",
+			   "--kernel", "k")) TH_LOG("%s", err.msg);
+	EXPECT_STREQ("vmxbench0", b.tap);
+	EXPECT_EQ(NET_BACKEND_VMXLAB, b.backend);
+	EXPECT_STREQ("net_vmxlab", bench_run_source(&b));
+	ASSERT_EQ(0, PARSE(&b, &err, "latency", "--source", "net",
+			   "--backend", "vhost-net", "--tap", "t0",
+			   "--kernel", "k")) TH_LOG("%s", err.msg);
+	EXPECT_STREQ("t0", b.tap);
+	EXPECT_STREQ("net_vhost_net", bench_run_source(&b));
+	ASSERT_EQ(0, PARSE(&b, &err, "latency", "--source", "net",
+			   "--backend", "user", "--kernel", "k"));
+	EXPECT_STREQ("net_user", bench_run_source(&b));
+}
+
 TEST(every_option)
 {
 	struct bench_options b;
@@ -112,6 +132,8 @@ TEST(refused)
 		{ { "latency", "samples" }, "unexpected argument" },
 		{ { "latency", "--timer", "periodic" }, "deadline or oneshot" },
 		{ { "latency", "--hog", "65" }, "must be 0 to 64" },
+		{ { "latency", "--backend", "auto" }, "user, vmxlab or vhost-net" },
+		{ { "latency", "--tap", "a-name-far-too-long" }, "1 to 15 characters" },
 		{ { "latency", "--source", "ipi", "--timer", "oneshot" },
 		  "is for --source timer" },
 	};

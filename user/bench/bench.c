@@ -151,6 +151,12 @@ static int ipi_skew(struct vm *vm, uint64_t *skew, struct errbuf *err)
 	return 0;
 }
 
+/* device and net: a host thread triggers each sample (bench_device.c). */
+static bool has_trigger(const struct bench_options *b)
+{
+	return b->source == BENCH_SOURCE_DEVICE || b->source == BENCH_SOURCE_NET;
+}
+
 static int bench_latency(const struct bench_options *b)
 {
 	static struct vm vm = { .dev_fd = -1, .fd = -1 };
@@ -162,13 +168,6 @@ static int bench_latency(const struct bench_options *b)
 	uint64_t skew = 0;
 	int status, rc;
 
-	if (b->source == BENCH_SOURCE_NET) {
-		fprintf(stderr, "vmxlab bench: --source %s is not available yet%s\n",
-			bench_source_name(b->source),
-			b->source == BENCH_SOURCE_NET ?
-			" (it needs the in-kernel net path, issue 12)" : "");
-		return EXIT_SETUP;
-	}
 	if (mkdir(b->out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "vmxlab bench: mkdir %s: %s\n", b->out,
 			strerror(errno));
@@ -177,6 +176,10 @@ static int bench_latency(const struct bench_options *b)
 	snprintf(cmdline, sizeof(cmdline), "bench=%s samples=%u warmup=%u",
 		 b->oneshot ? "oneshot" : bench_source_name(b->source),
 		 b->samples, b->warmup);
+	if (b->source == BENCH_SOURCE_NET) {
+		opts.tap = b->tap;
+		opts.net_backend = b->backend;
+	}
 	opts.command = CMD_RUN;
 	opts.kernel = b->kernel;
 	opts.cmdline = cmdline;
@@ -199,9 +202,11 @@ static int bench_latency(const struct bench_options *b)
 		vm_close(&vm);
 		return EXIT_SETUP;
 	}
-	if ((b->source == BENCH_SOURCE_DEVICE &&
+	if ((has_trigger(b) &&
 	     bench_device_start(&dev, &vm,
-				BENCH_MODES * (b->samples + b->warmup), &err)) ||
+				BENCH_MODES * (b->samples + b->warmup),
+				b->source == BENCH_SOURCE_NET ? b->tap : NULL,
+				&err)) ||
 	    (b->source == BENCH_SOURCE_IPI && ipi_skew(&vm, &skew, &err))) {
 		fprintf(stderr, "vmxlab bench: %s\n", err.msg);
 		vm_close(&vm);
@@ -209,7 +214,7 @@ static int bench_latency(const struct bench_options *b)
 	}
 	if (bench_hogs_start(&hogs, b->hogs, &err)) {
 		fprintf(stderr, "vmxlab bench: %s\n", err.msg);
-		if (b->source == BENCH_SOURCE_DEVICE)
+		if (has_trigger(b))
 			bench_device_stop(&dev);
 		vm_close(&vm);
 		return EXIT_SETUP;
@@ -218,7 +223,7 @@ static int bench_latency(const struct bench_options *b)
 	status = vm_run(&vm);
 	devices_exit(&vm);
 	bench_hogs_stop(&hogs);
-	if (b->source == BENCH_SOURCE_DEVICE) {
+	if (has_trigger(b)) {
 		bench_device_stop(&dev);
 		bench_device_report(&dev);
 	}

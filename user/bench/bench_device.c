@@ -13,6 +13,12 @@
  *           to the in-kernel LAPIC (split) or injects through its own
  *           LAPIC and KVM_INTERRUPT (user),
  * the way a device backend's interrupt reaches a guest in each mode.
+ *
+ * --source net: the same thread sends a frame into the tap instead (an
+ * AF_PACKET socket on it: the host's stack transmits, the tap's reader
+ * receives), and virtio-net's backend (the launcher's receive thread,
+ * vmxlab-net's or vhost-net's worker) puts it in the guest's receive
+ * ring and raises its interrupt, as any received packet would.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,8 +28,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "bench/bench_device.h"
 #include "irqchip/irqchip.h"
@@ -37,6 +48,9 @@
 /* A trigger the guest has not answered by then is repeated. */
 #define BENCH_ANSWER_NS		(100 * 1000 * 1000ULL)
 #define BENCH_MAX_LOST		100
+/* The frame sent per net sample: IEEE local experimental ethertype. */
+#define BENCH_ETHERTYPE		0x88b5
+#define BENCH_FRAME_LEN		64
 /* A guest that posts nothing for this long has stopped measuring. */
 #define BENCH_POST_NS		(10 * 1000 * 1000 * 1000ULL)
 
@@ -100,11 +114,32 @@ static bool guest_answered(volatile struct bench_mailbox *mb, uint32_t seq)
 	return load32(&mb->done) >= seq || load32(&mb->finished);
 }
 
+static void send_frame(struct bench_device *d)
+{
+	static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET, .sll_ifindex = d->ifindex,
+		.sll_protocol = htons(BENCH_ETHERTYPE), .sll_halen = ETH_ALEN,
+	};
+	uint8_t frame[BENCH_FRAME_LEN] = { 0 };
+	struct ether_header *eh = (struct ether_header *)frame;
+
+	memcpy(to.sll_addr, guest_mac, ETH_ALEN);
+	memcpy(eh->ether_dhost, guest_mac, ETH_ALEN);
+	eh->ether_type = htons(BENCH_ETHERTYPE);
+	if (sendto(d->pkt, frame, sizeof(frame), 0, (struct sockaddr *)&to,
+		   sizeof(to)) != sizeof(frame))
+		vm_request_stop(d->vm, EXIT_SETUP, "bench: sending into the tap: %s",
+				strerror(errno));
+}
+
 static void fire(struct bench_device *d)
 {
 	uint64_t one = 1;
 
-	if (write(d->efd, &one, sizeof(one)) != sizeof(one))
+	if (d->pkt >= 0)
+		send_frame(d);
+	else if (write(d->efd, &one, sizeof(one)) != sizeof(one))
 		vm_request_stop(d->vm, EXIT_SETUP, "bench: eventfd write: %s",
 				strerror(errno));
 }
@@ -199,13 +234,35 @@ static void bench_device_before_stop(void *arg)
 	bench_device_stop(arg);
 }
 
+/* net: a packet socket bound to the tap, to send into it. */
+static int open_tap_socket(struct bench_device *d, const char *tap,
+			   struct errbuf *err)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+
+	d->ifindex = if_nametoindex(tap);
+	if (!d->ifindex)
+		return errbuf_set(err, "no interface %s: %s", tap, strerror(errno));
+	d->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (d->pkt < 0)
+		return errbuf_set(err, "packet socket (needs CAP_NET_RAW): %s",
+				  strerror(errno));
+	sll.sll_ifindex = d->ifindex;
+	if (bind(d->pkt, (struct sockaddr *)&sll, sizeof(sll)))
+		return errbuf_set(err, "binding a packet socket to %s: %s", tap,
+				  strerror(errno));
+	return 0;
+}
+
 int bench_device_start(struct bench_device *d, struct vm *vm,
-		       unsigned int triggers, struct errbuf *err)
+		       unsigned int triggers, const char *tap,
+		       struct errbuf *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->vm = vm;
 	d->triggers = triggers;
 	d->efd = -1;
+	d->pkt = -1;
 	d->mailbox = guest_mem_ptr(&vm->mem, BENCH_MAILBOX_GPA,
 				   sizeof(struct bench_mailbox));
 	if (!d->mailbox)
@@ -213,6 +270,13 @@ int bench_device_start(struct bench_device *d, struct vm *vm,
 				  BENCH_MAILBOX_GPA);
 	if (bench_tsc_offset(vm->vcpus[0].fd, &d->tsc_offset, err))
 		return -1;
+	if (tap) {
+		if (open_tap_socket(d, tap, err)) {
+			bench_device_stop(d);
+			return -1;
+		}
+		goto start;
+	}
 	d->efd = eventfd(0, EFD_CLOEXEC);
 	if (d->efd < 0)
 		return errbuf_set(err, "eventfd: %s", strerror(errno));
@@ -231,6 +295,7 @@ int bench_device_start(struct bench_device *d, struct vm *vm,
 		}
 		d->relay_started = true;
 	}
+start:
 	if (pthread_create(&d->thread, NULL, bench_thread, d)) {
 		bench_device_stop(d);
 		return errbuf_set(err, "cannot start the bench thread");
@@ -255,8 +320,10 @@ void bench_device_stop(struct bench_device *d)
 	}
 	if (d->efd >= 0)
 		close(d->efd);
+	if (d->pkt >= 0)
+		close(d->pkt);
 	d->thread_started = d->relay_started = false;
-	d->efd = -1;
+	d->efd = d->pkt = -1;
 }
 
 void bench_device_report(const struct bench_device *d)

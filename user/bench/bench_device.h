@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmxlab bench latency --source device: the host thread that raises the
- * guest's interrupt (bench_device.c).
+ * vmxlab bench latency --source device and --source net: the host thread
+ * that raises the guest's interrupt, or sends it a frame (bench_device.c).
  */
 #ifndef VMXLAB_USER_BENCH_DEVICE_H
 #define VMXLAB_USER_BENCH_DEVICE_H
@@ -19,6 +19,8 @@ struct bench_device {
 	volatile void *mailbox;		/* in guest memory */
 	uint64_t tsc_offset;		/* guest TSC = host TSC + this */
 	int efd;
+	int pkt;			/* net: a packet socket on the tap */
+	int ifindex;			/* net: the tap's */
 	unsigned int triggers;		/* the guest's samples, warm-up too */
 	unsigned int lost;		/* interrupts fired again */
 	bool pinned;			/* the trigger on a CPU of its own */
@@ -31,9 +33,13 @@ struct bench_device {
 /* The vCPU's KVM_VCPU_TSC_OFFSET, with a message if the device has none. */
 int bench_tsc_offset(int vcpu_fd, uint64_t *offset, struct errbuf *err);
 
-/* After launcher_setup(), before vm_run(): @triggers samples at most. */
+/*
+ * After launcher_setup(), before vm_run(): @triggers samples at most;
+ * @tap names the tap to send frames into (net), or is NULL (device).
+ */
 int bench_device_start(struct bench_device *d, struct vm *vm,
-		       unsigned int triggers, struct errbuf *err);
+		       unsigned int triggers, const char *tap,
+		       struct errbuf *err);
 /* After vm_run(): the threads end once the guest has. */
 void bench_device_stop(struct bench_device *d);
 

@@ -24,8 +24,9 @@ const char bench_usage[] =
 	"                     IOAPIC line a host thread raises (an irqfd, or\n"
 	"                     the launcher's IOAPIC), trigger to handler; ipi:\n"
 	"                     a fixed IPI from vCPU 0 to vCPU 1, on two host\n"
-	"                     CPUs, ICR write to handler; net: not available\n"
-	"                     yet\n"
+	"                     CPUs, ICR write to handler; net: a frame the\n"
+	"                     host sends into a tap, to the guest's virtio-net\n"
+	"                     receive interrupt\n"
 	"  --irqchip MODE     kernel (default), split or user\n"
 	"  --device PATH      /dev/vmxlab (default) or /dev/kvm\n"
 	"  --timer MODE       timer source: deadline (default), the TSC-deadline\n"
@@ -33,6 +34,9 @@ const char bench_usage[] =
 	"                     mode against a deadline the guest calibrates\n"
 	"  --hog N            N host threads spin throughout, the first on\n"
 	"                     vCPU 0's CPU (default 0, at most 64)\n"
+	"  --tap NAME         net: the tap, made if missing (default vmxbench0)\n"
+	"  --backend B        net: user, vmxlab (default) or vhost-net, who\n"
+	"                     serves the rings\n"
 	"  --samples N        samples per guest state (default 10000)\n"
 	"  --warmup N         samples discarded first (default 1000)\n"
 	"  --out DIR          where the CSV and JSON go (default build/bench)\n"
@@ -47,9 +51,26 @@ const char *bench_source_name(enum bench_source s)
 	return s <= BENCH_SOURCE_NET ? names[s] : "?";
 }
 
+static const char * const backend_names[] = {
+	[NET_BACKEND_USER] = "user",
+	[NET_BACKEND_VMXLAB] = "vmxlab",
+	[NET_BACKEND_VHOST_NET] = "vhost-net",
+};
+
 const char *bench_run_source(const struct bench_options *b)
 {
-	return b->oneshot ? "oneshot" : bench_source_name(b->source);
+	static const char * const net_names[] = {
+		[NET_BACKEND_USER] = "net_user",
+		[NET_BACKEND_VMXLAB] = "net_vmxlab",
+		[NET_BACKEND_VHOST_NET] = "net_vhost_net",
+	};
+
+	if (b->oneshot)
+		return "oneshot";
+	if (b->source == BENCH_SOURCE_NET && b->backend >= NET_BACKEND_USER &&
+	    b->backend <= NET_BACKEND_VHOST_NET)
+		return net_names[b->backend];
+	return bench_source_name(b->source);
 }
 
 static int parse_count(const char *name, const char *val, unsigned int min,
@@ -105,6 +126,14 @@ static int parse_one(const char *name, const char *val,
 		b->oneshot = !strcmp(val, "oneshot");
 		return 0;
 	}
+	if (!strcmp(name, "backend")) {
+		for (b->backend = NET_BACKEND_USER;
+		     b->backend <= NET_BACKEND_VHOST_NET; b->backend++)
+			if (!strcmp(val, backend_names[b->backend]))
+				return 0;
+		return errbuf_set(err, "--backend '%s': user, vmxlab or vhost-net",
+				  val);
+	}
 	if (!strcmp(name, "hog"))
 		return parse_count(name, val, 0, BENCH_MAX_HOGS, &b->hogs, err);
 	if (!strcmp(name, "tsc-khz")) {
@@ -119,6 +148,11 @@ static int parse_one(const char *name, const char *val,
 		b->kernel = val;
 	else if (!strcmp(name, "out"))
 		b->out = val;
+	else if (!strcmp(name, "tap") && *val && strlen(val) <= OPT_MAX_TAP_NAME)
+		b->tap = val;
+	else if (!strcmp(name, "tap"))
+		return errbuf_set(err, "--tap '%s': 1 to %d characters", val,
+				  OPT_MAX_TAP_NAME);
 	else
 		return errbuf_set(err, "unknown option --%s (see vmxlab bench --help)",
 				  name);
@@ -137,6 +171,8 @@ int bench_options_parse(int argc, char **argv, struct bench_options *b,
 	b->out = BENCH_DEFAULT_OUT;
 	b->samples = BENCH_DEFAULT_SAMPLES;
 	b->warmup = BENCH_DEFAULT_WARMUP;
+	b->tap = BENCH_DEFAULT_TAP;
+	b->backend = NET_BACKEND_VMXLAB;
 	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "help")) {
 		b->help = true;
 		return 0;

@@ -6,6 +6,7 @@
  *                        [--irqchip kernel|split|user] [--device PATH]
  *                        [--samples N] [--warmup N] --kernel GUEST
  *                        [--timer deadline|oneshot] [--hog N]
+ *                        [--tap NAME] [--backend user|vmxlab|vhost-net]
  *                        [--out DIR] [--tsc-khz KHZ] [--real-time]
  */
 #ifndef VMXLAB_USER_BENCH_OPTIONS_H
@@ -21,6 +22,7 @@
 #define BENCH_DEFAULT_WARMUP	1000
 #define BENCH_MAX_SAMPLES	200000	/* what the guest's buffer holds */
 #define BENCH_DEFAULT_OUT	"build/bench"
+#define BENCH_DEFAULT_TAP	"vmxbench0"
 
 enum bench_source {
 	BENCH_SOURCE_TIMER,
@@ -42,6 +44,8 @@ struct bench_options {
 	bool real_time;		/* bare metal: figures are real time */
 	bool oneshot;		/* timer: the LAPIC's one-shot mode */
 	unsigned int hogs;	/* host threads spinning beside the vCPUs */
+	const char *tap;	/* net: the tap the host sends into */
+	enum net_backend backend;	/* net: who serves the rings */
 };
 
 extern const char bench_usage[];
@@ -52,7 +56,10 @@ int bench_options_parse(int argc, char **argv, struct bench_options *b,
 
 const char *bench_source_name(enum bench_source s);
 
-/* The source as results name it: "oneshot" for the one-shot timer. */
+/*
+ * The source as results name it: "oneshot" for the one-shot timer,
+ * "net_BACKEND" (net_user, net_vmxlab, net_vhost_net) for net.
+ */
 const char *bench_run_source(const struct bench_options *b);
 
 #endif

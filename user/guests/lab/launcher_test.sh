@@ -197,6 +197,8 @@ bench_short timer kernel /dev/vmxlab '*-oneshot-kernel-*' --timer oneshot
 bench_short timer user /dev/vmxlab '*-oneshot-user-*' --timer oneshot
 bench_short timer kernel /dev/kvm '*-oneshot-kernel-*' --timer oneshot
 bench_short device kernel /dev/vmxlab '*-device-kernel-*-hog1' --hog 1
+bench_short net kernel /dev/vmxlab '*-net_vmxlab-kernel-*' --backend vmxlab
+bench_short net user /dev/vmxlab '*-net_user-user-*' --backend user
 
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail -eq 0 ]
